@@ -1,0 +1,1 @@
+"""The `gongkai` command line: every clerk, department, counsel and leader action, in Chinese."""

@@ -1,0 +1,30 @@
+"""Entry point of the `gongkai` console script.
+
+Each command group lives in its own module and imports only typer at module level, so that
+answering a calendar question does not pay for Prefect, SQLModel or reportlab.
+"""
+
+import sys
+
+import typer
+
+from interfaces.cli.errors import run_app
+
+app = typer.Typer(
+    name="gongkai",
+    help="公开 Gongkai：依申请公开办理系统",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _register() -> None:
+    from interfaces.cli import calendar_cmd
+
+    app.add_typer(calendar_cmd.app, name="calendar")
+
+
+def main() -> None:
+    _register()
+    sys.exit(run_app(app))
