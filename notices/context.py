@@ -1,0 +1,209 @@
+"""Plain data a document is rendered from: who issues it, to whom, about which application; no DB."""
+
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from models.citation_check import FeeNoticeDraft, ReplyDraft
+from models.outcomes import ApplicantKind
+
+
+class SubmissionChannel(StrEnum):
+    """Art 29/31: how the application reached the agency; the receipt date is fixed accordingly."""
+
+    in_person = "in_person"
+    post = "post"
+    online = "online"
+    fax = "fax"
+    email = "email"
+
+    @property
+    def label(self) -> str:
+        return {
+            "in_person": "当面提交",
+            "post": "邮寄",
+            "online": "互联网",
+            "fax": "传真",
+            "email": "电子邮件",
+        }[self.value]
+
+
+@dataclass(frozen=True)
+class Agency:
+    """The issuing agency and the remedy bodies configured for it (行政复议法 Arts 24–27, 行政诉讼法 Arts 14–18)."""
+
+    name: str
+    reconsideration_body: str
+    court: str
+    address: str
+    contact_person: str
+    contact_phone: str
+    inquiry_channel: str  # where an applicant follows progress, printed on the receipt
+
+
+@dataclass(frozen=True)
+class Applicant:
+    name: str
+    kind: ApplicantKind
+    address: str
+    phone: str
+
+
+@dataclass(frozen=True)
+class Application:
+    """The request as submitted (Art 29) and the dates its clock runs from (Arts 30, 31)."""
+
+    number: str  # 申请编号
+    receipt_date: date
+    channel: SubmissionChannel
+    request_text: str
+    pages: int
+    supplement_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Issue:
+    """Who issues a document, under which 文号 (numbered by models), on which date."""
+
+    agency: Agency
+    number: str
+    date: date
+
+
+@dataclass(frozen=True)
+class ReceiptContext:
+    """接收回执, printed at the counter (Arts 29, 31)."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+
+
+@dataclass(frozen=True)
+class SupplementContext:
+    """补正告知书: every item at once (Art 30, 一次性), with guidance and a deadline."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    items: tuple[str, ...]
+    guidance: str
+    deadline: date
+
+
+@dataclass(frozen=True)
+class RoutingContext:
+    """交办单: the disclosure office hands the search to a department with its due date."""
+
+    issue: Issue
+    application: Application
+    department: str
+    tasks: str
+    due_date: date
+    reply_due_date: date
+
+
+@dataclass(frozen=True)
+class CoordinationContext:
+    """协调函: a leader asks several departments to work out who answers what."""
+
+    issue: Issue
+    application: Application
+    departments: tuple[str, ...]
+    matter: str
+    due_date: date
+
+
+@dataclass(frozen=True)
+class ThirdPartyConsultationContext:
+    """征求意见书 to a third party (Art 32): 15 working days to answer."""
+
+    issue: Issue
+    application: Application
+    third_party: str
+    information: str
+    interest: str  # 商业秘密 / 个人隐私 / …
+    due_date: date
+
+
+@dataclass(frozen=True)
+class AgencyConsultationContext:
+    """征求意见书 to a co-producing agency (Art 34)."""
+
+    issue: Issue
+    application: Application
+    consulted_agency: str
+    information: str
+    due_date: date
+
+
+@dataclass(frozen=True)
+class ConsultationNoticeContext:
+    """告知书 to the applicant: the consultation time is not counted (Art 33(3))."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    consulted: str
+    sent_date: date
+
+
+@dataclass(frozen=True)
+class ExtensionContext:
+    """延期答复告知书 (Art 33(2)): at most 20 more working days, approved by the office's head."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    reason: str
+    days: int
+    new_due_date: date
+
+
+@dataclass(frozen=True)
+class FeeContext:
+    """收费通知书 (Art 42; 国办函〔2020〕109号)."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    fee: FeeNoticeDraft
+    payment_method: str
+    payment_days: int = 20
+
+
+@dataclass(frozen=True)
+class ReasonRequestContext:
+    """说明理由告知书 (Art 35): the applicant explains an unreasonable volume or frequency."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    application_count: int
+    deadline: date
+
+
+@dataclass(frozen=True)
+class ReplyContext:
+    """答复书 and 终止处理告知书: a checked ReplyDraft plus how the applicant obtains what is given."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    draft: ReplyDraft
+    access: str | None = None  # Art 36(1)(2), 39: how, where and when to obtain the information
+    attachments: tuple[str, ...] = ()
+    earlier_notice: str | None = None  # the 补正告知书 / 收费通知书 a termination refers to
+    earlier_deadline: date | None = None
+
+
+@dataclass(frozen=True)
+class DeliveryContext:
+    """送达回证 (by analogy with 民事诉讼法 Art 87)."""
+
+    issue: Issue
+    document_title: str
+    document_number: str
+    recipient: str
+    place: str
+    method: str

@@ -1,0 +1,189 @@
+"""Factories for notice contexts: one valid context per document kind and per reply outcome."""
+
+from dataclasses import replace
+from datetime import date
+
+from models.citation_check import FeeNoticeDraft, ReplyDraft, WithheldItem, for_outcome
+from models.fees import FeeMethod
+from models.outcomes import ApplicantKind, Citation, Outcome
+from notices.context import (
+    Agency,
+    AgencyConsultationContext,
+    Applicant,
+    Application,
+    ConsultationNoticeContext,
+    CoordinationContext,
+    DeliveryContext,
+    ExtensionContext,
+    FeeContext,
+    Issue,
+    ReasonRequestContext,
+    ReceiptContext,
+    ReplyContext,
+    RoutingContext,
+    SubmissionChannel,
+    SupplementContext,
+    ThirdPartyConsultationContext,
+)
+from notices.render import DocumentKind
+
+SECRETS_LAW = "《中华人民共和国保守国家秘密法》"
+
+
+def agency(**overrides) -> Agency:
+    return replace(
+        Agency(
+            name="杭州市西湖区人民政府办公室",
+            reconsideration_body="杭州市西湖区人民政府",
+            court="杭州市西湖区人民法院",
+            address="杭州市西湖区文三路1号",
+            contact_person="李明",
+            contact_phone="0571-87000000",
+            inquiry_channel="西湖区政府门户网站“依申请公开”栏目",
+        ),
+        **overrides,
+    )
+
+
+def applicant(**overrides) -> Applicant:
+    return replace(
+        Applicant(name="张三", kind=ApplicantKind.natural_person, address="杭州市西湖区学院路28号", phone="13800000000"),
+        **overrides,
+    )
+
+
+def application(**overrides) -> Application:
+    return replace(
+        Application(
+            number="XH-2025-0042",
+            receipt_date=date(2025, 3, 4),
+            channel=SubmissionChannel.online,
+            request_text="2024年度西湖区老旧小区改造项目的立项批复及资金安排情况",
+            pages=2,
+        ),
+        **overrides,
+    )
+
+
+def issue(number: str = "西政办依申请〔2025〕第17号", on: date = date(2025, 3, 28)) -> Issue:
+    return Issue(agency=agency(), number=number, date=on)
+
+
+REASONS = {
+    Outcome.state_secret: "该信息经定密机关依法确定为秘密级国家秘密，保密期限尚未届满。",
+    Outcome.law_prohibits: "《中华人民共和国保守国家秘密法》第二十八条禁止公开该类信息。",
+    Outcome.security_stability: "该信息涉及重要基础设施的安防部署，公开后可能危及公共安全。",
+    Outcome.third_party: "该信息涉及中标企业的报价构成等商业秘密，经征求意见，该企业不同意公开。",
+    Outcome.internal_affairs: "该信息为本机关工作人员考勤管理记录。",
+    Outcome.process_info: "该信息为项目论证会的讨论记录，相关决定尚未作出。",
+    Outcome.enforcement_file: "该信息为本机关行政处罚案件的调查询问笔录。",
+    Outcome.admin_query: "该信息属于依照规定可以通过查询系统自行查询的个人登记事项。",
+    Outcome.not_held: "经本机关在公文管理系统和档案系统以“老旧小区改造”“立项批复”为关键词检索，并向城建科核查，未检索到您申请获取的信息。",
+    Outcome.not_responsible: "该信息由杭州市住房和城乡建设局制作并保存。",
+    Outcome.needs_creation: "本机关未制作分街道、分年度的汇总统计表，提供该信息需要对现有政府信息进行加工、分析。",
+    Outcome.unclear_after_supplement: "您补正后仍未写明所需信息的名称、文号或者其他特征性描述。",
+    Outcome.petition: "您提出的申请实质是对小区物业管理问题的投诉。",
+    Outcome.repeat: "您于2025年1月6日提出的内容相同的申请，本机关已于2025年1月20日以西政办依申请〔2025〕第3号作出答复。",
+    Outcome.unreasonable_volume: "本机关已于2025年3月10日要求您说明申请理由，您未在期限内说明。",
+    Outcome.confirm_or_reissue: "您已于2025年1月20日获取该信息，现要求本机关确认其真实性并重新出具。",
+    Outcome.special_law: "您申请获取的不动产登记资料，《不动产登记暂行条例》对其查询有特别规定。",
+    Outcome.withdrawn: "您于2025年3月20日书面撤回该申请。",
+    Outcome.other: "您的申请已在其他程序中一并处理。",
+}
+ACCESS = {
+    Outcome.already_public: "西湖区人民政府门户网站“政府信息公开—财政资金”栏目（2025年1月15日发布）",
+    Outcome.disclosed: "随本答复书以电子邮件方式向您提供",
+    Outcome.partial: "随本答复书以电子邮件方式向您提供",
+    Outcome.petition: "西湖区信访局或者12345政务服务便民热线",
+    Outcome.publication: "杭州市图书馆或者《西湖区政府公报》订阅渠道",
+    Outcome.special_law: "向西湖区不动产登记中心申请查询",
+}
+WITHHELD = (
+    WithheldItem("中标企业报价明细表", Outcome.third_party, "属于该企业的商业秘密，经征求意见该企业不同意公开。"),
+    WithheldItem("项目论证会讨论记录", Outcome.process_info, "属于论证过程中形成的讨论记录。"),
+)
+
+
+def draft(outcome: Outcome, **overrides) -> ReplyDraft:
+    """A draft that passes the citation check for this outcome."""
+    fields = {"reasons": REASONS.get(outcome, "")}
+    if outcome is Outcome.partial:
+        fields["reasons"] = "本机关已就涉及第三方的内容书面征求该第三方意见。"
+        fields["withheld_items"] = WITHHELD
+    if outcome is Outcome.not_responsible:
+        fields["responsible_agency"] = "杭州市住房和城乡建设局"
+        fields["responsible_agency_contact"] = "杭州市解放东路18号，0571-87000001"
+    d = for_outcome(outcome, reconsideration_body="杭州市西湖区人民政府", court="杭州市西湖区人民法院", **fields)
+    if outcome is Outcome.partial:
+        d = replace(d, citations=d.citations + (Citation(15), Citation(16, paragraph=2)))
+    if outcome is Outcome.law_prohibits:
+        d = replace(d, citations=d.citations + (Citation(28, law=SECRETS_LAW),))
+    return replace(d, **overrides)
+
+
+def reply(outcome: Outcome, **overrides) -> ReplyContext:
+    fields = {"access": ACCESS.get(outcome)}
+    if outcome in (Outcome.disclosed, Outcome.partial):
+        fields["attachments"] = ("西湖区老旧小区改造项目立项批复（西发改〔2024〕12号）", "2024年度资金安排表")
+    if outcome is Outcome.deemed_abandoned:
+        fields.update(earlier_notice="《政府信息公开申请补正告知书》（西政办依申请〔2025〕第9号）",
+                      earlier_deadline=date(2025, 3, 25))
+    if outcome is Outcome.fee_unpaid:
+        fields.update(earlier_notice="《政府信息公开信息处理费收费通知书》（西政办依申请〔2025〕第11号）",
+                      earlier_deadline=date(2025, 3, 26))
+    fields.update(overrides)
+    return ReplyContext(issue=issue(), applicant=applicant(), application=application(), draft=draft(outcome), **fields)
+
+
+def fee_notice(**overrides) -> FeeNoticeDraft:
+    return replace(FeeNoticeDraft(method=FeeMethod.per_page, amount=83460, pages=2219), **overrides)
+
+
+def context(kind: DocumentKind):
+    """A valid context for every kind except the reply and the termination (see reply())."""
+    common = {"issue": issue(), "application": application()}
+    with_applicant = {**common, "applicant": applicant()}
+    return {
+        DocumentKind.receipt: lambda: ReceiptContext(**with_applicant),
+        DocumentKind.supplement: lambda: SupplementContext(
+            **with_applicant,
+            items=("未提供申请人身份证明。", "申请公开的政府信息的名称、文号或者其他特征性描述不明确，请写明项目名称或者所在街道。"),
+            guidance="您可以参照西湖区人民政府门户网站公布的项目名录写明所需信息。",
+            deadline=date(2025, 3, 25),
+        ),
+        DocumentKind.routing: lambda: RoutingContext(
+            **common, department="区城建科", tasks="检索2024年度老旧小区改造项目的立项批复及资金安排文件，提出是否公开的意见。",
+            due_date=date(2025, 3, 18), reply_due_date=date(2025, 4, 1),
+        ),
+        DocumentKind.coordination: lambda: CoordinationContext(
+            **common, departments=("区城建科", "区财政科"), matter="立项批复由城建科检索，资金安排由财政科检索，分别提出是否公开的意见。",
+            due_date=date(2025, 3, 18),
+        ),
+        DocumentKind.consultation_third_party: lambda: ThirdPartyConsultationContext(
+            **common, third_party="杭州某建设工程有限公司", information="老旧小区改造项目中标企业报价明细表",
+            interest="商业秘密", due_date=date(2025, 4, 2),
+        ),
+        DocumentKind.consultation_agency: lambda: AgencyConsultationContext(
+            **common, consulted_agency="杭州市西湖区财政局", information="2024年度老旧小区改造资金安排表",
+            due_date=date(2025, 4, 2),
+        ),
+        DocumentKind.consultation_notice: lambda: ConsultationNoticeContext(
+            **with_applicant, consulted="杭州某建设工程有限公司", sent_date=date(2025, 3, 12),
+        ),
+        DocumentKind.extension: lambda: ExtensionContext(
+            **with_applicant, reason="申请公开的信息数量较大，需要检索、审查的时间较长", days=20,
+            new_due_date=date(2025, 4, 29),
+        ),
+        DocumentKind.fee: lambda: FeeContext(
+            **with_applicant, fee=fee_notice(), payment_method="浙江省政务服务网非税收入缴款码（缴款码：3301062025000042）",
+        ),
+        DocumentKind.reason_request: lambda: ReasonRequestContext(
+            **with_applicant, application_count=48, deadline=date(2025, 3, 21),
+        ),
+        DocumentKind.delivery: lambda: DeliveryContext(
+            issue=issue(number="西政办送〔2025〕第17号"), document_title="政府信息公开申请答复书",
+            document_number="西政办依申请〔2025〕第17号", recipient="张三", place="杭州市西湖区学院路28号", method="邮寄（EMS）",
+        ),
+        DocumentKind.reply: lambda: reply(Outcome.disclosed),
+        DocumentKind.termination: lambda: reply(Outcome.deemed_abandoned),
+    }[kind]()
