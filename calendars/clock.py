@@ -8,11 +8,11 @@ from functools import cached_property
 from calendars.arrangements import weekday_zh
 from calendars.derivation import Gap, count_forward, counted_between, derive, merge
 from calendars.errors import CalendarError, ExtensionRefused
-from calendars.deadlines import Deadline, supplement_notice_due
 from calendars.working import WorkingCalendar
 
 REPLY_DAYS = 20  # Art 33(2)
 MAX_EXTENSION_DAYS = 20  # Art 33(2)
+SUPPLEMENT_NOTICE_DAYS = 7  # Art 30
 
 
 class PauseKind(enum.Enum):
@@ -110,13 +110,13 @@ def reply_clock(case: CaseDates, *, calendar: WorkingCalendar, today: dt.date) -
         due = count_forward(calendar, base_due, days=case.extension.days, gaps=gaps)
     if case.deferred_due:  # Art 35: the decision's period replaces the reply period
         due = case.deferred_due
-    notice_due = supplement_notice_due(case.receipt_date, calendar)
-    reasons = tuple(dict.fromkeys(calendar.provisional_reasons(trigger, due) + notice_due.reasons))
+    notice_due = calendar.add_working_days(case.receipt_date, days=SUPPLEMENT_NOTICE_DAYS)
+    reasons = calendar.provisional_reasons(min(case.receipt_date, trigger), max(due, notice_due))
     paused = any(p.ended_on is None and p.sent_on < today for p in case.pauses)
     left = counted_between(calendar, today, due, gaps=gaps) if today <= due else 0
     overdue_by = counted_between(calendar, due, calendar.on_or_after(today), gaps=gaps) if today > due else 0
     level = DueLevel.overdue if today > due else DueLevel.from_left(left)
-    return ClockReading(due, base_due, notice_due.date, bool(reasons), reasons, paused, left, overdue_by,
+    return ClockReading(due, base_due, notice_due, bool(reasons), reasons, paused, left, overdue_by,
                         level, today, case, calendar)
 
 
