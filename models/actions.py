@@ -1,0 +1,747 @@
+"""The domain actions: the only code that changes a case. Each is one transaction with its Event.
+
+Every action takes the injected context (session, calendar, now, actor) and the case number, checks
+the lifecycle (models.lifecycle) and the legal guards, writes, refreshes the stored due date and
+returns what happened. The CLI, the desk and the Prefect flows all call these functions.
+"""
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from calendars import (
+    check_extension,
+    consultation_reply_due,
+    department_answer_due,
+    fee_payment_due,
+    supplement_notice_due,
+    supplement_period_due,
+)
+from models import lifecycle
+from models.citation_check import ReplyDraft, Remedy, WithheldItem, ensure_reply_passes
+from models.context import Ctx, action
+from models.deadlines import case_dates, refresh_due_date
+from models.enums import (
+    AssignmentStatus,
+    ConsultationKind,
+    ConsultationReply,
+    DecisionStatus,
+    DeliveryMethod,
+    ExtensionStatus,
+    Role,
+    Status,
+)
+from models.errors import CaseReadOnly, GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
+from models.fees import FeeMethod, fee_amount
+from models.outcomes import ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
+from models.queries import application_by_number, department_by_name
+from models.registration import next_in_sequence
+from models.tables import (
+    Agency,
+    Application,
+    Assignment,
+    Consultation,
+    Decision,
+    Delivery,
+    Document,
+    Extension,
+    Fee,
+    JointConsultation,
+    LegalChallenge,
+    Review,
+    Supplement,
+)
+
+
+@dataclass(frozen=True)
+class Done:
+    """What an action did and what the case waits for now (printed by the CLI, shown by the desk)."""
+
+    number: str
+    message: str
+    status: Status
+    waits_for: str
+    due_date: date | None
+
+
+def _load(ctx: Ctx, number: str) -> Application:
+    return application_by_number(ctx.session, number)
+
+
+def _done(ctx: Ctx, app: Application, message: str) -> Done:
+    refresh_due_date(ctx.session, app, calendar=ctx.calendar, today=ctx.today)
+    status = Status(app.status)
+    return Done(app.number, message, status, lifecycle.waits_for(status), app.due_date)
+
+
+def _transition(ctx: Ctx, app: Application, name: str, **data) -> None:
+    lifecycle.apply(ctx.session, app, name, actor=ctx.actor, now=ctx.now, data=_jsonable(data))
+
+
+def _note(ctx: Ctx, app: Application, name: str, **data) -> None:
+    lifecycle.record(ctx.session, app, name, actor=ctx.actor, now=ctx.now, data=_jsonable(data))
+
+
+def _jsonable(data: dict) -> dict:
+    return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in data.items()}
+
+
+def _require_role(ctx: Ctx, roles: set[Role], what: str) -> None:
+    if ctx.actor is None or Role(ctx.actor.role) not in roles:
+        raise RoleNotAllowed(f"当前用户无权{what}。", f"role may not {what}")
+
+
+def _not_after_today(ctx: Ctx, day: date, what: str) -> date:
+    if day > ctx.today:
+        raise ValidationFailed(f"{what}（{day}）不能晚于今天（{ctx.today}）。", f"{what} in the future")
+    return day
+
+
+# --- completeness: 补正 (Art 30) ------------------------------------------------------------------
+
+
+@action
+def request_supplement(ctx: Ctx, number: str, *, items: str, period_days: int | None = None,
+                       notice_received_on: date | None = None) -> Done:
+    """Art 30: one single notice, within 7 WD of receipt, listing every item and a reasonable period."""
+    app = _load(ctx, number)
+    if ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).first():
+        raise GuardFailed("《条例》第三十条要求一次性告知补正，本申请已发出过补正告知，不能再次告知。", "second supplement")
+    if not items.strip():
+        raise ValidationFailed("请逐项写明需要补正的事项。", "no supplement items")
+    agency = ctx.session.get(Agency, app.agency_id)
+    days = period_days or agency.supplement_days
+    if not 1 <= days <= 60:
+        raise ValidationFailed(f"补正期限应为1至60个工作日（填写的是{days}）。", "bad supplement period")
+    received = _not_after_today(ctx, notice_received_on or ctx.today, "申请人收到补正告知日期")
+    notice_due = supplement_notice_due(app.receipt_date, calendar=ctx.calendar).date
+    period = supplement_period_due(received, calendar=ctx.calendar, days=days)
+    ctx.session.add(Supplement(application_id=app.id, issued_on=ctx.today, items=items.strip(), period_days=days,
+                               notice_received_on=received, due_date=period.date))
+    late = ctx.today > notice_due
+    _transition(ctx, app, "request_supplement", items=items, period_days=days, due_date=period.date,
+                notice_due=notice_due, late=late)
+    warning = f"（注意：补正告知应于 {notice_due} 前发出，已逾期）" if late else ""
+    return _done(ctx, app, f"已告知补正，补正期限至 {period.date}。{warning}")
+
+
+@action
+def receive_supplement(ctx: Ctx, number: str, *, received_on: date, content: str = "") -> Done:
+    """Art 30: the reply period is counted afresh from the day the supplemented application is received."""
+    app = _load(ctx, number)
+    supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
+    _not_after_today(ctx, received_on, "收到补正日期")
+    if received_on < supplement.issued_on:
+        raise ValidationFailed("收到补正日期不能早于补正告知日期。", "supplement before notice")
+    supplement.received_on = received_on
+    supplement.content = content
+    ctx.session.add(supplement)
+    _transition(ctx, app, "receive_supplement", received_on=received_on, late=received_on > supplement.due_date)
+    return _done(ctx, app, f"已收到补正，答复期限自 {received_on} 起重新计算。")
+
+
+@action
+def deem_abandoned(ctx: Ctx, number: str) -> Done:
+    """Art 30: no supplement within the period without good reason → deemed abandoned (三(六)1)."""
+    app = _load(ctx, number)
+    supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
+    if ctx.today <= supplement.due_date:
+        raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")
+    _conclude(app, Outcome.deemed_abandoned, ctx.today)
+    _transition(ctx, app, "deem_abandoned", supplement_due=supplement.due_date)
+    return _done(ctx, app, "申请人逾期未补正，视为放弃申请，不再处理。")
+
+
+def _conclude(app: Application, outcome: Outcome, on: date) -> None:
+    app.outcome = outcome
+    app.closed_on = on
+
+
+# --- routing: 交办, 协调, 会商 ------------------------------------------------------------------------
+
+
+@action
+def route(ctx: Ctx, number: str, *, department: str) -> Done:
+    """One department: routed with a 5-WD answer due date (the district's 联席办理制度)."""
+    app = _load(ctx, number)
+    agency = ctx.session.get(Agency, app.agency_id)
+    dept = department_by_name(ctx.session, agency, department)
+    due = department_answer_due(ctx.today, calendar=ctx.calendar).date
+    ctx.session.add(Assignment(application_id=app.id, department_id=dept.id, routed_on=ctx.today, due_date=due))
+    _transition(ctx, app, "route", department=dept.name, due_date=due)
+    return _done(ctx, app, f"已交办{dept.name}，书面答复意见应于 {due} 前提交。")
+
+
+@action
+def refer_to_leader(ctx: Ctx, number: str, *, reason: str = "") -> Done:
+    """Several departments: the coordinating leader (分管领导) picks them and sets their deadline."""
+    app = _load(ctx, number)
+    _transition(ctx, app, "refer_to_leader", reason=reason)
+    return _done(ctx, app, "已报分管领导协调。")
+
+
+@action
+def assign_departments(ctx: Ctx, number: str, *, departments: list[str], due_date: date) -> Done:
+    """The coordinating leader routes to several departments with a deadline of his choosing."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.coordinating_leader}, "指定承办单位")
+    if Status(app.status) != Status.coordinating:
+        raise GuardFailed("只有处于「分管领导协调中」的申请才能由领导指定承办单位。", "not coordinating")
+    if not departments:
+        raise ValidationFailed("请至少指定一个承办单位。", "no departments")
+    if due_date <= ctx.today:
+        raise ValidationFailed(f"答复期限（{due_date}）应晚于今天。", "due date not in the future")
+    agency = ctx.session.get(Agency, app.agency_id)
+    names = []
+    for name in dict.fromkeys(departments):
+        dept = department_by_name(ctx.session, agency, name)
+        ctx.session.add(Assignment(application_id=app.id, department_id=dept.id, routed_on=ctx.today,
+                                   due_date=due_date, due_set_by_leader=True))
+        names.append(dept.name)
+    _note(ctx, app, "assign_departments", departments=names, due_date=due_date)
+    return _done(ctx, app, f"已交办{'、'.join(names)}，请于 {due_date} 前提交书面答复意见。")
+
+
+def _assignment_for(ctx: Ctx, app: Application, statuses: set[AssignmentStatus]) -> Assignment:
+    """The acting department handler's open assignment on this case."""
+    _require_role(ctx, {Role.department_handler}, "办理交办件")
+    found = ctx.session.exec(
+        select(Assignment).where(Assignment.application_id == app.id,
+                                 Assignment.department_id == ctx.actor.department_id)
+    ).all()
+    for assignment in found:
+        if AssignmentStatus(assignment.status) in statuses:
+            return assignment
+    raise NotFound(f"本单位在申请 {app.number} 上没有待办的交办件。", "no open assignment for this department")
+
+
+def _open_states(app: Application) -> None:
+    if Status(app.status) not in (Status.routed, Status.coordinating):
+        raise GuardFailed(f"申请当前状态为「{Status(app.status).label}」，承办单位不能办理。", "not in handling")
+
+
+@action
+def accept_assignment(ctx: Ctx, number: str) -> Done:
+    """签收: the department confirms it has the case."""
+    app = _load(ctx, number)
+    _open_states(app)
+    assignment = _assignment_for(ctx, app, {AssignmentStatus.routed})
+    assignment.status = AssignmentStatus.accepted
+    assignment.accepted_on = ctx.today
+    ctx.session.add(assignment)
+    _note(ctx, app, "accept_assignment", assignment_id=assignment.id)
+    return _done(ctx, app, f"已签收，书面答复意见应于 {assignment.due_date} 前提交。")
+
+
+@action
+def return_assignment(ctx: Ctx, number: str, *, reason: str) -> Done:
+    """退回: not this department's matter; back to the clerk (or the leader) with the reason."""
+    app = _load(ctx, number)
+    _open_states(app)
+    if not reason.strip():
+        raise ValidationFailed("退回须写明理由。", "return without reason")
+    assignment = _assignment_for(ctx, app, {AssignmentStatus.routed, AssignmentStatus.accepted})
+    assignment.status = AssignmentStatus.returned
+    assignment.returned_on = ctx.today
+    assignment.return_reason = reason.strip()
+    ctx.session.add(assignment)
+    ctx.session.flush()
+    if Status(app.status) == Status.routed and not _pending(ctx, app):
+        _transition(ctx, app, "department_returned", assignment_id=assignment.id, reason=reason)
+        return _done(ctx, app, "已退回公开办，请重新交办。")
+    _note(ctx, app, "return_assignment", assignment_id=assignment.id, reason=reason)
+    return _done(ctx, app, "已退回，由分管领导另行指定承办单位。")
+
+
+def _pending(ctx: Ctx, app: Application) -> list[Assignment]:
+    return [a for a in ctx.session.exec(select(Assignment).where(Assignment.application_id == app.id)).all()
+            if AssignmentStatus(a.status) in (AssignmentStatus.routed, AssignmentStatus.accepted)]
+
+
+@action
+def submit_opinion(ctx: Ctx, number: str, *, opinion: str) -> Done:
+    """The department's written reply opinion; when every department has answered, drafting begins."""
+    app = _load(ctx, number)
+    _open_states(app)
+    if not opinion.strip():
+        raise ValidationFailed("书面答复意见不能为空。", "empty opinion")
+    assignment = _assignment_for(ctx, app, {AssignmentStatus.routed, AssignmentStatus.accepted})
+    assignment.status = AssignmentStatus.answered
+    assignment.accepted_on = assignment.accepted_on or ctx.today
+    assignment.answered_on = ctx.today
+    assignment.answered_by_id = ctx.actor.id
+    assignment.opinion = opinion.strip()
+    ctx.session.add(assignment)
+    ctx.session.flush()
+    _note(ctx, app, "submit_opinion", assignment_id=assignment.id, late=ctx.today > assignment.due_date)
+    if not _pending(ctx, app):
+        _transition(ctx, app, "opinions_complete")
+        return _done(ctx, app, "已提交书面答复意见，承办意见已齐备，转公开办拟稿。")
+    return _done(ctx, app, "已提交书面答复意见，等待其他承办单位。")
+
+
+@action
+def convene_joint_consultation(ctx: Ctx, number: str, *, participants: str) -> Done:
+    """会商 for major or complex cases: departments, the justice bureau and legal counsel."""
+    app = _load(ctx, number)
+    if not participants.strip():
+        raise ValidationFailed("请填写会商参加单位和人员。", "no participants")
+    ctx.session.add(JointConsultation(application_id=app.id, convened_by_id=ctx.actor.id if ctx.actor else None,
+                                      convened_on=ctx.today, participants=participants.strip()))
+    _transition(ctx, app, "convene_joint_consultation", participants=participants)
+    return _done(ctx, app, "已组织会商。")
+
+
+@action
+def record_joint_consultation(ctx: Ctx, number: str, *, held_on: date, minutes: str, proposed_reply: str,
+                              participants: str | None = None) -> Done:
+    app = _load(ctx, number)
+    meeting = ctx.session.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
+                               .order_by(JointConsultation.id.desc())).first()
+    _not_after_today(ctx, held_on, "会商日期")
+    if not minutes.strip() or not proposed_reply.strip():
+        raise ValidationFailed("请填写会商纪要和拟答复意见。", "minutes and proposed reply required")
+    meeting.held_on = held_on
+    meeting.minutes = minutes.strip()
+    meeting.proposed_reply = proposed_reply.strip()
+    if participants:
+        meeting.participants = participants.strip()
+    ctx.session.add(meeting)
+    _transition(ctx, app, "record_joint_consultation", held_on=held_on)
+    return _done(ctx, app, "已记录会商结论，转公开办拟稿。")
+
+
+@action
+def start_drafting(ctx: Ctx, number: str, *, reason: str = "") -> Done:
+    app = _load(ctx, number)
+    _transition(ctx, app, "start_drafting", reason=reason)
+    return _done(ctx, app, "已转入拟稿。")
+
+
+# --- pauses: consultation (Arts 32, 34) and fees (Art 42) ----------------------------------------------
+
+
+@action
+def start_consultation(ctx: Ctx, number: str, *, kind: ConsultationKind, party: str, party_contact: str = "",
+                       party_received_on: date | None = None) -> Done:
+    """征求意见: the party has 15 WD from receiving the letter; the time is not counted (Art 33(3))."""
+    app = _load(ctx, number)
+    if not party.strip():
+        raise ValidationFailed("请填写被征求意见的第三方或机关名称。", "no party")
+    received = party_received_on or ctx.today
+    if received < ctx.today:
+        raise ValidationFailed("对方收到征求意见书的日期不能早于发出日期。", "received before sent")
+    due = consultation_reply_due(received, calendar=ctx.calendar).date
+    ctx.session.add(Consultation(application_id=app.id, kind=kind, party=party.strip(), party_contact=party_contact,
+                                 sent_on=ctx.today, party_received_on=received, due_date=due))
+    _transition(ctx, app, "start_consultation", kind=ConsultationKind(kind).value, party=party, due_date=due)
+    return _done(ctx, app, f"已向{party}发出征求意见书，对方应于 {due} 前提出意见；征求意见期间不计入答复期限。")
+
+
+@action
+def record_consultation_reply(ctx: Ctx, number: str, *, reply: ConsultationReply, replied_on: date,
+                              reasons: str = "") -> Done:
+    """The party answers (or its 15 WD pass: Art 34 silence = consent); the clock resumes."""
+    app = _load(ctx, number)
+    open_ = ctx.session.exec(select(Consultation).where(Consultation.application_id == app.id,
+                                                        Consultation.ended_on.is_(None))).first()
+    if open_ is None:
+        raise GuardFailed("没有尚未答复的征求意见。", "no open consultation")
+    _not_after_today(ctx, replied_on, "收到意见日期")
+    if replied_on < open_.sent_on:
+        raise ValidationFailed("收到意见日期不能早于发出征求意见书的日期。", "reply before letter")
+    if reply == ConsultationReply.objects and not reasons.strip():
+        raise ValidationFailed("第三方不同意公开的，请记录其理由（《条例》第三十二条）。", "objection without reasons")
+    open_.ended_on = replied_on
+    open_.reply = reply
+    open_.reasons = reasons
+    ctx.session.add(open_)
+    _transition(ctx, app, "end_consultation", party=open_.party, reply=ConsultationReply(reply).value,
+                ended_on=replied_on)
+    return _done(ctx, app, f"已登记{open_.party}的意见（{ConsultationReply(reply).label}），答复期限恢复计算。")
+
+
+@action
+def expire_consultation(ctx: Ctx, number: str) -> Done:
+    """The 15 WD have passed without an answer: the pause ends on the last day of the period."""
+    app = _load(ctx, number)
+    open_ = ctx.session.exec(select(Consultation).where(Consultation.application_id == app.id,
+                                                        Consultation.ended_on.is_(None))).first()
+    if open_ is None or ctx.today <= open_.due_date:
+        raise GuardFailed("征求意见期限尚未届满。", "consultation period still open")
+    open_.ended_on = open_.due_date
+    open_.reply = ConsultationReply.no_reply
+    ctx.session.add(open_)
+    _transition(ctx, app, "end_consultation", party=open_.party, reply="no_reply", ended_on=open_.due_date)
+    return _done(ctx, app, f"{open_.party}逾期未提出意见，答复期限恢复计算。")
+
+
+@action
+def issue_fee_notice(ctx: Ctx, number: str, *, method: FeeMethod, justification: str, pages: int | None = None,
+                     notice_received_on: date | None = None) -> Done:
+    """Art 42 / 国办函〔2020〕109号: only where volume or frequency clearly exceeds reason; one method only."""
+    app = _load(ctx, number)
+    if not justification.strip():
+        raise ValidationFailed("收取信息处理费须写明申请数量、频次明显超过合理范围的理由（《条例》第四十二条）。",
+                               "fee without justification")
+    monthly = app.monthly_count if FeeMethod(method) == FeeMethod.per_application else None
+    amount = fee_amount(FeeMethod(method), monthly_count=monthly, pages=pages)
+    if amount <= 0:
+        raise GuardFailed("按所选标准计算应收金额为0元，不应发出收费通知。", "zero fee")
+    received = notice_received_on or ctx.today
+    pay_due = fee_payment_due(received, calendar=ctx.calendar).date
+    ctx.session.add(Fee(application_id=app.id, method=FeeMethod(method).value, monthly_count=monthly, pages=pages,
+                        amount=amount, justification=justification.strip(), notice_sent_on=ctx.today,
+                        notice_received_on=received, pay_due=pay_due))
+    _transition(ctx, app, "issue_fee_notice", method=FeeMethod(method).value, amount=amount, pay_due=pay_due)
+    return _done(ctx, app, f"已发出收费通知，金额 {amount} 元，缴费期限至 {pay_due}；缴费前答复期限中止计算。")
+
+
+@action
+def record_payment(ctx: Ctx, number: str, *, paid_on: date, receipt_no: str) -> Done:
+    app = _load(ctx, number)
+    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).one()
+    _not_after_today(ctx, paid_on, "缴费日期")
+    if paid_on < fee.notice_sent_on:
+        raise ValidationFailed("缴费日期不能早于收费通知日期。", "paid before notice")
+    if not receipt_no.strip():
+        raise ValidationFailed("请填写财政票据号码。", "no receipt number")
+    fee.paid_on = paid_on
+    fee.receipt_no = receipt_no.strip()
+    ctx.session.add(fee)
+    _transition(ctx, app, "record_payment", paid_on=paid_on, receipt_no=receipt_no)
+    return _done(ctx, app, "已登记缴费，答复期限恢复计算。")
+
+
+@action
+def close_fee_unpaid(ctx: Ctx, number: str) -> Done:
+    """Unpaid by the payment due date → not processed further (三(六)2)."""
+    app = _load(ctx, number)
+    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).one()
+    if ctx.today <= fee.pay_due:
+        raise GuardFailed(f"缴费期限至 {fee.pay_due} 尚未届满。", "payment period open")
+    _conclude(app, Outcome.fee_unpaid, ctx.today)
+    _transition(ctx, app, "close_fee_unpaid", pay_due=fee.pay_due)
+    return _done(ctx, app, "申请人逾期未缴费，不再处理该申请。")
+
+
+# --- extension (Art 33(2)) --------------------------------------------------------------------------
+
+
+@action
+def request_extension(ctx: Ctx, number: str, *, days: int, reason: str) -> Done:
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.clerk}, "申请延期")
+    if Status(app.status) in lifecycle.CONCLUDED:
+        raise GuardFailed("申请已办结，无需延期。", "concluded")
+    if ctx.session.exec(select(Extension).where(Extension.application_id == app.id)).first():
+        raise GuardFailed("《条例》第三十三条只允许延长一次答复期限，本申请已申请过延期。", "second extension")
+    if not reason.strip():
+        raise ValidationFailed("请写明延期理由。", "no reason")
+    check_extension(case_dates(ctx.session, app), approved_on=ctx.today, days=days, calendar=ctx.calendar)
+    ctx.session.add(Extension(application_id=app.id, days=days, reason=reason.strip(), requested_on=ctx.today,
+                              requested_by_id=ctx.actor.id))
+    _note(ctx, app, "request_extension", days=days, reason=reason)
+    return _done(ctx, app, f"已提交延期申请（{days}个工作日），待公开办负责人审批，须在 {app.due_date} 前批准。")
+
+
+@action
+def decide_extension(ctx: Ctx, number: str, *, approve: bool, comment: str = "") -> Done:
+    """Only the head of the disclosure office approves, on or before the current due date (Art 33(2))."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.office_head}, "审批延期（《条例》第三十三条：须经政府信息公开工作机构负责人同意）")
+    extension = ctx.session.exec(select(Extension).where(Extension.application_id == app.id,
+                                                         Extension.status == ExtensionStatus.requested)).first()
+    if extension is None:
+        raise NotFound("没有待审批的延期申请。", "no pending extension")
+    if approve:
+        check_extension(case_dates(ctx.session, app), approved_on=ctx.today, days=extension.days,
+                        calendar=ctx.calendar)
+    extension.status = ExtensionStatus.approved if approve else ExtensionStatus.refused
+    extension.decided_on = ctx.today
+    extension.decided_by_id = ctx.actor.id
+    ctx.session.add(extension)
+    _note(ctx, app, "decide_extension", approved=approve, days=extension.days, comment=comment)
+    done = _done(ctx, app, "")
+    message = f"已批准延期{extension.days}个工作日，答复期限延至 {done.due_date}；请告知申请人。" if approve else "未批准延期。"
+    return Done(done.number, message, done.status, done.waits_for, done.due_date)
+
+
+# --- drafting and legal review (会签办结制度) -------------------------------------------------------------
+
+
+@dataclass
+class DraftIn:
+    """The structured decision a clerk drafts; the notice is generated from it."""
+
+    outcome: Outcome
+    reasons: str = ""
+    body: str = ""  # what is provided, or how and where to obtain it
+    withheld_items: list[dict] | None = None  # [{"part", "ground", "reason"}]
+    item_outcomes: list[Outcome] | None = None  # several outcomes in one application
+    responsible_agency: str | None = None
+    responsible_agency_contact: str | None = None
+    citations: list[Citation] | None = None  # defaults to the outcome's own
+
+
+def reply_draft(agency: Agency, decision: Decision) -> ReplyDraft:
+    """What the reply will say, in the shape the citation check and the notices read."""
+    outcome = Outcome(decision.outcome)
+    return ReplyDraft(
+        outcome=outcome,
+        citations=tuple(Citation(**c) for c in decision.citations),
+        withheld_items=tuple(
+            WithheldItem(part=w["part"], ground=Outcome(w["ground"]), reason=w["reason"]) for w in decision.withheld_items
+        ),
+        responsible_agency=decision.responsible_agency,
+        responsible_agency_contact=decision.responsible_agency_contact,
+        remedy=Remedy(reconsideration_body=agency.reconsideration_body, court=agency.court,
+                      reconsideration_first=outcome.spec.reconsideration_first),
+        table3_row=outcome.table3_row,
+        reasons=decision.reasons,
+    )
+
+
+def latest_decision(ctx_or_session, app: Application) -> Decision | None:
+    session = getattr(ctx_or_session, "session", ctx_or_session)
+    return session.exec(select(Decision).where(Decision.application_id == app.id)
+                        .order_by(Decision.version.desc())).first()
+
+
+@action
+def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
+    """A new draft version goes to legal counsel, but only once the citation check passes."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "submit_for_review", ctx.actor)
+    previous = latest_decision(ctx, app)
+    citations = draft.citations if draft.citations is not None else list(Outcome(draft.outcome).spec.citations)
+    decision = Decision(
+        application_id=app.id,
+        version=(previous.version + 1) if previous else 1,
+        outcome=draft.outcome,
+        citations=[{"article": c.article, "paragraph": c.paragraph, "item": c.item, "law": c.law} for c in citations],
+        withheld_items=[{"part": w["part"], "ground": Outcome(w["ground"]).value, "reason": w["reason"]}
+                        for w in (draft.withheld_items or [])],
+        item_outcomes=[Outcome(o).value for o in (draft.item_outcomes or [])],
+        reasons=draft.reasons.strip(),
+        body=draft.body.strip(),
+        responsible_agency=draft.responsible_agency,
+        responsible_agency_contact=draft.responsible_agency_contact,
+        status=DecisionStatus.in_review,
+        drafted_by_id=ctx.actor.id,
+        drafted_at=ctx.now,
+    )
+    ensure_reply_passes(reply_draft(ctx.session.get(Agency, app.agency_id), decision))
+    ctx.session.add(decision)
+    ctx.session.flush()
+    _transition(ctx, app, "submit_for_review", decision_id=decision.id, version=decision.version,
+                outcome=Outcome(draft.outcome).value)
+    return _done(ctx, app, f"答复草稿第{decision.version}稿已通过引用检查，提交法律审核。")
+
+
+def _decision_in_review(ctx: Ctx, app: Application) -> Decision:
+    decision = latest_decision(ctx, app)
+    if decision is None or DecisionStatus(decision.status) != DecisionStatus.in_review:
+        raise GuardFailed("没有待审核的答复草稿。", "no draft in review")
+    return decision
+
+
+@action
+def return_draft(ctx: Ctx, number: str, *, comments: str) -> Done:
+    app = _load(ctx, number)
+    lifecycle.check(app, "return_draft", ctx.actor)
+    if not comments.strip():
+        raise ValidationFailed("退回修改须写明审核意见。", "return without comments")
+    decision = _decision_in_review(ctx, app)
+    decision.status = DecisionStatus.returned
+    ctx.session.add(decision)
+    ctx.session.add(Review(decision_id=decision.id, reviewer_id=ctx.actor.id, approved=False,
+                           comments=comments.strip(), at=ctx.now))
+    _transition(ctx, app, "return_draft", decision_id=decision.id, version=decision.version, comments=comments)
+    return _done(ctx, app, f"已退回第{decision.version}稿，请按审核意见修改。")
+
+
+@action
+def approve_draft(ctx: Ctx, number: str, *, comments: str = "") -> Done:
+    """易诉 cases (land expropriation, demolition …) need the government's legal counsel."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "approve_draft", ctx.actor)
+    if app.litigation_prone and not ctx.actor.government_counsel:
+        raise RoleNotAllowed("本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。", "litigation-prone needs government counsel")
+    decision = _decision_in_review(ctx, app)
+    decision.status = DecisionStatus.approved
+    ctx.session.add(decision)
+    ctx.session.add(Review(decision_id=decision.id, reviewer_id=ctx.actor.id, approved=True,
+                           comments=comments.strip(), at=ctx.now))
+    _transition(ctx, app, "approve_draft", decision_id=decision.id, version=decision.version)
+    return _done(ctx, app, f"第{decision.version}稿审核通过，待签发。")
+
+
+@action
+def set_litigation_prone(ctx: Ctx, number: str, *, flag: bool, reason: str = "") -> Done:
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.clerk, Role.legal_counsel, Role.office_head}, "标记易诉案件")
+    if Status(app.status) in lifecycle.CONCLUDED:
+        raise GuardFailed("申请已办结，不能再修改易诉标记。", "concluded")
+    app.litigation_prone = flag
+    ctx.session.add(app)
+    _note(ctx, app, "set_litigation_prone", flag=flag, reason=reason)
+    return _done(ctx, app, "已标记为易诉案件，须政府法律顾问审核。" if flag else "已取消易诉标记。")
+
+
+# --- issue, dispatch, delivery, archive ------------------------------------------------------------------
+
+
+def store_document(ctx: Ctx, app: Application, *, kind: str, content: bytes, doc_number: str | None = None,
+                   content_type: str = "application/pdf") -> Document:
+    """Keep a generated document; the same content twice is one document (idempotent by hash)."""
+    digest = hashlib.sha256(content).hexdigest()
+    existing = ctx.session.exec(select(Document).where(Document.application_id == app.id, Document.kind == kind)
+                                .order_by(Document.version.desc())).all()
+    for doc in existing:
+        if doc.sha256 == digest:
+            return doc
+    doc = Document(application_id=app.id, kind=kind, version=(existing[0].version + 1) if existing else 1,
+                   doc_number=doc_number, content_type=content_type, content=content, sha256=digest,
+                   created_at=ctx.now)
+    ctx.session.add(doc)
+    ctx.session.flush()
+    return doc
+
+
+@action
+def add_document(ctx: Ctx, number: str, *, kind: str, content: bytes, content_type: str = "application/pdf") -> Document:
+    """Store a generated notice (receipt, 补正告知书, 交办单 …) with an Event; idempotent by content."""
+    app = _load(ctx, number)
+    if Status(app.status) == Status.archived:
+        raise CaseReadOnly("案件已归档，不能再添加文书。", "archived")
+    before = ctx.session.exec(select(Document.id).where(Document.application_id == app.id,
+                                                        Document.kind == kind)).all()
+    doc = store_document(ctx, app, kind=kind, content=content, content_type=content_type)
+    if doc.id not in before:
+        _note(ctx, app, "add_document", kind=kind, version=doc.version, sha256=doc.sha256)
+    return doc
+
+
+def allocate_doc_number(ctx: Ctx, agency: Agency, year: int) -> str:
+    """文号: sequenced per agency and year, gap-free because it is allocated in the issuing transaction."""
+    seq = next_in_sequence(ctx.session, agency_id=agency.id, name="reply_doc", year=year)
+    return f"{agency.doc_number_prefix}〔{year}〕{seq}号"
+
+
+@action
+def issue_reply(ctx: Ctx, number: str, *, render: Callable[[str, Decision], bytes], signed_by: str = "") -> Done:
+    """签发: allocate the 文号, render the reply with it and keep it — all or nothing, so no number is lost."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "issue_reply", ctx.actor)
+    decision = latest_decision(ctx, app)
+    agency = ctx.session.get(Agency, app.agency_id)
+    doc_number = allocate_doc_number(ctx, agency, ctx.today.year)
+    content = render(doc_number, decision)
+    doc = store_document(ctx, app, kind="reply", content=content, doc_number=doc_number)
+    _transition(ctx, app, "issue_reply", doc_number=doc_number, document_id=doc.id, signed_by=signed_by,
+                decision_id=decision.id)
+    return _done(ctx, app, f"已签发答复，文号 {doc_number}。")
+
+
+@action
+def dispatch(ctx: Ctx, number: str, *, method: DeliveryMethod, dispatched_on: date, tracking_no: str = "") -> Done:
+    """寄送: the reply is on time when dispatched by the due date (民诉法 Art 85 by analogy)."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "dispatch", ctx.actor)
+    _not_after_today(ctx, dispatched_on, "寄送日期")
+    method = DeliveryMethod(method)
+    if method in (DeliveryMethod.email, DeliveryMethod.platform) and not app.electronic_delivery_consent:
+        raise GuardFailed("申请人未同意电子送达，不能以电子方式送达（参照《民事诉讼法》第九十条）。", "no e-consent")
+    if method == DeliveryMethod.post and not tracking_no.strip():
+        raise ValidationFailed("邮寄送达请填写邮件号码。", "post without tracking number")
+    reply = ctx.session.exec(select(Document).where(Document.application_id == app.id, Document.kind == "reply")
+                             .order_by(Document.version.desc())).first()
+    ctx.session.add(Delivery(application_id=app.id, document_id=reply.id if reply else None, method=method,
+                             dispatched_on=dispatched_on, tracking_no=tracking_no.strip()))
+    decision = latest_decision(ctx, app)
+    agency = ctx.session.get(Agency, app.agency_id)
+    outcomes = [Outcome(o) for o in decision.item_outcomes] or [Outcome(decision.outcome)]
+    _conclude(app, main_outcome(outcomes, tuple(agency.outcome_precedence.split(","))), dispatched_on)
+    on_time = app.due_date is None or dispatched_on <= app.due_date
+    _transition(ctx, app, "dispatch", method=method.value, dispatched_on=dispatched_on, tracking_no=tracking_no,
+                on_time=on_time)
+    late = "" if on_time else f"（注意：已超过答复期限 {app.due_date}）"
+    return _done(ctx, app, f"答复已于 {dispatched_on} 寄送。{late}")
+
+
+@action
+def record_delivery(ctx: Ctx, number: str, *, delivered_on: date, proof: str) -> Done:
+    app = _load(ctx, number)
+    lifecycle.check(app, "record_delivery", ctx.actor)
+    delivery = ctx.session.exec(select(Delivery).where(Delivery.application_id == app.id)
+                                .order_by(Delivery.id.desc())).first()
+    _not_after_today(ctx, delivered_on, "送达日期")
+    if delivered_on < delivery.dispatched_on:
+        raise ValidationFailed("送达日期不能早于寄送日期。", "delivered before dispatched")
+    if not proof.strip():
+        raise ValidationFailed("请填写送达凭证（送达回证、邮件签收记录或系统到达记录）。", "no proof")
+    delivery.delivered_on = delivered_on
+    delivery.proof = proof.strip()
+    ctx.session.add(delivery)
+    _transition(ctx, app, "record_delivery", delivered_on=delivered_on, proof=proof)
+    return _done(ctx, app, f"已登记送达（{delivered_on}）。")
+
+
+@action
+def withdraw(ctx: Ctx, number: str, *, reason: str, evidence: str) -> Done:
+    """Withdrawal before the reply (practice, §6.5): keep the evidence, counted in 三(六)3."""
+    app = _load(ctx, number)
+    if not evidence.strip():
+        raise ValidationFailed("请记录撤回证据（书面撤回申请或通话记录），以备复议诉讼。", "withdrawal without evidence")
+    _conclude(app, Outcome.withdrawn, ctx.today)
+    _transition(ctx, app, "withdraw", reason=reason, evidence=evidence)
+    return _done(ctx, app, "申请人已撤回申请。")
+
+
+@action
+def archive(ctx: Ctx, number: str, *, manifest_sha256: str, location: str) -> Done:
+    """归档: after this the case is read-only; challenges are still recorded against it."""
+    app = _load(ctx, number)
+    _transition(ctx, app, "archive", manifest_sha256=manifest_sha256, location=location)
+    return _done(ctx, app, f"已归档（清单 SHA-256 {manifest_sha256[:12]}…）。")
+
+
+# --- legal challenges (table 四) ---------------------------------------------------------------------------
+
+
+@action
+def record_challenge(ctx: Ctx, number: str, *, kind: ChallengeKind, filed_on: date, body: str = "") -> LegalChallenge:
+    """A 复议 or 诉讼 is recorded against the case, whatever its status, without touching the archive."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.clerk, Role.legal_counsel, Role.office_head}, "登记复议诉讼")
+    _not_after_today(ctx, filed_on, "复议诉讼提起日期")
+    if filed_on < app.receipt_date:
+        raise ValidationFailed("复议诉讼提起日期不能早于收到申请日期。", "challenge before receipt")
+    challenge = LegalChallenge(application_id=app.id, kind=kind, filed_on=filed_on, body=body)
+    ctx.session.add(challenge)
+    ctx.session.flush()
+    _note(ctx, app, "record_challenge", challenge_id=challenge.id, kind=ChallengeKind(kind).value, filed_on=filed_on)
+    return challenge
+
+
+@action
+def decide_challenge(ctx: Ctx, challenge_id: int, *, result: ChallengeResult, decided_on: date) -> LegalChallenge:
+    challenge = ctx.session.get(LegalChallenge, challenge_id)
+    if challenge is None:
+        raise NotFound(f"复议诉讼记录 {challenge_id} 不存在。", "no challenge")
+    _require_role(ctx, {Role.clerk, Role.legal_counsel, Role.office_head}, "登记复议诉讼结果")
+    if ChallengeResult(result) == ChallengeResult.pending:
+        raise ValidationFailed("请登记审结结果（维持、纠正或其他）。", "pending is not a result")
+    _not_after_today(ctx, decided_on, "审结日期")
+    if decided_on < challenge.filed_on:
+        raise ValidationFailed("审结日期不能早于提起日期。", "decided before filed")
+    challenge.result = result
+    challenge.decided_on = decided_on
+    ctx.session.add(challenge)
+    app = ctx.session.get(Application, challenge.application_id)
+    _note(ctx, app, "decide_challenge", challenge_id=challenge.id, result=ChallengeResult(result).value)
+    return challenge

@@ -1,0 +1,53 @@
+"""What every domain action is given: the session, the calendar, the time and the actor (all injected)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import wraps
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from models.errors import ConcurrentUpdate, ValidationFailed
+from models.tables import SHANGHAI, User
+
+
+@dataclass
+class Ctx:
+    session: Session
+    calendar: object  # calendars.WorkingCalendar
+    now: datetime  # timezone-aware; only entry points read the clock
+    actor: User | None  # None: the system (the morning sweep)
+
+    def __post_init__(self):
+        if self.now.tzinfo is None:
+            raise ValueError("Ctx.now must be timezone-aware")
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(SHANGHAI).date()
+
+
+def action(fn):
+    """One domain action = one transaction: everything it writes commits together, or nothing does."""
+
+    @wraps(fn)
+    def wrapper(ctx: Ctx, *args, **kwargs):
+        session = ctx.session
+        try:
+            result = fn(ctx, *args, **kwargs)
+            session.commit()
+            return result
+        except StaleDataError as exc:
+            session.rollback()
+            raise ConcurrentUpdate(
+                "该申请刚被他人修改，本次操作未保存。请刷新后重试。", f"concurrent update in {fn.__name__}"
+            ) from exc
+        except IntegrityError as exc:
+            session.rollback()
+            raise ValidationFailed("数据与已有记录冲突（重复或缺少关联），本次操作未保存。", str(exc.orig)) from exc
+        except BaseException:
+            session.rollback()
+            raise
+
+    return wrapper

@@ -1,0 +1,54 @@
+"""The reply clock of a stored application: its dated rows → calendars.clock → the stored due date.
+
+The clock is computed from the dates (receipt, supplement, pauses, extension), never from counters;
+the due date stored on the application is a cache for lists and dashboards, refreshed after every
+action and whenever the calendar data change (its fingerprint differs).
+"""
+
+from datetime import date
+
+from sqlmodel import Session, select
+
+from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
+from models.enums import ConsultationKind, ExtensionStatus
+from models.tables import Application, Consultation, Extension, Fee, Supplement
+
+_PAUSE_KIND = {ConsultationKind.third_party: PauseKind.third_party, ConsultationKind.other_agency: PauseKind.other_agency}
+
+
+def case_dates(session: Session, application: Application) -> CaseDates:
+    """Everything the legal clock needs, read from the application's rows."""
+    app_id = application.id
+    supplement = session.exec(select(Supplement).where(Supplement.application_id == app_id)).first()
+    consultations = session.exec(select(Consultation).where(Consultation.application_id == app_id)).all()
+    fee = session.exec(select(Fee).where(Fee.application_id == app_id)).first()
+    extension = session.exec(
+        select(Extension).where(Extension.application_id == app_id, Extension.status == ExtensionStatus.approved)
+    ).first()
+    # Art 33(3): consultations are not counted; 国办函〔2020〕109号 [U]: nor the time until the fee is paid.
+    pauses = [
+        Pause(kind=_PAUSE_KIND[ConsultationKind(c.kind)], sent_on=c.sent_on, ended_on=c.ended_on, expected_end=c.due_date)
+        for c in consultations
+    ]
+    if fee is not None:
+        pauses.append(Pause(kind=PauseKind.fee, sent_on=fee.notice_sent_on, ended_on=fee.paid_on, expected_end=fee.pay_due))
+    return CaseDates(
+        receipt_date=application.receipt_date,
+        supplement_received_on=supplement.received_on if supplement else None,
+        pauses=tuple(sorted(pauses, key=lambda p: p.sent_on)),
+        extension=ClockExtension(days=extension.days, approved_on=extension.decided_on) if extension else None,
+    )
+
+
+def read_clock(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
+    return reply_clock(case_dates(session, application), calendar=calendar, today=today)
+
+
+def refresh_due_date(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
+    """Store the clock's current due date on the application (a cache, recomputed from the dates)."""
+    reading = read_clock(session, application, calendar=calendar, today=today)
+    application.due_date = reading.due_date
+    application.due_provisional = reading.provisional
+    application.calendar_fingerprint = calendar.fingerprint
+    session.add(application)
+    return reading

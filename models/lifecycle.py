@@ -1,0 +1,246 @@
+"""The lifecycle of an application: every state, every transition, who may take it. The whole process in one file.
+
+    registered ──补正──▶ awaiting_supplement ──收到补正──▶ registered          (Art 30: the clock restarts)
+         │                       └──逾期未补正──▶ deemed_abandoned                 (三(六)1)
+         ├──交办──▶ routed ─────────────┐
+         ├──协调──▶ coordinating ───────┤ (all departments answered)
+         ├──会商──▶ joint_consultation ─┼──▶ drafting ⇄ consulting               (Art 32/34: paused)
+         └──直接拟稿────────────────────┘       │  ⇅ awaiting_fee (paused) ──▶ fee_unpaid (三(六)2)
+                                              ▼
+                     legal_review ──退回──▶ returned_for_revision ──重新送审──▶ legal_review
+                          │通过
+                          ▼
+                      approved ──签发──▶ issued ──寄送──▶ dispatched ──送达──▶ delivered ──归档──▶ archived
+
+Withdrawal is possible until the reply is dispatched. A paused state (consulting, awaiting_fee) resumes
+the state it was entered from. Departments' 签收/退回/答复 and the extension live on their own rows and
+change the status only through the transitions below. The diagram in docs/lifecycle.md is generated
+from TRANSITIONS (`python -m models.diagram`) and a test fails when it drifts.
+"""
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm import attributes
+
+from models.enums import Role, Status
+from models.errors import RoleNotAllowed, TransitionNotAllowed
+from models.tables import Application, Event, User
+
+S = Status
+R = Role
+RESUME = "resume"  # target of a transition that leaves a pause: back to the state the pause began in
+
+OPEN_BEFORE_REPLY = frozenset(
+    {S.registered, S.awaiting_supplement, S.routed, S.coordinating, S.joint_consultation, S.consulting,
+     S.awaiting_fee, S.drafting, S.legal_review, S.returned_for_revision, S.approved, S.issued}
+)
+PAUSED = frozenset({S.consulting, S.awaiting_fee})
+CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn, S.deemed_abandoned, S.fee_unpaid})
+CONCLUDED = frozenset({S.dispatched, S.delivered, S.archived}) | CLOSED_WITHOUT_REPLY
+HANDLING = frozenset({S.routed, S.coordinating, S.joint_consultation})
+SYSTEM = "system"  # the morning sweep acts as the system, not as a user
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    label: str  # what the button says
+    sources: frozenset[Status]
+    target: Status | str
+    roles: frozenset[Role | str]
+
+
+def _t(action, label, sources, target, roles):
+    return Transition(action, label, frozenset(sources), target, frozenset(roles))
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    _t("request_supplement", "告知补正", {S.registered}, S.awaiting_supplement, {R.clerk}),
+    _t("receive_supplement", "收到补正", {S.awaiting_supplement}, S.registered, {R.clerk}),
+    _t("deem_abandoned", "视为放弃申请", {S.awaiting_supplement}, S.deemed_abandoned, {R.clerk, SYSTEM}),
+    _t("route", "交办承办单位", {S.registered}, S.routed, {R.clerk}),
+    _t("refer_to_leader", "报分管领导协调", {S.registered, S.routed}, S.coordinating, {R.clerk}),
+    _t("convene_joint_consultation", "组织会商", {S.registered, S.routed, S.coordinating},
+       S.joint_consultation, {R.coordinating_leader, R.office_head}),
+    _t("department_returned", "承办单位退回", {S.routed}, S.registered, {R.department_handler}),
+    _t("opinions_complete", "承办意见齐备", {S.routed, S.coordinating}, S.drafting,
+       {R.department_handler, R.coordinating_leader}),
+    _t("record_joint_consultation", "记录会商结论", {S.joint_consultation}, S.drafting,
+       {R.coordinating_leader, R.office_head, R.clerk}),
+    _t("start_drafting", "直接拟稿", {S.registered}, S.drafting, {R.clerk}),
+    _t("start_consultation", "征求意见", {S.drafting}, S.consulting, {R.clerk}),
+    _t("end_consultation", "征求意见结束", {S.consulting}, RESUME, {R.clerk, SYSTEM}),
+    _t("issue_fee_notice", "发出收费通知", {S.registered, S.drafting}, S.awaiting_fee, {R.clerk}),
+    _t("record_payment", "登记缴费", {S.awaiting_fee}, RESUME, {R.clerk}),
+    _t("close_fee_unpaid", "逾期未缴费不再处理", {S.awaiting_fee}, S.fee_unpaid, {R.clerk, SYSTEM}),
+    _t("submit_for_review", "提交法律审核", {S.drafting, S.returned_for_revision}, S.legal_review, {R.clerk}),
+    _t("return_draft", "退回修改", {S.legal_review}, S.returned_for_revision, {R.legal_counsel}),
+    _t("approve_draft", "审核通过", {S.legal_review}, S.approved, {R.legal_counsel}),
+    _t("issue_reply", "签发答复", {S.approved}, S.issued, {R.clerk, R.office_head}),
+    _t("dispatch", "寄送答复", {S.issued}, S.dispatched, {R.clerk}),
+    _t("record_delivery", "登记送达", {S.dispatched}, S.delivered, {R.clerk}),
+    _t("withdraw", "申请人撤回", OPEN_BEFORE_REPLY, S.withdrawn, {R.clerk}),
+    _t("archive", "归档", {S.delivered} | CLOSED_WITHOUT_REPLY, S.archived, {R.clerk, SYSTEM}),
+)
+BY_ACTION = {t.action: t for t in TRANSITIONS}
+assert len(BY_ACTION) == len(TRANSITIONS), "action names must be unique"
+
+
+REGISTER_ROLES = frozenset({R.clerk})  # Art 29: the disclosure office registers every application
+
+
+def admit(session: OrmSession, application: Application, *, actor: User | None, now: datetime, data: dict) -> Event:
+    """A new application enters the lifecycle as registered, with its first Event."""
+    if actor is None or Role(actor.role) not in REGISTER_ROLES:
+        raise RoleNotAllowed("只有公开办经办人可以登记申请。", "only clerks register applications")
+    application.status = Status.registered
+    session.add(application)
+    session.flush()
+    return record(session, application, "register", actor=actor, now=now, after=Status.registered, data=data)
+
+
+def admit_imported(session: OrmSession, application: Application, *, status: Status) -> None:
+    """A historical case brought in by import keeps the status it had in the legacy system."""
+    with _lifecycle_write(session):
+        application.status = status
+        session.add(application)
+        session.flush()
+
+
+def allowed_actions(status: Status, role: Role | str | None = None) -> list[Transition]:
+    """The transitions the current status allows (for one role, if given): what the desk shows as buttons."""
+    return [t for t in TRANSITIONS if status in t.sources and (role is None or role in t.roles)]
+
+
+def waits_for(status: Status) -> str:
+    """What the case waits for now, in the words a clerk uses."""
+    return WAITING[status]
+
+
+WAITING = {
+    S.registered: "等待公开办审查：补正、交办、报领导协调或直接拟稿",
+    S.awaiting_supplement: "等待申请人补正",
+    S.routed: "等待承办单位签收并提交书面答复意见",
+    S.coordinating: "等待分管领导协调各承办单位答复",
+    S.joint_consultation: "等待会商并形成答复意见",
+    S.consulting: "等待被征求意见方答复（期限中止计算）",
+    S.awaiting_fee: "等待申请人缴纳信息处理费（期限中止计算）",
+    S.drafting: "等待公开办拟写答复并提交法律审核",
+    S.legal_review: "等待法律顾问审核",
+    S.returned_for_revision: "等待公开办按审核意见修改",
+    S.approved: "等待签发",
+    S.issued: "等待寄送答复",
+    S.dispatched: "等待登记送达",
+    S.delivered: "等待归档",
+    S.withdrawn: "等待归档",
+    S.deemed_abandoned: "等待归档",
+    S.fee_unpaid: "等待归档",
+    S.archived: "已办结归档",
+}
+assert set(WAITING) == set(Status)
+
+
+def check(application: Application, action: str, actor: User | None) -> Transition:
+    """Raise a domain error unless `actor` may take `action` on `application` in its current status."""
+    transition = BY_ACTION[action]
+    status = Status(application.status)
+    if status not in transition.sources:
+        raise TransitionNotAllowed(
+            f"申请 {application.number} 当前状态为「{status.label}」，不能执行「{transition.label}」。",
+            f"{application.number}: '{action}' not allowed in status {status}",
+        )
+    role = SYSTEM if actor is None else Role(actor.role)
+    if role not in transition.roles:
+        who = "系统" if actor is None else f"{actor.full_name}（{Role(actor.role).label}）"
+        raise RoleNotAllowed(
+            f"{who}无权执行「{transition.label}」。",
+            f"role {role} may not '{action}'",
+        )
+    return transition
+
+
+def apply(
+    session: OrmSession,
+    application: Application,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    data: dict | None = None,
+) -> Event:
+    """Check and take a transition: the status changes and its Event is appended in the caller's transaction."""
+    transition = check(application, action, actor)
+    before = Status(application.status)
+    after = _target(application, transition)
+    if after in PAUSED:
+        application.paused_from = before
+    elif before in PAUSED:
+        application.paused_from = None
+    with _lifecycle_write(session):
+        application.status = after
+        session.add(application)
+        session.flush()
+    return record(session, application, action, actor=actor, now=now, before=before, after=after, data=data)
+
+
+def record(
+    session: OrmSession,
+    application: Application,
+    action: str,
+    *,
+    actor: User | None,
+    now: datetime,
+    before: Status | None = None,
+    after: Status | None = None,
+    data: dict | None = None,
+) -> Event:
+    """Append an Event for an action that may or may not change the status (签收, extension, …)."""
+    event = Event(
+        application_id=application.id,
+        action=action,
+        actor_id=None if actor is None else actor.id,
+        actor_name="系统" if actor is None else actor.full_name,
+        at=now,
+        from_status=before,
+        to_status=after,
+        data=data or {},
+    )
+    session.add(event)
+    return event
+
+
+def _target(application: Application, transition: Transition) -> Status:
+    if transition.target != RESUME:
+        return Status(transition.target)
+    return Status(application.paused_from or Status.drafting)
+
+
+# --- the guard that proves nothing else writes the status -------------------------------------------
+
+_WRITING = "lifecycle_writing"
+
+
+@contextmanager
+def _lifecycle_write(session: OrmSession):
+    session.info[_WRITING] = True
+    try:
+        yield
+    finally:
+        session.info.pop(_WRITING, None)
+
+
+@sa_event.listens_for(OrmSession, "before_flush")
+def _only_lifecycle_writes_status(session, flush_context, instances):
+    """A status written anywhere but lifecycle.apply is a bug: refuse the flush."""
+    if session.info.get(_WRITING):
+        return
+    for obj in session.dirty:
+        if isinstance(obj, Application) and attributes.get_history(obj, "status").has_changes():
+            raise RuntimeError(f"status of {obj.number} written outside models.lifecycle")
+    for obj in session.new:
+        if isinstance(obj, Application) and obj.status != Status.registered:
+            raise RuntimeError("a new application starts as registered (imports go through admit_imported)")

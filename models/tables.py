@@ -1,0 +1,350 @@
+"""The tables: the database is the system of record.
+
+English names for tables and columns; Chinese labels live with the enums and in the notices.
+State is stored as the status and the deadlines only; "overdue" and "due soon" are computed at
+read time from the dates (calendars.clock). Every change of status goes through models.lifecycle.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import JSON, Column, DateTime, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.enums import (
+    ApplicantIdType,
+    AssignmentStatus,
+    Channel,
+    ConsultationKind,
+    ConsultationReply,
+    DecisionStatus,
+    DeliveryMethod,
+    ExtensionStatus,
+    RequestedForm,
+    Role,
+    Status,
+)
+from models.outcomes import DEFAULT_PRECEDENCE, ApplicantKind, ChallengeKind, ChallengeResult, Outcome
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class AwareDateTime(TypeDecorator):
+    """Stores UTC, returns Asia/Shanghai: event times are timezone-aware on SQLite and PostgreSQL alike."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("event times must be timezone-aware")
+        return value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=ZoneInfo("UTC"))
+        return value.astimezone(SHANGHAI)
+
+
+def _enum(enum_cls, **kw):
+    return Field(sa_type=String(40), **kw)
+
+
+def _when(**kw):
+    return Field(sa_column=Column(AwareDateTime(), **kw))
+
+
+class Agency(SQLModel, table=True):
+    """机关: the agency that answers, with what its notices must name."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), unique=True, nullable=False))
+    parent_id: int | None = Field(default=None, foreign_key="agency.id", index=True)
+    disclosure_office: str = ""  # 政府信息公开工作机构
+    address: str = ""
+    phone: str = ""
+    reconsideration_body: str = ""  # 行政复议机关 named in remedy clauses
+    court: str = ""  # 人民法院 named in remedy clauses
+    doc_number_prefix: str = ""  # 文号 prefix, e.g. 河政公开
+    seal_text: str = ""
+    retention_years: int = 30  # 档案保管期限: 10 or 30 are common
+    supplement_days: int = 15  # default 补正 period the clerk may change (Art 30 "合理的补正期限")
+    repeat_window_days: int = 365  # Art 36(6): how far back a possible repeat is looked for
+    outcome_precedence: str = ",".join(DEFAULT_PRECEDENCE)
+    litigation_prone_keywords: str = "征地,征收,拆迁,拆除,补偿安置,土地"
+
+
+class Department(SQLModel, table=True):
+    """承办单位 of an agency."""
+
+    __table_args__ = (UniqueConstraint("agency_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    name: str
+    contact: str = ""
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "user_account"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    full_name: str
+    role: Role = _enum(Role)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    department_id: int | None = Field(default=None, foreign_key="department.id")
+    government_counsel: bool = False  # 政府法律顾问: required for 易诉 cases
+    password_hash: str | None = None
+    email: str = ""
+    phone: str = ""
+    active: bool = True
+
+
+class Applicant(SQLModel, table=True):
+    """申请人: the principal; the kind decides the table 三 column."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    kind: ApplicantKind = _enum(ApplicantKind)
+    name: str
+    id_type: ApplicantIdType = _enum(ApplicantIdType, default=ApplicantIdType.none)
+    id_number: str | None = Field(default=None, index=True)  # 身份证号 or 统一社会信用代码
+    phone: str = ""
+    email: str = ""
+    address: str = ""
+
+
+class Application(SQLModel, table=True):
+    """One 依申请公开 application: status and stored deadlines; the rest is in its rows and events."""
+
+    __table_args__ = (UniqueConstraint("agency_id", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    number: str = Field(sa_type=String(20))  # 2026-000123, unique per agency
+    year: int = Field(index=True)
+    query_code: str = Field(sa_type=String(12))
+    applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    agent_name: str | None = None
+    agent_id_number: str | None = None
+    agent_phone: str | None = None
+    channel: Channel = _enum(Channel)
+    arrived_on: date  # the day it physically or electronically arrived
+    receipt_date: date = Field(index=True)  # Art 31: the legal receipt date
+    receipt_evidence: str = ""  # 签收单、确认记录、系统回执 …
+    transcribed_by_clerk: bool = False  # Art 29: oral application written down (代为填写)
+    applicant_confirmed: bool = False  # the applicant confirmed the transcript / the receipt date
+    needs_assistance: bool = False  # Art 43
+    request_text: str = Field(sa_column=Column(Text, nullable=False))
+    requested_form: RequestedForm = _enum(RequestedForm, default=RequestedForm.paper)
+    delivery_method: DeliveryMethod = _enum(DeliveryMethod, default=DeliveryMethod.post)
+    electronic_delivery_consent: bool = False  # 民诉法 Art 90 by analogy
+    litigation_prone: bool = False  # 易诉: government counsel must sign off
+    possible_repeat_of: str = ""  # numbers a human should compare (Art 36(6))
+    monthly_count: int = 1  # the applicant's count this calendar month at this agency (Art 35, fees)
+    status: Status = _enum(Status, index=True)
+    paused_from: Status | None = _enum(Status, default=None, nullable=True)
+    due_date: date | None = Field(default=None, index=True)
+    due_provisional: bool = False
+    calendar_fingerprint: str = ""
+    outcome: Outcome | None = _enum(Outcome, default=None, nullable=True)
+    closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
+    registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _when(nullable=False)
+    version: int = Field(default=1)
+
+    __mapper_args__ = {"version_id_col": None}  # set below, once the column object exists
+
+
+Application.__mapper_args__["version_id_col"] = Application.__table__.c.version  # type: ignore[attr-defined]
+
+
+class Event(SQLModel, table=True):
+    """Append-only history: who did what when, and the status before and after."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    action: str = Field(sa_type=String(60))
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    actor_name: str
+    at: datetime = _when(nullable=False)
+    from_status: Status | None = _enum(Status, default=None, nullable=True)
+    to_status: Status | None = _enum(Status, default=None, nullable=True)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Assignment(SQLModel, table=True):
+    """Routing to a department (交办): its due date, 签收 / 退回 and the written reply opinion."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    department_id: int = Field(foreign_key="department.id", index=True)
+    routed_on: date
+    due_date: date
+    due_set_by_leader: bool = False
+    status: AssignmentStatus = _enum(AssignmentStatus, default=AssignmentStatus.routed)
+    accepted_on: date | None = None
+    returned_on: date | None = None
+    return_reason: str = ""
+    opinion: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    answered_on: date | None = None
+    answered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class Supplement(SQLModel, table=True):
+    """补正 (Art 30): one single notice; the clock restarts in full from the supplement's receipt."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    issued_on: date
+    items: str = Field(sa_column=Column(Text, nullable=False))
+    period_days: int
+    notice_received_on: date
+    due_date: date
+    received_on: date | None = None
+    content: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Consultation(SQLModel, table=True):
+    """征求意见: third party (Art 32) or co-producing / other agency (Art 34); not counted (Art 33(3))."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    kind: ConsultationKind = _enum(ConsultationKind)
+    party: str
+    party_contact: str = ""
+    sent_on: date
+    party_received_on: date
+    due_date: date
+    ended_on: date | None = None
+    reply: ConsultationReply | None = _enum(ConsultationReply, default=None, nullable=True)
+    reasons: str = ""
+
+
+class JointConsultation(SQLModel, table=True):
+    """会商: the recorded joint consultation for major or complex cases."""
+
+    __tablename__ = "joint_consultation"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    convened_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    convened_on: date
+    held_on: date | None = None
+    participants: str = ""
+    minutes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    proposed_reply: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class Extension(SQLModel, table=True):
+    """延期答复 (Art 33(2)): once, at most 20 WD, approved by the head of the disclosure office in time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    days: int
+    reason: str
+    requested_on: date
+    requested_by_id: int = Field(foreign_key="user_account.id")
+    status: ExtensionStatus = _enum(ExtensionStatus, default=ExtensionStatus.requested)
+    decided_on: date | None = None
+    decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+
+
+class Fee(SQLModel, table=True):
+    """信息处理费 (Art 42, 国办函〔2020〕109号): one method per application, the clock stops until paid."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    method: str = Field(sa_type=String(20))
+    monthly_count: int | None = None
+    pages: int | None = None
+    amount: int  # 元
+    justification: str
+    notice_sent_on: date
+    notice_received_on: date
+    pay_due: date
+    paid_on: date | None = None
+    receipt_no: str = ""
+
+
+class Decision(SQLModel, table=True):
+    """One version of the drafted reply: the structured decision a notice is generated from."""
+
+    __table_args__ = (UniqueConstraint("application_id", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    version: int
+    outcome: Outcome = _enum(Outcome)
+    citations: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    withheld_items: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    item_outcomes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    responsible_agency: str | None = None
+    responsible_agency_contact: str | None = None
+    status: DecisionStatus = _enum(DecisionStatus, default=DecisionStatus.draft)
+    drafted_by_id: int = Field(foreign_key="user_account.id")
+    drafted_at: datetime = _when(nullable=False)
+
+
+class Review(SQLModel, table=True):
+    """法律审核: counsel's verdict and comments on one draft version."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    decision_id: int = Field(foreign_key="decision.id", index=True)
+    reviewer_id: int = Field(foreign_key="user_account.id")
+    approved: bool
+    comments: str = ""
+    at: datetime = _when(nullable=False)
+
+
+class Document(SQLModel, table=True):
+    """A generated notice, kept with its content hash; never overwritten, only versioned."""
+
+    __table_args__ = (UniqueConstraint("application_id", "kind", "version"),)
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    kind: str = Field(sa_type=String(40))
+    version: int = 1
+    doc_number: str | None = Field(default=None, sa_column=Column(String(60), unique=True, nullable=True))
+    content_type: str = "application/pdf"
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    sha256: str = Field(sa_type=String(64))
+    created_at: datetime = _when(nullable=False)
+
+
+class Counter(SQLModel, table=True):
+    """Gap-free sequences per agency and year (application numbers, 文号), advanced in the caller's transaction."""
+
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    name: str = Field(primary_key=True, sa_type=String(20))
+    year: int = Field(primary_key=True)
+    value: int = 0
+
+
+class Delivery(SQLModel, table=True):
+    """Dispatch (交邮、发送) and delivery (送达) of a document, recorded separately."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    document_id: int | None = Field(default=None, foreign_key="document.id")
+    method: DeliveryMethod = _enum(DeliveryMethod)
+    dispatched_on: date
+    tracking_no: str = ""
+    delivered_on: date | None = None
+    proof: str = ""
+
+
+class LegalChallenge(SQLModel, table=True):
+    """行政复议 / 行政诉讼 against a decision; feeds table 四, never changes an archived case."""
+
+    __tablename__ = "legal_challenge"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    kind: ChallengeKind = _enum(ChallengeKind)
+    filed_on: date = Field(index=True)
+    body: str = ""  # the reconsideration body or court
+    result: ChallengeResult = _enum(ChallengeResult, default=ChallengeResult.pending)
+    decided_on: date | None = None
