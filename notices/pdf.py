@@ -4,6 +4,8 @@ from functools import cache
 from io import BytesIO
 from xml.sax.saxutils import escape
 
+from reportlab.lib import textsplit
+from reportlab.platypus import paragraph as rl_paragraph
 from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -32,10 +34,16 @@ TITLE_SIZE = 22  # 2号 小标宋
 PAGE_NUMBER_SIZE = 14  # 4号, 7 mm below the text block (7.5)
 SEAL_LINES = 2  # blank lines above the signature; the seal sits over the name and the date (7.3.5.1)
 
+# GB/T 15834-2011 4.x: full-width marks never start a line; reportlab's table lacks ，；：！？”》 so it
+# hangs them at the line's end instead.
+_NO_LINE_START = "，；：！？”》、。）"
+
 
 @cache
 def _styles() -> dict[str, ParagraphStyle]:
     title, body = register(TITLE), register(BODY)
+    for module in (textsplit, rl_paragraph):  # each keeps its own copy of the table
+        module.ALL_CANNOT_START += "".join(c for c in _NO_LINE_START if c not in module.ALL_CANNOT_START)
     base = ParagraphStyle("body", fontName=body, fontSize=CHAR, leading=LEADING, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", base, fontName=title, fontSize=TITLE_SIZE, leading=TITLE_SIZE * 1.5,
@@ -114,6 +122,7 @@ def layout_pdf(blocks) -> bytes:
         title=blocks[0].text if blocks else "",
         author="",
         creator="Gongkai",
+        initialFontName=register(BODY),  # else the canvas starts in Helvetica, a font never embedded
         invariant=1,  # same input, same bytes: goldens and archives stay stable
     )
     # No frame padding: the text block is exactly 156 × 225 mm, so 28 characters fill a line.
