@@ -1,0 +1,78 @@
+"""Factories for domain objects: a demo agency, contexts, applications, and cases placed at any gate."""
+
+from dataclasses import replace
+from datetime import date, datetime
+
+from models import actions as A
+from models.context import Ctx
+from models.demo import DEMO_AGENCY, seed_demo
+from models.enums import ApplicantIdType, Channel, ConsultationKind, DeliveryMethod, Status
+from models.outcomes import ApplicantKind, Outcome
+from models.queries import application_by_number, user_by_username
+from models.registration import ApplicantIn, ApplicationIn, register
+from models.tables import SHANGHAI
+
+VALID_ID = "11010519491231002X"
+
+
+def at(day: date, hour: int = 10) -> datetime:
+    return datetime(day.year, day.month, day.day, hour, tzinfo=SHANGHAI)
+
+
+def ctx(session, calendar, username: str | None, day: date) -> Ctx:
+    """The context of `username` (None: the system) acting on `day`; seeds the demo agency if needed."""
+    seed_demo(session)
+    actor = user_by_username(session, username) if username else None
+    return Ctx(session, calendar, at(day), actor)
+
+
+def applicant_in(**overrides) -> ApplicantIn:
+    base = ApplicantIn(kind=ApplicantKind.natural_person, name="张三", id_type=ApplicantIdType.resident_id,
+                       id_number=VALID_ID, phone="13800138000")
+    return replace(base, **overrides)
+
+
+def application_in(received: date = date(2026, 3, 2), **overrides) -> ApplicationIn:
+    base = ApplicationIn(agency=DEMO_AGENCY, applicant=applicant_in(), channel=Channel.in_person, arrived_on=received,
+                         receipt_date=received, request_text="请公开本区2025年财政预算执行情况报告")
+    return replace(base, **overrides)
+
+
+def register_case(session, calendar, received: date = date(2026, 3, 2), **overrides) -> str:
+    return register(ctx(session, calendar, "clerk", received), application_in(received, **overrides)).application.number
+
+
+def approved_draft(outcome: Outcome = Outcome.disclosed) -> A.DraftIn:
+    if Outcome(outcome).is_withholding_ground:
+        return A.DraftIn(outcome=outcome, reasons="经审查，该信息属于条例规定不予公开的情形。")
+    return A.DraftIn(outcome=outcome, body="所申请信息见附件。")
+
+
+# The happy path as (status reached, step): advance() replays the steps until the case stands at a gate.
+def _steps(session, calendar, number: str, day: date):
+    c = lambda user: ctx(session, calendar, user, day)  # noqa: E731
+    yield Status.routed, lambda: A.route(c("clerk"), number, department="区自然资源局")
+    yield Status.drafting, lambda: A.submit_opinion(c("dept_ziran"), number, opinion="该信息由我局制作，可以公开。")
+    yield Status.legal_review, lambda: A.submit_for_review(c("clerk"), number, draft=approved_draft())
+    yield Status.approved, lambda: A.approve_draft(c("gov_counsel"), number)
+    yield Status.issued, lambda: A.issue_reply(c("clerk"), number, render=lambda no, d: f"答复 {no}".encode())
+    yield Status.dispatched, lambda: A.dispatch(c("clerk"), number, method=DeliveryMethod.post, dispatched_on=day,
+                                                tracking_no="EMS0001")
+    yield Status.delivered, lambda: A.record_delivery(c("clerk"), number, delivered_on=day, proof="邮件签收记录")
+    yield Status.archived, lambda: A.archive(c(None), number, manifest_sha256="0" * 64, location="test")
+
+
+def advance(session, calendar, number: str, to: Status, day: date = date(2026, 3, 4)) -> None:
+    """Drive a registered case along the happy path until it stands in `to`."""
+    for reached, step in _steps(session, calendar, number, day):
+        if application_by_number(session, number).status == to:
+            return
+        step()
+        if reached == to:
+            return
+    raise ValueError(f"{to} is not on the happy path")
+
+
+def consult(session, calendar, number: str, day: date) -> None:
+    A.start_consultation(ctx(session, calendar, "clerk", day), number, kind=ConsultationKind.third_party,
+                         party="某某房地产开发有限公司")
