@@ -131,8 +131,8 @@ def reply(outcome: Outcome, **overrides) -> ReplyContext:
     if outcome is Outcome.fee_unpaid:
         fields.update(earlier_notice="《政府信息公开信息处理费收费通知书》（西政办依申请〔2025〕第11号）",
                       earlier_deadline=date(2025, 3, 26))
-    fields.update(overrides)
-    return ReplyContext(issue=issue(), applicant=applicant(), application=application(), draft=draft(outcome), **fields)
+    base = {"issue": issue(), "applicant": applicant(), "application": application(), "draft": draft(outcome)}
+    return ReplyContext(**{**base, **fields, **overrides})
 
 
 def fee_notice(**overrides) -> FeeNoticeDraft:
