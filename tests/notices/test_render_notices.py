@@ -11,6 +11,7 @@ import pytest
 from models.citation_check import CitationCheckFailed, Remedy
 from models.outcomes import Outcome
 from notices.context import Issue
+from notices.fonts import Face, FontMissing, register
 from notices.render import (
     DocumentKind,
     NoticeFieldMissing,
@@ -146,3 +147,10 @@ def test_page_one_renders_to_png(tmp_path):
 def test_page_numbers_follow_gb9704(tmp_path):
     text = _pdftotext(render_pdf(DocumentKind.reply, factories.reply(Outcome.partial)), tmp_path)
     assert "— 1 —" in text and "— 2 —" in text
+
+
+def test_missing_font_names_the_debian_package():
+    face = Face("Absent", Path("/nonexistent/uming.ttc"), 0, "fonts-arphic-uming")
+    with pytest.raises(FontMissing) as exc:
+        register(face)
+    assert "apt-get install fonts-arphic-uming" in exc.value.message_zh
