@@ -29,13 +29,9 @@ TITLE = Face("ARPLUMingCN", Path("/usr/share/fonts/truetype/arphic/uming.ttc"), 
 BODY = Face("ARPLUKaiCN", Path("/usr/share/fonts/truetype/arphic/ukai.ttc"), 0, "fonts-arphic-ukai")
 
 
+@cache
 def register(face: Face) -> str:
     """Register a face with reportlab (once per process) and return its name for styles."""
-    return _register(face)
-
-
-@cache
-def _register(face: Face) -> str:
     if not face.path.is_file():
         raise FontMissing(face)
     pdfmetrics.registerFont(TTFont(face.name, str(face.path), subfontIndex=face.subfont))

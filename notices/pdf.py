@@ -53,7 +53,6 @@ def _styles() -> dict[str, ParagraphStyle]:
         "plain": base,
         "note": base,
         "para": ParagraphStyle("para", base, firstLineIndent=2 * CHAR),
-        "item": ParagraphStyle("item", base, leftIndent=2 * CHAR),
         "date": ParagraphStyle("date", base, alignment=TA_RIGHT, rightIndent=4 * CHAR),
         "cell": ParagraphStyle("cell", base, alignment=TA_LEFT),
     }

@@ -186,8 +186,6 @@ def blocks_to_text(blocks: list[Block]) -> str:
             lines.append("：".join(b.cells))
         elif b.style == "para":
             lines.append("\u3000\u3000" + b.text)
-        elif b.style == "seal":
-            lines.append("")
         else:
             lines.append(b.text)
     return "\n".join(lines) + "\n"
@@ -205,7 +203,8 @@ _PAGE = """<!DOCTYPE html>
 .notice h1{{font:22pt "AR PL UMing CN",serif;text-align:center}}
 .notice p{{margin:0;text-indent:2em}}
 .notice p.number{{text-align:right;text-indent:0}} .notice p.to,.notice p.plain,.notice p.note{{text-indent:0}}
-.notice p.seal{{height:3.6em}} .notice p.sign,.notice p.date{{text-align:right;margin-right:4em}}
+.notice p.seal{{height:3.6em}} .notice p.sign{{margin-top:3.6em}}
+.notice p.sign,.notice p.date{{text-align:right;margin-right:4em;text-indent:0}}
 .notice table{{border-collapse:collapse;width:100%}} .notice td{{border:1px solid #000;padding:.3em}}
 </style></head>
 <body><article class="notice">
