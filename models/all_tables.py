@@ -1,3 +1,5 @@
 """Imports every module that defines tables, so that SQLModel.metadata knows the whole schema."""
 
+import models.archive  # noqa: F401
+import models.outbox  # noqa: F401
 import models.tables  # noqa: F401

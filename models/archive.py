@@ -1,0 +1,164 @@
+"""归档: the dossier of a concluded case as a directory with a manifest of SHA-256 hashes.
+
+    <root>/<agency id>/<number>/
+        application.json     the application, applicant and receipt evidence (Art 29, 31)
+        documents/…          every generated notice and the reply, each version
+        decisions.json       every draft version with counsel's reviews (会签办结)
+        handling.json        assignments and department opinions, 会商 minutes, consultations,
+                             supplement, fee, extension, dispatch and delivery
+        events.json          the full event log
+        manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
+
+The package is rebuilt identically from the same rows, so building it twice is harmless; after
+`models.actions.archive` the case is read-only and `verify_package` re-checks every hash.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy import Column, String
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.errors import NotFound
+from models.tables import (
+    Agency,
+    Applicant,
+    Application,
+    Assignment,
+    AwareDateTime,
+    Consultation,
+    Decision,
+    Delivery,
+    Document,
+    Event,
+    Extension,
+    Fee,
+    JointConsultation,
+    Review,
+    Supplement,
+)
+
+MANIFEST = "manifest.json"
+
+
+class ArchivePackage(SQLModel, table=True):
+    """Where a case's dossier lies, its manifest hash and until when it must be kept."""
+
+    __tablename__ = "archive_package"
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    location: str = Field(sa_type=String(500))
+    manifest_sha256: str = Field(sa_type=String(64))
+    files: int
+    archived_on: date
+    retain_until: date  # 档案保管期限: Agency.retention_years after the archive date
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+
+
+@dataclass(frozen=True)
+class Built:
+    location: str
+    manifest_sha256: str
+    files: int
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, indent=1, default=str).encode("utf-8")
+
+
+def _rows(session: Session, table, app_id: int) -> list[dict]:
+    rows = session.exec(select(table).where(table.application_id == app_id).order_by(table.id)).all()
+    return [r.model_dump() for r in rows]
+
+
+def dossier(session: Session, app: Application) -> dict[str, bytes]:
+    """Every file of the dossier, path → bytes, from the rows of one case."""
+    files: dict[str, bytes] = {}
+    applicant = session.get(Applicant, app.applicant_id)
+    files["application.json"] = _json({"application": app.model_dump(), "applicant": applicant.model_dump()})
+    docs = session.exec(select(Document).where(Document.application_id == app.id).order_by(Document.id)).all()
+    for doc in docs:
+        ext = "pdf" if doc.content_type == "application/pdf" else "bin"
+        files[f"documents/{doc.kind}-v{doc.version}.{ext}"] = doc.content
+    decisions = _rows(session, Decision, app.id)
+    ids = [d["id"] for d in decisions]
+    reviews = session.exec(select(Review).where(Review.decision_id.in_(ids)).order_by(Review.id)).all() if ids else []
+    files["decisions.json"] = _json({"decisions": decisions, "reviews": [r.model_dump() for r in reviews]})
+    files["handling.json"] = _json({
+        "assignments": _rows(session, Assignment, app.id),
+        "joint_consultations": _rows(session, JointConsultation, app.id),
+        "consultations": _rows(session, Consultation, app.id),
+        "supplement": _rows(session, Supplement, app.id),
+        "fee": _rows(session, Fee, app.id),
+        "extension": _rows(session, Extension, app.id),
+        "deliveries": _rows(session, Delivery, app.id),
+    })
+    files["events.json"] = _json(_rows(session, Event, app.id))
+    return files
+
+
+def package_dir(root: Path, app: Application) -> Path:
+    return Path(root) / str(app.agency_id) / app.number
+
+
+def build_package(session: Session, app: Application, *, root: Path) -> Built:
+    """Write the dossier and its manifest; the same rows give the same bytes and the same manifest hash."""
+    target = package_dir(root, app)
+    files = dossier(session, app)
+    for path, content in files.items():
+        out = target / path
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(content)
+    manifest = _json({"number": app.number, "files": {p: _sha(c) for p, c in sorted(files.items())}})
+    (target / MANIFEST).write_bytes(manifest)
+    return Built(str(target), _sha(manifest), len(files))
+
+
+def record_package(session: Session, app: Application, built: Built, *, archived_on: date, now: datetime) -> ArchivePackage:
+    """The package row (once per case), with the retention date from the agency's setting."""
+    existing = session.exec(select(ArchivePackage).where(ArchivePackage.application_id == app.id)).first()
+    if existing is not None:
+        return existing
+    years = session.get(Agency, app.agency_id).retention_years
+    try:
+        retain_until = archived_on.replace(year=archived_on.year + years)
+    except ValueError:  # 29 February
+        retain_until = archived_on.replace(year=archived_on.year + years, day=28)
+    row = ArchivePackage(application_id=app.id, location=built.location, manifest_sha256=built.manifest_sha256,
+                         files=built.files, archived_on=archived_on, retain_until=retain_until, created_at=now)
+    session.add(row)
+    session.commit()
+    return row
+
+
+def package_of(session: Session, app: Application) -> ArchivePackage:
+    row = session.exec(select(ArchivePackage).where(ArchivePackage.application_id == app.id)).first()
+    if row is None:
+        raise NotFound(f"申请 {app.number} 尚未归档。", f"{app.number} has no archive package")
+    return row
+
+
+def verify_package(location: str | Path, manifest_sha256: str) -> list[str]:
+    """Every problem found, in Chinese; an empty list means every hash matches."""
+    target = Path(location)
+    manifest_path = target / MANIFEST
+    if not manifest_path.exists():
+        return [f"缺少清单文件 {manifest_path}"]
+    raw = manifest_path.read_bytes()
+    problems = []
+    if _sha(raw) != manifest_sha256:
+        problems.append("清单文件的 SHA-256 与归档记录不一致（清单被修改）")
+    for path, digest in json.loads(raw)["files"].items():
+        f = target / path
+        if not f.exists():
+            problems.append(f"缺少文件 {path}")
+        elif _sha(f.read_bytes()) != digest:
+            problems.append(f"文件 {path} 的 SHA-256 不一致（文件被修改）")
+    return problems
