@@ -2,4 +2,5 @@
 
 import models.archive  # noqa: F401
 import models.outbox  # noqa: F401
+import models.statistics.tables  # noqa: F401
 import models.tables  # noqa: F401

@@ -1,0 +1,33 @@
+"""The year lock: once a year's tables are published, its concluded cases change only through an audited reopen."""
+
+from datetime import datetime
+
+from sqlalchemy import Column, String, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from models.tables import AwareDateTime
+
+
+class YearLock(SQLModel, table=True):
+    """A locked statistics year of one agency (and its sub-units): its published tables must stay true."""
+
+    __tablename__ = "year_lock"
+    __table_args__ = (UniqueConstraint("agency_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    year: int
+    locked_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    locked_by: str
+
+
+class YearLockEvent(SQLModel, table=True):
+    """Append-only audit of every lock and reopen, with who, when and why."""
+
+    __tablename__ = "year_lock_event"
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    year: int
+    action: str = Field(sa_type=String(10))  # lock | reopen
+    at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    by: str
+    reason: str = ""
