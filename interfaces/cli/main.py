@@ -20,8 +20,10 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from interfaces.cli import calendar_cmd
+    from interfaces.cli import actions_cmd, calendar_cmd, case_cmd
 
+    case_cmd.install(app)
+    actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
 
 

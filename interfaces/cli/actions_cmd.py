@@ -1,0 +1,270 @@
+"""Every clerk, department, counsel and leader action: each prints what happened and what the case waits for now."""
+
+from datetime import date
+
+import typer
+
+from interfaces.cli.runtime import JSON, USER, context, report_done
+
+NUMBER = typer.Argument(..., help="申请编号，如 2026-000123")
+
+
+def _day(value: str | None, what: str) -> date | None:
+    from models.errors import ValidationFailed
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
+
+
+def _enum(cls, value: str, what: str):
+    from models.errors import ValidationFailed
+
+    try:
+        return cls(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
+
+
+def _run(user: str | None, as_json: bool, fn_name: str, number, **kwargs) -> None:
+    from models import actions
+
+    with context(user) as ctx:
+        report_done(getattr(actions, fn_name)(ctx, number, **kwargs), as_json=as_json)
+
+
+def supplement(number: str = NUMBER, items: str = typer.Option(..., help="需要补正的全部事项（一次性告知）"),
+               days: int = typer.Option(None, help="补正期限（工作日，默认按机关设置）"),
+               received: str = typer.Option(None, help="申请人收到补正告知的日期（默认今天）"),
+               user: str = USER, as_json: bool = JSON) -> None:
+    """告知补正（《条例》第三十条）。"""
+    _run(user, as_json, "request_supplement", number, items=items, period_days=days,
+         notice_received_on=_day(received, "收到告知日期"))
+
+
+def supplement_received(number: str = NUMBER, on: str = typer.Option(..., help="收到补正的日期"),
+                        content: str = typer.Option("", help="补正内容"), user: str = USER, as_json: bool = JSON) -> None:
+    """登记收到补正：答复期限重新计算。"""
+    _run(user, as_json, "receive_supplement", number, received_on=_day(on, "收到补正日期"), content=content)
+
+
+def abandon(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """逾期未补正，视为放弃申请。"""
+    _run(user, as_json, "deem_abandoned", number)
+
+
+def route(number: str = NUMBER, department: str = typer.Option(..., help="承办单位"), user: str = USER,
+          as_json: bool = JSON) -> None:
+    """交办一个承办单位（5个工作日内书面答复）。"""
+    _run(user, as_json, "route", number, department=department)
+
+
+def refer(number: str = NUMBER, reason: str = typer.Option("", help="理由"), user: str = USER,
+          as_json: bool = JSON) -> None:
+    """涉及多个单位，报分管领导协调。"""
+    _run(user, as_json, "refer_to_leader", number, reason=reason)
+
+
+def assign(number: str = NUMBER, department: list[str] = typer.Option(..., help="承办单位（可多次）"),
+           due: str = typer.Option(..., help="答复期限"), user: str = USER, as_json: bool = JSON) -> None:
+    """分管领导指定多个承办单位及答复期限。"""
+    _run(user, as_json, "assign_departments", number, departments=department, due_date=_day(due, "答复期限"))
+
+
+def accept(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """承办单位签收。"""
+    _run(user, as_json, "accept_assignment", number)
+
+
+def send_back(number: str = NUMBER, reason: str = typer.Option(..., help="退回理由"), user: str = USER,
+              as_json: bool = JSON) -> None:
+    """承办单位退回（写明理由）。"""
+    _run(user, as_json, "return_assignment", number, reason=reason)
+
+
+def opinion(number: str = NUMBER, text: str = typer.Option(..., "--text", help="书面答复意见"), user: str = USER,
+            as_json: bool = JSON) -> None:
+    """承办单位提交书面答复意见。"""
+    _run(user, as_json, "submit_opinion", number, opinion=text)
+
+
+def joint(number: str = NUMBER, participants: str = typer.Option(..., help="参加单位和人员"), user: str = USER,
+          as_json: bool = JSON) -> None:
+    """组织会商（重大复杂案件）。"""
+    _run(user, as_json, "convene_joint_consultation", number, participants=participants)
+
+
+def joint_minutes(number: str = NUMBER, held: str = typer.Option(..., help="会商日期"),
+                  minutes: str = typer.Option(..., help="会商纪要"), proposal: str = typer.Option(..., help="拟答复意见"),
+                  user: str = USER, as_json: bool = JSON) -> None:
+    """记录会商纪要和拟答复意见。"""
+    _run(user, as_json, "record_joint_consultation", number, held_on=_day(held, "会商日期"), minutes=minutes,
+         proposed_reply=proposal)
+
+
+def draft(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """不需交办，直接拟稿。"""
+    _run(user, as_json, "start_drafting", number)
+
+
+def consult(number: str = NUMBER, kind: str = typer.Option("third_party", help="third_party | other_agency"),
+            party: str = typer.Option(..., help="被征求意见方"), contact: str = typer.Option("", help="联系方式"),
+            received: str = typer.Option(None, help="对方收到征求意见书的日期（默认今天）"),
+            user: str = USER, as_json: bool = JSON) -> None:
+    """征求第三方或其他机关意见（期间不计入答复期限）。"""
+    from models.enums import ConsultationKind
+
+    _run(user, as_json, "start_consultation", number, kind=_enum(ConsultationKind, kind, "征求意见类型"), party=party,
+         party_contact=contact, party_received_on=_day(received, "收到日期"))
+
+
+def consult_reply(number: str = NUMBER, reply: str = typer.Option(..., help="agrees | objects | no_reply"),
+                  on: str = typer.Option(..., help="收到意见的日期"), reasons: str = typer.Option("", help="理由"),
+                  user: str = USER, as_json: bool = JSON) -> None:
+    """登记被征求意见方的意见，答复期限恢复计算。"""
+    from models.enums import ConsultationReply
+
+    _run(user, as_json, "record_consultation_reply", number, reply=_enum(ConsultationReply, reply, "意见"),
+         replied_on=_day(on, "收到意见日期"), reasons=reasons)
+
+
+def fee(number: str = NUMBER, method: str = typer.Option(..., help="per_application | per_page"),
+        justification: str = typer.Option(..., help="明显超过合理范围的理由"),
+        pages: int = typer.Option(None, help="页数（按量计收）"),
+        received: str = typer.Option(None, help="申请人收到收费通知的日期（默认今天）"),
+        user: str = USER, as_json: bool = JSON) -> None:
+    """发出收费通知（缴费前答复期限中止）。"""
+    from models.fees import FeeMethod
+
+    _run(user, as_json, "issue_fee_notice", number, method=_enum(FeeMethod, method, "计费方式"),
+         justification=justification, pages=pages, notice_received_on=_day(received, "收到通知日期"))
+
+
+def paid(number: str = NUMBER, on: str = typer.Option(..., help="缴费日期"),
+         receipt_no: str = typer.Option(..., help="财政票据号码"), user: str = USER, as_json: bool = JSON) -> None:
+    """登记缴费，答复期限恢复计算。"""
+    _run(user, as_json, "record_payment", number, paid_on=_day(on, "缴费日期"), receipt_no=receipt_no)
+
+
+def unpaid(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """逾期未缴费，不再处理。"""
+    _run(user, as_json, "close_fee_unpaid", number)
+
+
+def extend(number: str = NUMBER, days: int = typer.Option(20, help="延长的工作日数（至多20）"),
+           reason: str = typer.Option(..., help="延期理由"), user: str = USER, as_json: bool = JSON) -> None:
+    """申请延期答复（须公开办负责人在期限届满前批准）。"""
+    _run(user, as_json, "request_extension", number, days=days, reason=reason)
+
+
+def extension_decide(number: str = NUMBER, approve: bool = typer.Option(..., "--approve/--refuse"),
+                     comment: str = typer.Option("", help="意见"), user: str = USER, as_json: bool = JSON) -> None:
+    """公开办负责人审批延期。"""
+    _run(user, as_json, "decide_extension", number, approve=approve, comment=comment)
+
+
+def submit(number: str = NUMBER, outcome: str = typer.Option(..., help="答复类型，如 art36_2_disclosed"),
+           reasons: str = typer.Option("", help="事实和理由（不予公开时必填）"),
+           body: str = typer.Option("", help="提供的信息或获取方式"),
+           withheld: list[str] = typer.Option(None, help="部分公开时不予公开的部分：内容|依据|理由（可多次）"),
+           responsible_agency: str = typer.Option(None, help="负责公开的机关（第三十六条第（五）项）"),
+           responsible_contact: str = typer.Option(None, help="该机关的联系方式"),
+           user: str = USER, as_json: bool = JSON) -> None:
+    """提交答复草稿法律审核（须先通过法律依据检查）。"""
+    from models.actions import DraftIn
+    from models.errors import ValidationFailed
+    from models.outcomes import Outcome
+
+    items = []
+    for spec in withheld or []:
+        parts = spec.split("|")
+        if len(parts) != 3:
+            raise ValidationFailed(f"不予公开部分「{spec}」应写成 内容|依据|理由。", "bad withheld item")
+        items.append({"part": parts[0], "ground": _enum(Outcome, parts[1], "不予公开依据"), "reason": parts[2]})
+    _run(user, as_json, "submit_for_review", number, draft=DraftIn(
+        outcome=_enum(Outcome, outcome, "答复类型"), reasons=reasons, body=body, withheld_items=items,
+        responsible_agency=responsible_agency, responsible_agency_contact=responsible_contact))
+
+
+def review_return(number: str = NUMBER, comments: str = typer.Option(..., help="审核意见"), user: str = USER,
+                  as_json: bool = JSON) -> None:
+    """法律顾问退回修改。"""
+    _run(user, as_json, "return_draft", number, comments=comments)
+
+
+def review_approve(number: str = NUMBER, comments: str = typer.Option("", help="审核意见"), user: str = USER,
+                   as_json: bool = JSON) -> None:
+    """法律顾问审核通过。"""
+    _run(user, as_json, "approve_draft", number, comments=comments)
+
+
+def dispatch(number: str = NUMBER, method: str = typer.Option("post", help="pickup | post | email | platform | fax"),
+             on: str = typer.Option(None, help="寄送日期（默认今天）"), tracking: str = typer.Option("", help="邮件号码"),
+             user: str = USER, as_json: bool = JSON) -> None:
+    """寄送答复（在期限内寄出即为按期答复）。"""
+    from interfaces.cli.runtime import now
+    from models.enums import DeliveryMethod
+
+    _run(user, as_json, "dispatch", number, method=_enum(DeliveryMethod, method, "送达方式"),
+         dispatched_on=_day(on, "寄送日期") or now().date(), tracking_no=tracking)
+
+
+def delivered(number: str = NUMBER, on: str = typer.Option(..., help="送达日期"),
+              proof: str = typer.Option(..., help="送达凭证"), user: str = USER, as_json: bool = JSON) -> None:
+    """登记送达。"""
+    _run(user, as_json, "record_delivery", number, delivered_on=_day(on, "送达日期"), proof=proof)
+
+
+def withdraw(number: str = NUMBER, reason: str = typer.Option("", help="撤回理由"),
+             evidence: str = typer.Option(..., help="撤回证据（书面撤回或通话记录）"), user: str = USER,
+             as_json: bool = JSON) -> None:
+    """申请人撤回申请。"""
+    _run(user, as_json, "withdraw", number, reason=reason, evidence=evidence)
+
+
+def flag(number: str = NUMBER, on: bool = typer.Option(True, "--on/--off"), reason: str = typer.Option("", help="理由"),
+         user: str = USER, as_json: bool = JSON) -> None:
+    """标记或取消易诉案件（须政府法律顾问审核）。"""
+    _run(user, as_json, "set_litigation_prone", number, flag=on, reason=reason)
+
+
+def challenge(number: str = NUMBER, kind: str = typer.Option(..., help="reconsideration | litigation_direct | "
+                                                                   "litigation_after_reconsideration"),
+              filed: str = typer.Option(..., help="提起日期"), body: str = typer.Option("", help="复议机关或法院"),
+              user: str = USER) -> None:
+    """登记行政复议或行政诉讼。"""
+    from models import actions
+    from models.outcomes import ChallengeKind
+
+    with context(user) as ctx:
+        found = actions.record_challenge(ctx, number, kind=_enum(ChallengeKind, kind, "类型"),
+                                         filed_on=_day(filed, "提起日期"), body=body)
+    typer.echo(f"已登记{ChallengeKind(kind).label}（编号 {found.id}），结果待定。")
+
+
+def challenge_result(challenge_id: int, result: str = typer.Option(..., help="upheld | corrected | other"),
+                     decided: str = typer.Option(..., help="审结日期"), user: str = USER) -> None:
+    """登记复议诉讼结果。"""
+    from models import actions
+    from models.outcomes import ChallengeResult
+
+    with context(user) as ctx:
+        actions.decide_challenge(ctx, challenge_id, result=_enum(ChallengeResult, result, "结果"),
+                                 decided_on=_day(decided, "审结日期"))
+    typer.echo(f"已登记结果：{ChallengeResult(result).label}。")
+
+
+COMMANDS = {
+    "supplement": supplement, "supplement-received": supplement_received, "abandon": abandon, "route": route,
+    "refer": refer, "assign": assign, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
+    "joint-minutes": joint_minutes, "draft": draft, "consult": consult, "consult-reply": consult_reply, "fee": fee,
+    "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
+    "review-return": review_return, "review-approve": review_approve, "dispatch": dispatch, "delivered": delivered,
+    "withdraw": withdraw, "flag": flag, "challenge": challenge, "challenge-result": challenge_result,
+}
+
+
+def install(app: typer.Typer) -> None:
+    for name, fn in COMMANDS.items():
+        app.command(name)(fn)

@@ -1,0 +1,312 @@
+"""Setting up and looking at cases: init, agencies, departments, users, register, list, show, import, export."""
+
+import json
+import sys
+from datetime import date
+from pathlib import Path
+
+import typer
+
+from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, session
+
+setup_app = typer.Typer(help="机关、承办单位和用户")
+agency_app = typer.Typer(help="机关")
+department_app = typer.Typer(help="承办单位")
+user_app = typer.Typer(help="用户")
+
+
+def init(demo: bool = typer.Option(False, "--demo", help="同时创建示范机关、承办单位和各角色用户")) -> None:
+    """创建或升级数据库。"""
+    from models.db import default_engine, migrate
+    from models.settings import Settings
+
+    migrate(default_engine())
+    typer.echo(f"数据库已就绪：{Settings.load().database_url}")
+    if demo:
+        from models.demo import DEMO_AGENCY, DEMO_PASSWORD, USERS, seed_demo
+        from models.passwords import hash_password
+
+        with session() as s:
+            created = seed_demo(s, password_hash=hash_password(DEMO_PASSWORD))
+        typer.echo(f"{'已创建' if created else '已存在'}示范机关：{DEMO_AGENCY}")
+        for username, full_name, role, department, _ in USERS:
+            typer.echo(f"  {username:<14}{full_name}（{role.label}{'，' + department if department else ''}）")
+        typer.echo(f"  示范用户密码：{DEMO_PASSWORD}")
+
+
+@agency_app.command("add")
+def agency_add(
+    name: str,
+    parent: str = typer.Option(None, help="上级机关"),
+    disclosure_office: str = typer.Option("", help="政府信息公开工作机构"),
+    reconsideration_body: str = typer.Option("", help="行政复议机关"),
+    court: str = typer.Option("", help="管辖法院"),
+    doc_number_prefix: str = typer.Option("", help="文号前缀，如 河政公开"),
+    address: str = typer.Option("", help="地址"),
+    phone: str = typer.Option("", help="电话"),
+    seal_text: str = typer.Option("", help="印章文字"),
+) -> None:
+    """添加机关。"""
+    from models.admin import add_agency
+
+    with session() as s:
+        agency = add_agency(s, name=name, parent=parent, disclosure_office=disclosure_office,
+                            reconsideration_body=reconsideration_body, court=court,
+                            doc_number_prefix=doc_number_prefix, address=address, phone=phone, seal_text=seal_text)
+    typer.echo(f"已添加机关：{agency.name}")
+
+
+@department_app.command("add")
+def department_add(agency: str, name: str, contact: str = typer.Option("", help="联系方式")) -> None:
+    """添加承办单位。"""
+    from models.admin import add_department
+
+    with session() as s:
+        add_department(s, agency=agency, name=name, contact=contact)
+    typer.echo(f"已添加承办单位：{agency} / {name}")
+
+
+@user_app.command("add")
+def user_add(
+    username: str,
+    full_name: str,
+    role: str = typer.Option(..., help="clerk | department_handler | legal_counsel | coordinating_leader | "
+                                       "office_head | supervisor | admin"),
+    agency: str = typer.Option(..., help="所属机关"),
+    department: str = typer.Option(None, help="所属承办单位（承办单位经办人必填）"),
+    government_counsel: bool = typer.Option(False, help="政府法律顾问（可审核易诉案件）"),
+    password: str = typer.Option(None, help="登录密码（网页端使用）"),
+) -> None:
+    """添加用户。"""
+    from models.admin import add_user
+    from models.enums import Role
+    from models.errors import ValidationFailed
+    from models.passwords import hash_password
+
+    try:
+        role_value = Role(role)
+    except ValueError as exc:
+        raise ValidationFailed(f"角色「{role}」无效，应为：{'、'.join(r.value for r in Role)}。", "bad role") from exc
+    with session() as s:
+        add_user(s, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
+                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None)
+    typer.echo(f"已添加用户：{username}（{role_value.label}）")
+
+
+def register(
+    file: Path = typer.Option(None, "--file", "-f", help="JSON 文件，字段见 docs/import-format.md 的登记部分"),
+    agency: str = typer.Option(None, help="机关"),
+    applicant_kind: str = typer.Option("natural_person", help="申请人类型"),
+    name: str = typer.Option(None, help="申请人姓名或名称"),
+    id_type: str = typer.Option("none", help="证件类型：resident_id | passport | other_id | credit_code | none"),
+    id_number: str = typer.Option(None, help="证件号码或统一社会信用代码"),
+    phone: str = typer.Option("", help="联系电话"),
+    email: str = typer.Option("", help="电子邮箱"),
+    address: str = typer.Option("", help="通信地址"),
+    channel: str = typer.Option("in_person", help="in_person | registered_mail | ordinary_mail | online | fax | oral"),
+    arrived: str = typer.Option(None, help="到达日期（默认今天）"),
+    receipt: str = typer.Option(None, help="《条例》第三十一条的收到申请日期（默认同到达日期）"),
+    text: str = typer.Option(None, "--text", help="申请公开的政府信息内容"),
+    confirmed: bool = typer.Option(False, "--confirmed", help="已与申请人确认（平信、互联网、传真、口头必填）"),
+    form: str = typer.Option("paper", help="paper | electronic | inspection"),
+    delivery: str = typer.Option("post", help="pickup | post | email | platform | fax"),
+    electronic_consent: bool = typer.Option(False, help="申请人同意电子送达"),
+    user: str = USER,
+    as_json: bool = JSON,
+) -> None:
+    """登记申请：编号、查询码、法定期限，并提示重复申请和本月申请数。"""
+    from models.registration import register as do_register
+
+    data = _registration_input(file, locals())
+    with context(user) as ctx:
+        done = do_register(ctx, data)
+        app = done.application
+        emit({"number": app.number, "query_code": app.query_code, "due_date": app.due_date,
+              "possible_repeat_of": list(done.possible_repeats), "monthly_count": done.monthly_count,
+              "litigation_prone": done.litigation_prone}, as_json=as_json, lines=[
+            f"已登记申请 {app.number}，查询码 {app.query_code}，答复期限 {app.due_date}"
+            + ("（暂定）" if app.due_provisional else "") + "。",
+            *([f"提示：可能与 {', '.join(done.possible_repeats)} 重复（《条例》第三十六条第（六）项），请人工核对。"]
+              if done.possible_repeats else []),
+            f"该申请人本月第{done.monthly_count}件申请。",
+            *(["提示：涉及征地拆迁等易诉事项，须政府法律顾问审核。"] if done.litigation_prone else []),
+        ])
+
+
+def _registration_input(file: Path | None, opts: dict):
+    from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
+    from models.errors import ValidationFailed
+    from models.outcomes import ApplicantKind
+    from models.registration import ApplicantIn, ApplicationIn
+
+    raw = _read_json(file) if file else {}
+    person = raw.get("applicant", {})
+    today = now().date()
+
+    def pick(key, default=None, src=raw):
+        return src.get(key, opts.get(key) if opts.get(key) is not None else default)
+
+    def enum(cls, value, what):
+        try:
+            return cls(value)
+        except ValueError as exc:
+            raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
+
+    def day(value, what):
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError as exc:
+            raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
+
+    arrived = day(raw.get("arrived_on", opts["arrived"]), "到达日期") or today
+    return ApplicationIn(
+        agency=pick("agency") or "",
+        applicant=ApplicantIn(
+            kind=enum(ApplicantKind, person.get("kind", opts["applicant_kind"]), "申请人类型"),
+            name=person.get("name", opts["name"]) or "",
+            id_type=enum(ApplicantIdType, person.get("id_type", opts["id_type"]), "证件类型"),
+            id_number=person.get("id_number", opts["id_number"]),
+            phone=person.get("phone", opts["phone"]) or "",
+            email=person.get("email", opts["email"]) or "",
+            address=person.get("address", opts["address"]) or "",
+        ),
+        channel=enum(Channel, pick("channel"), "递交渠道"),
+        arrived_on=arrived,
+        receipt_date=day(raw.get("receipt_date", opts["receipt"]), "收到申请日期") or arrived,
+        request_text=raw.get("request_text", opts["text"]) or "",
+        requested_form=enum(RequestedForm, raw.get("requested_form", opts["form"]), "获取形式"),
+        delivery_method=enum(DeliveryMethod, raw.get("delivery_method", opts["delivery"]), "送达方式"),
+        electronic_delivery_consent=bool(raw.get("electronic_delivery_consent", opts["electronic_consent"])),
+        applicant_confirmed=bool(raw.get("applicant_confirmed", opts["confirmed"])),
+        transcribed_by_clerk=bool(raw.get("transcribed_by_clerk", False)),
+        receipt_evidence=raw.get("receipt_evidence", ""),
+        agent_name=raw.get("agent_name"),
+        agent_phone=raw.get("agent_phone"),
+    )
+
+
+def _read_json(path: Path) -> dict:
+    from models.errors import ValidationFailed
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ValidationFailed(f"无法读取登记文件 {path}：{exc}", str(exc)) from exc
+
+
+def list_cases(
+    agency: str = typer.Option(None, help="机关"),
+    status: str = typer.Option(None, help="状态，如 routed、legal_review"),
+    department: str = typer.Option(None, help="承办单位"),
+    due_before: str = typer.Option(None, help="答复期限不晚于该日"),
+    overdue: bool = typer.Option(False, help="只看已超期的"),
+    search: str = typer.Option(None, help="按编号、申请人或申请内容搜索"),
+    as_json: bool = JSON,
+) -> None:
+    """按最近期限排列的申请清单。"""
+    from models.enums import Status
+    from models.queries import ListFilter, list_applications
+
+    today = now().date()
+    flt = ListFilter(agency=agency, status=Status(status) if status else None, department=department,
+                     due_before=date.fromisoformat(due_before) if due_before else None,
+                     overdue_on=today if overdue else None, text=search)
+    with session() as s:
+        rows = list_applications(s, flt)
+    data = [{"number": a.number, "status": a.status, "applicant": p.name, "due_date": a.due_date,
+             "receipt_date": a.receipt_date} for a, p in rows]
+    emit({"applications": data}, as_json=as_json, lines=[
+        f"{a.number}  {Status(a.status).label:<12} 期限 {a.due_date or '—'}  {p.name}  {a.request_text[:30]}"
+        for a, p in rows] or ["没有符合条件的申请。"])
+
+
+def show(number: str, agency: str = typer.Option(None, help="机关（编号重复时）"), as_json: bool = JSON) -> None:
+    """申请详情：状态、期限及其推算过程、时间线、文书。"""
+    from models.deadlines import read_clock
+    from models.enums import AssignmentStatus, Channel, Status
+    from models.lifecycle import allowed_actions, waits_for
+    from models.outcomes import ApplicantKind
+    from models.tables import Department
+    from models.queries import agency_by_name, applicant_of, application_by_number, assignments_of, documents_of, events_of
+
+    today = now().date()
+    with session() as s:
+        owner = agency_by_name(s, agency) if agency else None
+        app = application_by_number(s, number, agency=owner)
+        person = applicant_of(s, app)
+        reading = read_clock(s, app, calendar=calendar(), today=today)
+        events, documents = events_of(s, app), documents_of(s, app)
+        assignments = [(s.get(Department, a.department_id).name, a) for a in assignments_of(s, app)]
+    status = Status(app.status)
+    data = {"number": app.number, "status": status.value, "waits_for": waits_for(status), "applicant": person.name,
+            "receipt_date": app.receipt_date, "due_date": reading.due_date, "provisional": reading.provisional,
+            "level": reading.level.name, "explain": reading.explain(), "request_text": app.request_text,
+            "events": [{"at": e.at.isoformat(), "action": e.action, "actor": e.actor_name, "to": e.to_status,
+                        "data": e.data} for e in events],
+            "documents": [{"kind": d.kind, "version": d.version, "doc_number": d.doc_number, "sha256": d.sha256}
+                          for d in documents],
+            "next_actions": [t.action for t in allowed_actions(status)]}
+    lines = [
+        f"申请 {app.number}　{status.label}　（{waits_for(status)}）",
+        f"申请人：{person.name}（{ApplicantKind(person.kind).label}）　收到申请：{app.receipt_date}"
+        f"（{Channel(app.channel).label}）",
+        f"申请内容：{app.request_text}",
+        "", "期限：", reading.explain(), "",
+        "承办：" + ("；".join(f"{name} {AssignmentStatus(a.status).label} 期限 {a.due_date}" for name, a in assignments)
+                    or "无"),
+        "文书：" + ("；".join(f"{d.kind} 第{d.version}版 {d.doc_number or ''}" for d in documents) or "无"),
+        "", "时间线：",
+        *[f"  {e.at:%Y-%m-%d %H:%M}  {e.actor_name}  {e.action}" + (f" → {Status(e.to_status).label}" if e.to_status else "")
+          for e in events],
+        "", "可执行：" + "、".join(f"{t.label}（{t.action}）" for t in allowed_actions(status)),
+    ]
+    emit(data, as_json=as_json, lines=lines)
+
+
+def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每行一件申请")) -> None:
+    """导入历史申请（整份文件要么全部导入，要么一件也不导入）。"""
+    from rich.console import Console
+    from rich.progress import Progress
+
+    from models.errors import ValidationFailed
+    from models.transfer import import_jsonl
+
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
+    with session() as s, Progress(transient=True, console=Console(stderr=True)) as bar:
+        task = bar.add_task("导入中", total=len(lines))
+        count = import_jsonl(s, lines, now=now(), calendar=calendar(),
+                             progress=lambda n: bar.update(task, completed=n))
+    typer.echo(f"已导入 {count} 件申请。")
+
+
+def export(
+    agency: str = typer.Option(None, help="机关"),
+    year: int = typer.Option(None, help="收到申请的年份"),
+    output: Path = typer.Option(None, "--output", "-o", help="输出文件（默认标准输出）"),
+) -> None:
+    """导出申请为 JSON Lines（与导入格式相同）。"""
+    from models.transfer import export_jsonl
+
+    with session() as s:
+        lines = list(export_jsonl(s, agency=agency, year=year))
+    text = "".join(line + "\n" for line in lines)
+    if output:
+        output.write_text(text, encoding="utf-8")
+        typer.echo(f"已导出 {len(lines)} 件申请到 {output}。", err=True)
+    else:
+        sys.stdout.write(text)
+
+
+def install(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("register")(register)
+    app.command("list")(list_cases)
+    app.command("show")(show)
+    app.command("import")(import_file)
+    app.command("export")(export)
+    app.add_typer(agency_app, name="agency")
+    app.add_typer(department_app, name="department")
+    app.add_typer(user_app, name="user")

@@ -1,0 +1,74 @@
+"""What every database command needs: a session, the calendar, the time and the acting user.
+
+Only entry points read the clock: `GONGKAI_TODAY` (YYYY-MM-DD) pins the date for scripts and tests.
+"""
+
+import json
+import os
+from contextlib import contextmanager
+from datetime import date, datetime
+
+import typer
+
+
+def now() -> datetime:
+    from models.tables import SHANGHAI
+
+    pinned = os.environ.get("GONGKAI_TODAY")
+    if pinned:
+        day = date.fromisoformat(pinned)
+        return datetime(day.year, day.month, day.day, 10, tzinfo=SHANGHAI)
+    return datetime.now(SHANGHAI)
+
+
+def calendar():
+    from calendars import load_calendar
+    from models.settings import Settings
+
+    settings = Settings.load()
+    return load_calendar(settings.jurisdiction, overlays=settings.calendar_overlays)
+
+
+@contextmanager
+def session():
+    from models.db import default_engine, session_scope
+
+    with session_scope(default_engine()) as s:
+        yield s
+
+
+@contextmanager
+def context(username: str | None):
+    """A domain Ctx for `username` (from --user or GONGKAI_USER)."""
+    from models.context import Ctx
+    from models.errors import ValidationFailed
+    from models.queries import user_by_username
+
+    username = username or os.environ.get("GONGKAI_USER")
+    if not username:
+        raise ValidationFailed("请用 --user 或环境变量 GONGKAI_USER 指定操作人。", "no acting user")
+    with session() as s:
+        yield Ctx(s, calendar(), now(), user_by_username(s, username))
+
+
+def emit(data: dict, *, as_json: bool, lines: list[str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+    else:
+        for line in lines:
+            typer.echo(line)
+
+
+def report_done(done, *, as_json: bool) -> None:
+    """What happened, and what the case waits for now."""
+    emit(
+        {"number": done.number, "message": done.message, "status": done.status.value,
+         "status_label": done.status.label, "waits_for": done.waits_for, "due_date": done.due_date},
+        as_json=as_json,
+        lines=[done.message, f"申请 {done.number}：{done.status.label}；{done.waits_for}。"
+               + (f" 答复期限 {done.due_date}。" if done.due_date else "")],
+    )
+
+
+USER = typer.Option(None, "--user", "-u", help="操作人用户名（或环境变量 GONGKAI_USER）")
+JSON = typer.Option(False, "--json", help="以 JSON 输出，便于脚本处理")
