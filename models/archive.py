@@ -75,14 +75,14 @@ def _json(value) -> bytes:
 
 def _rows(session: Session, table, app_id: int) -> list[dict]:
     rows = session.exec(select(table).where(table.application_id == app_id).order_by(table.id)).all()
-    return [r.model_dump() for r in rows]
+    return [r.model_dump(warnings=False) for r in rows]
 
 
 def dossier(session: Session, app: Application) -> dict[str, bytes]:
     """Every file of the dossier, path → bytes, from the rows of one case."""
     files: dict[str, bytes] = {}
     applicant = session.get(Applicant, app.applicant_id)
-    files["application.json"] = _json({"application": app.model_dump(), "applicant": applicant.model_dump()})
+    files["application.json"] = _json({"application": app.model_dump(warnings=False), "applicant": applicant.model_dump(warnings=False)})
     docs = session.exec(select(Document).where(Document.application_id == app.id).order_by(Document.id)).all()
     for doc in docs:
         ext = "pdf" if doc.content_type == "application/pdf" else "bin"
@@ -90,7 +90,7 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
     decisions = _rows(session, Decision, app.id)
     ids = [d["id"] for d in decisions]
     reviews = session.exec(select(Review).where(Review.decision_id.in_(ids)).order_by(Review.id)).all() if ids else []
-    files["decisions.json"] = _json({"decisions": decisions, "reviews": [r.model_dump() for r in reviews]})
+    files["decisions.json"] = _json({"decisions": decisions, "reviews": [r.model_dump(warnings=False) for r in reviews]})
     files["handling.json"] = _json({
         "assignments": _rows(session, Assignment, app.id),
         "joint_consultations": _rows(session, JointConsultation, app.id),

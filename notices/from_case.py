@@ -1,0 +1,157 @@
+"""Notice contexts built from a stored case: the bridge between the database rows and notices.context.
+
+Every builder takes the session and the rows it is about and dates the notice from those rows (the day
+of routing, of the supplement notice …), never from the clock, so that rendering the same rows twice
+yields the same bytes — which is what makes a generated notice idempotent (models.actions.add_document
+keeps one document per content hash).
+"""
+
+from collections.abc import Callable
+from datetime import date
+
+from sqlmodel import Session, select
+
+from models.actions import reply_draft
+from models.citation_check import FeeNoticeDraft, for_outcome
+from models.enums import Channel
+from models.fees import FeeMethod
+from models.outcomes import ApplicantKind, Outcome
+from models.tables import Agency as AgencyRow
+from models.tables import Applicant as ApplicantRow
+from models.tables import (
+    Application as ApplicationRow,
+    Assignment,
+    Consultation,
+    Decision,
+    Department,
+    Extension,
+    Fee,
+    Supplement,
+)
+from notices import context as nc
+from notices.render import DocumentKind, render_pdf
+
+_CHANNEL = {
+    Channel.in_person: nc.SubmissionChannel.in_person,
+    Channel.oral: nc.SubmissionChannel.in_person,
+    Channel.registered_mail: nc.SubmissionChannel.post,
+    Channel.ordinary_mail: nc.SubmissionChannel.post,
+    Channel.online: nc.SubmissionChannel.online,
+    Channel.fax: nc.SubmissionChannel.fax,
+}
+# The short word in a non-reply notice's number: 示政公开补正〔2026〕2026-000123号
+_NUMBER_WORD = {
+    DocumentKind.receipt: "回执", DocumentKind.supplement: "补正", DocumentKind.routing: "交办",
+    DocumentKind.coordination: "协调", DocumentKind.consultation_third_party: "征询",
+    DocumentKind.consultation_agency: "征询", DocumentKind.consultation_notice: "征询告知",
+    DocumentKind.extension: "延期", DocumentKind.fee: "收费", DocumentKind.termination: "终止",
+}
+
+
+def agency(row: AgencyRow) -> nc.Agency:
+    return nc.Agency(name=row.name, reconsideration_body=row.reconsideration_body, court=row.court,
+                     address=row.address, contact_person=row.disclosure_office or row.name,
+                     contact_phone=row.phone, inquiry_channel=f"{row.disclosure_office or row.name}（电话 {row.phone}）")
+
+
+def applicant(row: ApplicantRow) -> nc.Applicant:
+    return nc.Applicant(name=row.name, kind=ApplicantKind(row.kind), address=row.address, phone=row.phone)
+
+
+def application(session: Session, app: ApplicationRow) -> nc.Application:
+    supplement = session.exec(select(Supplement).where(Supplement.application_id == app.id)).first()
+    return nc.Application(number=app.number, receipt_date=app.receipt_date, channel=_CHANNEL[Channel(app.channel)],
+                          request_text=app.request_text, pages=1,
+                          supplement_date=supplement.received_on if supplement else None)
+
+
+def _agency_row(session: Session, app: ApplicationRow) -> AgencyRow:
+    return session.get(AgencyRow, app.agency_id)
+
+
+def issue(session: Session, app: ApplicationRow, kind: DocumentKind, on: date) -> nc.Issue:
+    row = _agency_row(session, app)
+    return nc.Issue(agency=agency(row), number=f"{row.doc_number_prefix}{_NUMBER_WORD[kind]}〔{on.year}〕{app.number}号",
+                    date=on)
+
+
+def _parties(session: Session, app: ApplicationRow, kind: DocumentKind, on: date) -> dict:
+    return {"issue": issue(session, app, kind, on), "applicant": applicant(session.get(ApplicantRow, app.applicant_id)),
+            "application": application(session, app)}
+
+
+def receipt(session: Session, app: ApplicationRow) -> nc.ReceiptContext:
+    return nc.ReceiptContext(**_parties(session, app, DocumentKind.receipt, app.receipt_date))
+
+
+def supplement(session: Session, app: ApplicationRow, row: Supplement) -> nc.SupplementContext:
+    items = tuple(line.strip(" ；;") for line in row.items.splitlines() if line.strip()) or (row.items,)
+    return nc.SupplementContext(**_parties(session, app, DocumentKind.supplement, row.issued_on), items=items,
+                                guidance="请按上述事项补正后，当面、邮寄或通过网上平台提交本机关。",
+                                deadline=row.due_date)
+
+
+def routing(session: Session, app: ApplicationRow, row: Assignment) -> nc.RoutingContext:
+    department = session.get(Department, row.department_id)
+    return nc.RoutingContext(issue=issue(session, app, DocumentKind.routing, row.routed_on),
+                             application=application(session, app), department=department.name,
+                             tasks="请检索、核实申请公开的政府信息是否由本单位制作或保存，并提出书面答复意见。",
+                             due_date=row.due_date, reply_due_date=app.due_date or row.due_date)
+
+
+def consultation(session: Session, app: ApplicationRow, row: Consultation):
+    """The letter to the consulted party (Art 32 third party, Art 34 other agency)."""
+    common = {"issue": issue(session, app, DocumentKind.consultation_third_party, row.sent_on),
+              "application": application(session, app), "information": app.request_text, "due_date": row.due_date}
+    if row.kind == "third_party":
+        return DocumentKind.consultation_third_party, nc.ThirdPartyConsultationContext(
+            third_party=row.party, interest="商业秘密、个人隐私等合法权益", **common)
+    return DocumentKind.consultation_agency, nc.AgencyConsultationContext(consulted_agency=row.party, **common)
+
+
+def consultation_notice(session: Session, app: ApplicationRow, row: Consultation) -> nc.ConsultationNoticeContext:
+    return nc.ConsultationNoticeContext(**_parties(session, app, DocumentKind.consultation_notice, row.sent_on),
+                                        consulted=row.party, sent_date=row.sent_on)
+
+
+def extension(session: Session, app: ApplicationRow, row: Extension) -> nc.ExtensionContext:
+    return nc.ExtensionContext(**_parties(session, app, DocumentKind.extension, row.decided_on), reason=row.reason,
+                               days=row.days, new_due_date=app.due_date)
+
+
+def fee(session: Session, app: ApplicationRow, row: Fee) -> nc.FeeContext:
+    draft = FeeNoticeDraft(method=FeeMethod(row.method), amount=row.amount, monthly_count=row.monthly_count,
+                           pages=row.pages)
+    return nc.FeeContext(**_parties(session, app, DocumentKind.fee, row.notice_sent_on), fee=draft,
+                         payment_method="按本通知载明的财政非税收入缴款方式缴纳")
+
+
+def termination(session: Session, app: ApplicationRow) -> nc.ReplyContext:
+    """终止处理告知书 after no supplement (三(六)1) or no payment (三(六)2), dated the day the case closed."""
+    row = _agency_row(session, app)
+    outcome = Outcome(app.outcome)
+    draft = for_outcome(outcome, reconsideration_body=row.reconsideration_body, court=row.court)
+    if outcome is Outcome.fee_unpaid:
+        earlier = session.exec(select(Fee).where(Fee.application_id == app.id)).one()
+        notice, deadline = "收费通知书", earlier.pay_due
+    else:
+        earlier = session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
+        notice, deadline = "补正告知书", earlier.due_date
+    return nc.ReplyContext(**_parties(session, app, DocumentKind.termination, app.closed_on), draft=draft,
+                           earlier_notice=notice, earlier_deadline=deadline)
+
+
+def reply(session: Session, app: ApplicationRow, decision: Decision, *, doc_number: str, on: date) -> nc.ReplyContext:
+    row = _agency_row(session, app)
+    parties = _parties(session, app, DocumentKind.receipt, on)
+    parties["issue"] = nc.Issue(agency=agency(row), number=doc_number, date=on)
+    return nc.ReplyContext(**parties, draft=reply_draft(row, decision), access=decision.body or None)
+
+
+def reply_renderer(session: Session, app: ApplicationRow, *, on: date) -> Callable[[str, Decision], bytes]:
+    """What `models.actions.issue_reply(render=…)` needs: the 文号 and the decision → the reply PDF."""
+
+    def render(doc_number: str, decision: Decision) -> bytes:
+        return render_pdf(DocumentKind.reply, reply(session, app, decision, doc_number=doc_number, on=on))
+
+    return render

@@ -1,0 +1,314 @@
+"""What the flows do, as plain functions: read a case, do every automatic step that is due, stop at a gate.
+
+No Prefect here: the flows (workflows.flows) wrap these functions in tasks, and the CLI can call them
+inline when no Prefect server runs. Every step is idempotent by construction:
+
+    documents      one per source row (receipt, supplement, routing slip per assignment …); rendering is
+                   dated from the rows, so the same rows give the same bytes and add_document keeps one
+    notifications  an outbox row + Event under a unique key (models.outbox.enqueue)
+    archive        the dossier is rebuilt identically; archive() runs once (the lifecycle refuses a second)
+"""
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from sqlmodel import Session, select
+
+from calendars import load_calendar
+from models import actions as A
+from models import archive as dossier
+from models import outbox
+from models.context import Ctx
+from models.db import default_engine, session_scope
+from models.enums import ExtensionStatus, Role, Status
+from models.lifecycle import BY_ACTION
+from models.outbox import Notice
+from models.queries import application_by_number
+from models.settings import Settings
+from models.tables import (
+    SHANGHAI,
+    Applicant,
+    Application,
+    Assignment,
+    Consultation,
+    Department,
+    Document,
+    Event,
+    Extension,
+    Fee,
+    Supplement,
+    User,
+)
+from notices import from_case
+from notices.render import DocumentKind, render_pdf
+
+ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn, Status.deemed_abandoned, Status.fee_unpaid})
+# Who is told when a case enters a status (the gate's owners), and what they are told.
+GATE_OWNERS: dict[Status, tuple[Role, str]] = {
+    Status.registered: (Role.clerk, "申请需重新审查（补正已收到或承办单位退回）"),
+    Status.coordinating: (Role.coordinating_leader, "请协调并指定承办单位及答复期限"),
+    Status.joint_consultation: (Role.office_head, "请组织会商并记录会商结论"),
+    Status.drafting: (Role.clerk, "请拟写答复并提交法律审核"),
+    Status.legal_review: (Role.legal_counsel, "请审核答复草稿"),
+    Status.returned_for_revision: (Role.clerk, "法律顾问退回草稿，请按审核意见修改"),
+    Status.approved: (Role.office_head, "答复草稿已审核通过，请签发"),
+    Status.issued: (Role.clerk, "答复已签发，请寄送"),
+}
+ACTION_LABELS = {"register": "登记", "accept_assignment": "签收", "return_assignment": "退回",
+                 "submit_opinion": "答复意见", "assign_departments": "指定承办单位", "request_extension": "申请延期",
+                 "decide_extension": "审批延期", "sweep": "晨检", "check": "核查", "intake": "批量登记"}
+
+
+def shanghai_now() -> datetime:
+    """Entry points only: everything below takes `now` or `today`."""
+    return datetime.now(SHANGHAI)
+
+
+def label_of(action: str) -> str:
+    """The Chinese word for an action, as it appears in run names (`2026-000123 · 交办`)."""
+    return BY_ACTION[action].label if action in BY_ACTION else ACTION_LABELS.get(action, action)
+
+
+@dataclass(frozen=True)
+class DocStep:
+    kind: DocumentKind
+    row_id: int | None = None  # the row the notice is about (assignment, consultation …)
+    applicant_copy: bool = False  # the consultation notice to the applicant rather than the letter
+
+
+@dataclass
+class Plan:
+    """The automatic steps due on a case now."""
+
+    number: str
+    status: Status
+    documents: list[DocStep] = field(default_factory=list)
+    notices: list[Notice] = field(default_factory=list)
+    archive: bool = False
+    record_archive: bool = False  # archived by an earlier run that died before recording the package
+
+
+# --- resources -------------------------------------------------------------------------------------------
+
+
+def settings() -> Settings:
+    return Settings.load()
+
+
+def calendar():
+    s = settings()
+    return load_calendar(s.jurisdiction, s.calendar_overlays)
+
+
+def session():
+    return session_scope(default_engine())
+
+
+def system_ctx(s: Session, now: datetime) -> Ctx:
+    return Ctx(s, calendar(), now, None)
+
+
+# --- planning ----------------------------------------------------------------------------------------------
+
+
+def _rows(s: Session, table, app: Application) -> list:
+    return list(s.exec(select(table).where(table.application_id == app.id).order_by(table.id)))
+
+
+def _users(s: Session, app: Application, role: Role, *, department_id: int | None = None,
+           government_counsel: bool = False) -> list[User]:
+    query = select(User).where(User.agency_id == app.agency_id, User.role == role, User.active)
+    if department_id is not None:
+        query = query.where(User.department_id == department_id)
+    if government_counsel:
+        query = query.where(User.government_counsel)
+    return list(s.exec(query.order_by(User.id)))
+
+
+def _entry_event(s: Session, app: Application) -> Event | None:
+    """The Event that brought the case into its current status."""
+    return s.exec(select(Event).where(Event.application_id == app.id, Event.to_status == app.status)
+                  .order_by(Event.id.desc())).first()
+
+
+def _applicant_notice(app: Application, applicant: Applicant, what: str, subject: str) -> Notice:
+    channel, recipient = ("sms", applicant.phone) if applicant.phone else ("post", applicant.address or applicant.name)
+    return Notice(key=f"{app.number}:{what}", kind=what, recipient=recipient, channel=channel,
+                  subject=f"【{app.number}】{subject}")
+
+
+def plan(s: Session, number: str) -> Plan:
+    """Read the case and list what is due: documents, notifications, archiving."""
+    app = application_by_number(s, number)
+    status = Status(app.status)
+    p = Plan(number, status)
+    if status == Status.archived:
+        p.record_archive = s.exec(select(dossier.ArchivePackage.id)
+                                  .where(dossier.ArchivePackage.application_id == app.id)).first() is None
+        return p
+    applicant = s.get(Applicant, app.applicant_id)
+    p.documents.append(DocStep(DocumentKind.receipt))
+    p.notices.append(_applicant_notice(app, applicant, "receipt", "您的政府信息公开申请已登记"))
+    for row in _rows(s, Supplement, app):
+        p.documents.append(DocStep(DocumentKind.supplement, row.id))
+        p.notices.append(_applicant_notice(app, applicant, "supplement", "请补正您的政府信息公开申请"))
+    for row in _rows(s, Assignment, app):
+        p.documents.append(DocStep(DocumentKind.routing, row.id))
+        dept = s.get(Department, row.department_id)
+        for user in _users(s, app, Role.department_handler, department_id=row.department_id):
+            p.notices.append(Notice(key=f"{app.number}:assignment:{row.id}:{user.username}", kind="assignment",
+                                    recipient=user.username,
+                                    subject=f"【{app.number}】交办{dept.name}，请于 {row.due_date} 前提交书面答复意见"))
+    for row in _rows(s, Consultation, app):
+        p.documents.append(DocStep(DocumentKind.consultation_third_party, row.id))
+        p.documents.append(DocStep(DocumentKind.consultation_notice, row.id, applicant_copy=True))
+        p.notices.append(_applicant_notice(app, applicant, f"consultation:{row.id}", "征求第三方意见期间不计入答复期限"))
+    for row in _rows(s, Fee, app):
+        p.documents.append(DocStep(DocumentKind.fee, row.id))
+        p.notices.append(_applicant_notice(app, applicant, "fee", f"请于 {row.pay_due} 前缴纳信息处理费"))
+    for row in _rows(s, Extension, app):
+        if ExtensionStatus(row.status) == ExtensionStatus.approved:
+            p.documents.append(DocStep(DocumentKind.extension, row.id))
+            p.notices.append(_applicant_notice(app, applicant, "extension", "答复期限已依法延长"))
+        elif ExtensionStatus(row.status) == ExtensionStatus.requested:
+            for user in _users(s, app, Role.office_head):
+                p.notices.append(Notice(key=f"{app.number}:extension_request:{row.id}:{user.username}",
+                                        kind="extension_request", recipient=user.username,
+                                        subject=f"【{app.number}】延期申请待审批（须在 {app.due_date} 前批准）"))
+    if status in (Status.deemed_abandoned, Status.fee_unpaid):
+        p.documents.append(DocStep(DocumentKind.termination))
+        p.notices.append(_applicant_notice(app, applicant, "termination", "您的政府信息公开申请已终止处理"))
+    p.notices += _gate_notices(s, app, status)
+    p.archive = status in ARCHIVABLE
+    return p
+
+
+def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
+    owners = GATE_OWNERS.get(status)
+    entry = _entry_event(s, app)
+    if owners is None or entry is None or entry.action == "register":
+        return []
+    role, text = owners
+    users = _users(s, app, role, government_counsel=status == Status.legal_review and app.litigation_prone)
+    return [Notice(key=f"{app.number}:{status.value}:{entry.id}:{u.username}", kind=status.value,
+                   recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
+
+
+# --- the steps -----------------------------------------------------------------------------------------------
+
+
+def _context(s: Session, app: Application, step: DocStep):
+    k = step.kind
+    if k == DocumentKind.receipt:
+        return k, from_case.receipt(s, app)
+    if k == DocumentKind.supplement:
+        return k, from_case.supplement(s, app, s.get(Supplement, step.row_id))
+    if k == DocumentKind.routing:
+        return k, from_case.routing(s, app, s.get(Assignment, step.row_id))
+    if k == DocumentKind.consultation_notice:
+        return k, from_case.consultation_notice(s, app, s.get(Consultation, step.row_id))
+    if k == DocumentKind.consultation_third_party:
+        return from_case.consultation(s, app, s.get(Consultation, step.row_id))
+    if k == DocumentKind.fee:
+        return k, from_case.fee(s, app, s.get(Fee, step.row_id))
+    if k == DocumentKind.extension:
+        return k, from_case.extension(s, app, s.get(Extension, step.row_id))
+    if k == DocumentKind.termination:
+        return k, from_case.termination(s, app)
+    raise ValueError(f"no automatic document of kind {k}")
+
+
+def _expected(p: Plan) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for step in p.documents:
+        counts[step.kind.value] = counts.get(step.kind.value, 0) + 1
+    return counts
+
+
+def missing_documents(s: Session, p: Plan) -> list[DocStep]:
+    """Skip rendering what is already stored (the hash check in add_document is the real guarantee)."""
+    app = application_by_number(s, p.number)
+    have: dict[str, int] = {}
+    for kind in s.exec(select(Document.kind).where(Document.application_id == app.id)):
+        have[kind] = have.get(kind, 0) + 1
+    # consultation letters are stored under the agency kind too: count both letter kinds as one
+    have["consultation_third_party"] = have.get("consultation_third_party", 0) + have.pop("consultation_agency", 0)
+    expected = _expected(p)
+    return [step for step in p.documents if have.get(step.kind.value, 0) < expected[step.kind.value]]
+
+
+def generate_document(s: Session, number: str, step: DocStep, *, now: datetime) -> int:
+    """Render one notice from the rows and keep it; the same rows twice give one Document."""
+    app = application_by_number(s, number)
+    kind, ctx = _context(s, app, step)
+    doc = A.add_document(system_ctx(s, now), number, kind=kind.value, content=render_pdf(kind, ctx))
+    return doc.id
+
+
+def queue_notification(s: Session, number: str, notice: Notice, *, now: datetime) -> bool:
+    return outbox.enqueue(s, application_by_number(s, number), notice, now=now)
+
+
+def archive_case(s: Session, number: str, *, now: datetime, root: Path | None = None) -> str:
+    """Build the dossier with its manifest, archive the case (read-only from now on), record the package."""
+    app = application_by_number(s, number)
+    root = root or settings().var_dir / "archive"
+    if Status(app.status) != Status.archived:
+        built = dossier.build_package(s, app, root=root)
+        A.archive(system_ctx(s, now), number, manifest_sha256=built.manifest_sha256, location=built.location)
+    return record_archive(s, number, now=now).location
+
+
+def record_archive(s: Session, number: str, *, now: datetime) -> dossier.ArchivePackage:
+    """The package row, from the archive Event (so a run that died after archiving is completed later)."""
+    app = application_by_number(s, number)
+    event = s.exec(select(Event).where(Event.application_id == app.id, Event.action == "archive")
+                   .order_by(Event.id.desc())).one()
+    location, manifest = event.data["location"], event.data["manifest_sha256"]
+    files = len(json.loads((Path(location) / dossier.MANIFEST).read_text("utf-8"))["files"])
+    built = dossier.Built(location, manifest, files)
+    return dossier.record_package(s, app, built, archived_on=event.at.astimezone(SHANGHAI).date(), now=now)
+
+
+def send_notifications(s: Session, *, now: datetime, sender=None) -> int:
+    return outbox.deliver_pending(s, sender or default_sender(), now=now)
+
+
+def default_sender():
+    return outbox.FileSender(settings().var_dir / "outbox")
+
+
+def waits_for(s: Session, number: str) -> str:
+    from models.lifecycle import waits_for as _waits
+
+    return _waits(Status(application_by_number(s, number).status))
+
+
+def advance(number: str, *, now: datetime, sender=None) -> str:
+    """Inline (no Prefect): the same steps as workflows.flows.advance_case, in the same order."""
+    with session() as s:
+        p = plan(s, number)
+        for step in missing_documents(s, p):
+            generate_document(s, number, step, now=now)
+        for notice in p.notices:
+            queue_notification(s, number, notice, now=now)
+        if p.archive:
+            archive_case(s, number, now=now)
+        elif p.record_archive:
+            record_archive(s, number, now=now)
+        send_notifications(s, now=now, sender=sender)
+        return waits_for(s, number)
+
+
+def open_numbers(s: Session) -> list[str]:
+    """Every case an advance may still have work on (reconciliation after a crash)."""
+    return list(s.exec(select(Application.number).where(Application.status != Status.archived)
+                       .order_by(Application.id)))
+
+
+def unrecorded_archives(s: Session) -> list[str]:
+    recorded = select(dossier.ArchivePackage.application_id)
+    return list(s.exec(select(Application.number).where(Application.status == Status.archived,
+                                                         Application.id.not_in(recorded))))
