@@ -292,7 +292,7 @@ def advance(number: str, *, now: datetime, sender=None) -> str:
         p = plan(s, number)
         for step in missing_documents(s, p):
             generate_document(s, number, step, now=now)
-        for notice in p.notices:
+        for notice in unqueued(s, p.notices):
             queue_notification(s, number, notice, now=now)
         if p.archive:
             archive_case(s, number, now=now)
@@ -312,3 +312,20 @@ def unrecorded_archives(s: Session) -> list[str]:
     recorded = select(dossier.ArchivePackage.application_id)
     return list(s.exec(select(Application.number).where(Application.status == Status.archived,
                                                          Application.id.not_in(recorded))))
+
+
+def unqueued(s: Session, notices: list[Notice]) -> list[Notice]:
+    """The notices whose keys are not in the outbox yet (the unique key is the real guarantee)."""
+    if not notices:
+        return []
+    keys = set(s.exec(select(outbox.OutboxMessage.key).where(outbox.OutboxMessage.key.in_([n.key for n in notices]))))
+    return [n for n in notices if n.key not in keys]
+
+
+def has_work(s: Session, number: str) -> bool:
+    p = plan(s, number)
+    return bool(missing_documents(s, p) or unqueued(s, p.notices) or p.archive or p.record_archive)
+
+
+def cases_with_work(s: Session) -> list[str]:
+    return [n for n in open_numbers(s) if has_work(s, n)] + unrecorded_archives(s)

@@ -1,0 +1,168 @@
+"""The Prefect flows: each reads like a table of contents; the work is in workflows.engine / sweep / intake.
+
+    advance_case(number)   re-entrant: every automatic step that is due, then it ends at the next human gate;
+                           each human action (CLI, desk) triggers the next run — nothing waits in a process
+    morning_sweep(today)   cron, Asia/Shanghai, working days only (by the legal calendar)
+    reconcile()            catches up every case a dead process left behind (run at start-up)
+    batch_intake(rows)     registers and routes a batch in one run
+
+Run names and tags carry the case number (`2026-000123 · 交办`), so a case's runs are found by number.
+"""
+
+from datetime import date, datetime
+
+from prefect import flow, tags, task
+
+from models.outbox import Notice
+from workflows import engine, intake, sweep
+from workflows.engine import DocStep, Plan
+
+DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
+
+
+@task
+def plan_case(number: str) -> Plan:
+    with engine.session() as s:
+        p = engine.plan(s, number)
+        p.documents = engine.missing_documents(s, p)
+        p.notices = engine.unqueued(s, p.notices)
+        return p
+
+
+@task(task_run_name="{number} · 生成{step.kind.title}", **DB_RETRIES)
+def generate_notice(number: str, step: DocStep, now: datetime) -> int:
+    with engine.session() as s:
+        return engine.generate_document(s, number, step, now=now)
+
+
+@task(task_run_name="{number} · 通知 {notice.recipient}", **DB_RETRIES)
+def queue_notification(number: str, notice: Notice, now: datetime) -> bool:
+    with engine.session() as s:
+        return engine.queue_notification(s, number, notice, now=now)
+
+
+@task(task_run_name="{number} · 归档", **DB_RETRIES)
+def archive_dossier(number: str, now: datetime) -> str:
+    with engine.session() as s:
+        return engine.archive_case(s, number, now=now)
+
+
+@task(task_run_name="{number} · 补记归档", **DB_RETRIES)
+def record_archive(number: str, now: datetime) -> str:
+    with engine.session() as s:
+        return engine.record_archive(s, number, now=now).location
+
+
+@task(retries=3, retry_delay_seconds=5)  # the channel's I/O (mail server, SMS gateway)
+def send_notifications(now: datetime) -> int:
+    with engine.session() as s:
+        return engine.send_notifications(s, now=now)
+
+
+@task
+def read_waits_for(number: str) -> str:
+    with engine.session() as s:
+        return engine.waits_for(s, number)
+
+
+@flow(name="advance-case", flow_run_name="{number} · {after}", log_prints=True)
+def advance_case(number: str, after: str = "核查", now: datetime | None = None) -> str:
+    """Do what is due on one case and stop at its next human gate."""
+    now = now or engine.shanghai_now()
+    p = plan_case(number)
+    for step in p.documents:
+        generate_notice(number, step, now)
+    for notice in p.notices:
+        queue_notification(number, notice, now)
+    if p.archive:
+        archive_dossier(number, now)
+    elif p.record_archive:
+        record_archive(number, now)
+    send_notifications(now)
+    return read_waits_for(number)
+
+
+# --- the morning sweep ------------------------------------------------------------------------------------
+
+
+@task
+def is_working_day(today: date) -> bool:
+    return engine.calendar().is_working_day(today)
+
+
+@task
+def find_expired(today: date) -> list[str]:
+    with engine.session() as s:
+        return sweep.expired(s, today)
+
+
+@task(task_run_name="{number} · 逾期处理", **DB_RETRIES)
+def close_expired(number: str, today: date) -> str:
+    with engine.session() as s:
+        return sweep.close_expired(s, number, today=today, calendar=engine.calendar())
+
+
+@task(**DB_RETRIES)
+def queue_deadline_notices(today: date) -> int:
+    now = sweep.sweep_time(today)
+    with engine.session() as s:
+        due = sweep.deadline_notices(s, today=today, calendar=engine.calendar())
+        return sum(engine.queue_notification(s, app.number, notice, now=now) for app, notice in due)
+
+
+@flow(name="morning-sweep", flow_run_name="晨检 {today}", log_prints=True)
+def morning_sweep(today: date | None = None) -> str:
+    """Deadlines, chases and expiries of the day; skips days that are not working days."""
+    today = today or engine.shanghai_now().date()
+    report = sweep.SweepReport(today, working_day=is_working_day(today))
+    if report.working_day:
+        for number in find_expired(today):
+            close_expired(number, today)
+            report.closed.append(number)
+        report.notified = queue_deadline_notices(today)
+        for number in report.closed:
+            with tags(number, "gongkai"):
+                advance_case(number, after="逾期处理", now=sweep.sweep_time(today))
+        send_notifications(sweep.sweep_time(today))
+    print(report.summary())
+    return report.summary()
+
+
+# --- reconciliation and batch intake ---------------------------------------------------------------------------
+
+
+@task
+def cases_with_work() -> list[str]:
+    with engine.session() as s:
+        return engine.cases_with_work(s)
+
+
+@task(task_run_name="{number} · 补办", **DB_RETRIES)
+def catch_up(number: str, now: datetime) -> str:
+    return engine.advance(number, now=now)
+
+
+@flow(name="reconcile", flow_run_name="补办 {now}")
+def reconcile(now: datetime | None = None) -> int:
+    """After a crash or a missed trigger: every case with a due automatic step gets it done."""
+    now = now or engine.shanghai_now()
+    numbers = cases_with_work()
+    for number in numbers:
+        catch_up(number, now)
+    return len(numbers)
+
+
+@task(task_run_name="登记并交办 {first}…（{size}件）", **DB_RETRIES)
+def register_and_route(rows: list[dict], clerk: str, now: datetime, first: str = "", size: int = 0) -> list[str]:
+    return intake.register_and_route(rows, clerk=clerk, now=now)
+
+
+@flow(name="batch-intake", flow_run_name="批量登记 {clerk}")
+def batch_intake(rows: list[dict], clerk: str = "clerk", now: datetime | None = None, chunk: int = 250) -> list[str]:
+    """Register and route a batch; one task per chunk keeps Prefect's overhead out of the per-case cost."""
+    now = now or engine.shanghai_now()
+    numbers: list[str] = []
+    for i in range(0, len(rows), chunk):
+        part = rows[i:i + chunk]
+        numbers += register_and_route(part, clerk, now, first=str(i + 1), size=len(part))
+    return numbers

@@ -1,0 +1,134 @@
+"""The morning sweep, as plain functions: deadlines, chases and the closings the law allows the system.
+
+    close_expired      supplement periods (Art 30 → 三(六)1), unpaid fees (→ 三(六)2), consultations past 15 WD
+    deadline_notices   T-5/T-3/T-1/due today to the responsible clerk and the open departments; overdue to the
+                       supervisor; departments past their answer due date are chased
+Every notification is an outbox row with its Event, keyed so that a second sweep the same day adds nothing.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+
+from sqlmodel import Session, col, select
+
+from calendars import DueLevel
+from models import actions as A
+from models.context import Ctx
+from models.deadlines import read_clock
+from models.enums import AssignmentStatus, Role, Status
+from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
+from models.outbox import Notice
+from models.tables import SHANGHAI, Application, Assignment, Consultation, Department, Fee, Supplement, User
+from workflows import engine
+
+ALERT_LEVELS = {DueLevel.t5: "还有5个工作日内到期", DueLevel.t3: "还有3个工作日内到期",
+                DueLevel.t1: "下一个工作日到期", DueLevel.due_today: "今日到期"}
+EXPIRY = {  # status → (the row and its date that ends the wait, the system action)
+    Status.awaiting_supplement: (Supplement, Supplement.due_date, A.deem_abandoned),
+    Status.awaiting_fee: (Fee, Fee.pay_due, A.close_fee_unpaid),
+    Status.consulting: (Consultation, Consultation.due_date, A.expire_consultation),
+}
+
+
+@dataclass
+class SweepReport:
+    today: date
+    working_day: bool = True
+    notified: int = 0
+    closed: list[str] = field(default_factory=list)  # cases whose state the sweep changed
+
+    def summary(self) -> str:
+        if not self.working_day:
+            return f"{self.today} 不是工作日，晨检跳过。"
+        return f"{self.today} 晨检：发出提醒 {self.notified} 条，逾期处理 {len(self.closed)} 件。"
+
+
+def sweep_time(today: date) -> datetime:
+    """The sweep acts at 07:30 Shanghai time on `today` (its Events carry this time)."""
+    return datetime.combine(today, time(7, 30), tzinfo=SHANGHAI)
+
+
+def expired(s: Session, today: date) -> list[str]:
+    """Cases whose supplement period, payment period or consultation period ended before today."""
+    numbers = []
+    for status, (table, due, _) in EXPIRY.items():
+        query = (select(Application.number).join(table, table.application_id == Application.id)
+                 .where(Application.status == status, due < today).order_by(Application.id))
+        if table is Consultation:
+            query = query.where(Consultation.ended_on.is_(None))
+        numbers += list(s.exec(query))
+    return list(dict.fromkeys(numbers))
+
+
+def close_expired(s: Session, number: str, *, today: date, calendar) -> str:
+    """Take the system action the expired wait calls for (deem abandoned, fee unpaid, consultation ended)."""
+    app = s.exec(select(Application).where(Application.number == number)).one()
+    _, _, action = EXPIRY[Status(app.status)]
+    return action(Ctx(s, calendar, sweep_time(today), None), number).message
+
+
+def _users(s: Session, app: Application, role: Role, **where) -> list[User]:
+    query = select(User).where(User.agency_id == app.agency_id, User.role == role, User.active)
+    for name, value in where.items():
+        query = query.where(getattr(User, name) == value)
+    return list(s.exec(query.order_by(User.id)))
+
+
+def _responsible_clerks(s: Session, app: Application) -> list[User]:
+    if app.registered_by_id:
+        return [s.get(User, app.registered_by_id)]
+    return _users(s, app, Role.clerk)
+
+
+def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Application, Notice]]:
+    """Every reminder due today: levels of the reply clock, overdue escalation, department chases."""
+    found = []
+    watched = [st.value for st in OPEN_BEFORE_REPLY - PAUSED]
+    for app in s.exec(select(Application).where(col(Application.status).in_(watched)).order_by(Application.id)):
+        reading = read_clock(s, app, calendar=calendar, today=today)
+        open_assignments = [a for a in s.exec(select(Assignment).where(Assignment.application_id == app.id))
+                            if AssignmentStatus(a.status) in (AssignmentStatus.routed, AssignmentStatus.accepted)]
+        if reading.level in ALERT_LEVELS:
+            text = f"【{app.number}】答复期限 {reading.due_date}，{ALERT_LEVELS[reading.level]}"
+            people = _responsible_clerks(s, app)
+            for a in open_assignments:
+                people += _users(s, app, Role.department_handler, department_id=a.department_id)
+            for user in people:
+                found.append((app, Notice(key=f"{app.number}:deadline:{reading.level.value}:{reading.due_date}:{user.username}",
+                                          kind=f"deadline_{reading.level.value}", recipient=user.username, subject=text)))
+        elif reading.level == DueLevel.overdue:
+            for user in _users(s, app, Role.supervisor):
+                found.append((app, Notice(key=f"{app.number}:overdue:{reading.due_date}:{user.username}", kind="overdue",
+                                          recipient=user.username,
+                                          subject=f"【{app.number}】已超过答复期限 {reading.due_date}，请督办")))
+        for a in open_assignments:
+            if a.due_date < today:
+                dept = s.get(Department, a.department_id)
+                people = _users(s, app, Role.department_handler, department_id=a.department_id)
+                if a.due_set_by_leader:
+                    people += _users(s, app, Role.coordinating_leader)
+                for user in people:
+                    found.append((app, Notice(key=f"{app.number}:chase:{a.id}:{today}:{user.username}", kind="chase",
+                                              recipient=user.username,
+                                              subject=f"【{app.number}】{dept.name}书面答复意见已逾期（应于 {a.due_date} 前提交），请尽快办理")))
+    return found
+
+
+def sweep(today: date, *, sender=None) -> SweepReport:
+    """Inline (no Prefect): the same steps as workflows.flows.morning_sweep."""
+    calendar = engine.calendar()
+    report = SweepReport(today, working_day=calendar.is_working_day(today))
+    if not report.working_day:
+        return report
+    now = sweep_time(today)
+    with engine.session() as s:
+        for number in expired(s, today):
+            close_expired(s, number, today=today, calendar=calendar)
+            report.closed.append(number)
+        for app, notice in deadline_notices(s, today=today, calendar=calendar):
+            report.notified += engine.queue_notification(s, app.number, notice, now=now)
+    for number in report.closed:
+        engine.advance(number, now=now, sender=sender)
+    with engine.session() as s:
+        engine.send_notifications(s, now=now, sender=sender)
+    return report
