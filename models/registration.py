@@ -79,9 +79,9 @@ def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
     id_number = a.id_number.strip() if a.id_number else None
     if id_number:
         if a.id_type == ApplicantIdType.resident_id:
-            id_number = check_resident_id(id_number)
+            id_number = check_resident_id(id_number, field="applicant.id_number")
         elif a.id_type == ApplicantIdType.credit_code:
-            id_number = check_credit_code(id_number)
+            id_number = check_credit_code(id_number, field="applicant.id_number")
         elif a.id_type == ApplicantIdType.none:
             raise ValidationFailed("填写了证件号码，请同时选择证件类型。", "id_number without id_type", field="applicant.id_type")
     if a.kind == ApplicantKind.natural_person and a.id_type == ApplicantIdType.credit_code:

@@ -8,7 +8,7 @@ read time from the dates (calendars.clock). Every change of status goes through 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, DateTime, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.enums import (
@@ -116,6 +116,10 @@ class Applicant(SQLModel, table=True):
     address: str = ""
 
 
+# Optimistic locking: every UPDATE of an application checks and bumps this column.
+_application_version = Column("version", Integer, nullable=False, default=1)
+
+
 class Application(SQLModel, table=True):
     """One 依申请公开 application: status and stored deadlines; the rest is in its rows and events."""
 
@@ -152,12 +156,9 @@ class Application(SQLModel, table=True):
     closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
     registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _when(nullable=False)
-    version: int = Field(default=1)
+    version: int = Field(default=1, sa_column=_application_version)
 
-    __mapper_args__ = {"version_id_col": None}  # set below, once the column object exists
-
-
-Application.__mapper_args__["version_id_col"] = Application.__table__.c.version  # type: ignore[attr-defined]
+    __mapper_args__ = {"version_id_col": _application_version}
 
 
 class Event(SQLModel, table=True):
