@@ -25,6 +25,7 @@ def _register() -> None:
     case_cmd.install(app)
     actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
+    from interfaces.cli import desk_cmd; app.add_typer(desk_cmd.app, name="desk")  # noqa: E702
 
 
 def main() -> None:

@@ -1,0 +1,178 @@
+"""The web desk: `create_app()` builds the FastAPI application with its collaborators injected.
+
+Server-rendered Jinja2 (autoescaped, UTF-8, zh-CN) with htmx served from ./static. Every page calls the
+same domain actions and queries as the CLI (models.actions, models.queries, models.dashboard); no
+business rule lives here. Access: signed session cookies, CSRF on every POST, a role check on every route.
+"""
+
+import os
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from interfaces.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, RateLimiter, Sessions, WebSession, csrf_ok
+from models.enums import Role
+from models.tables import SHANGHAI, User
+
+HERE = Path(__file__).parent
+
+
+class Denied(Exception):
+    """The user may not see this page or take this action (403)."""
+
+    def __init__(self, message_zh: str = "您的角色无权访问此页面或执行此操作。"):
+        super().__init__(message_zh)
+        self.message_zh = message_zh
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+@dataclass
+class Desk:
+    """What every request is given: the engine, the calendar, the clock and the security collaborators."""
+
+    engine: Engine
+    calendar: object
+    now: Callable[[], datetime]
+    sessions: Sessions
+    public_limiter: RateLimiter
+    login_limiter: RateLimiter
+    templates: Jinja2Templates
+    upload_limit: int = 5 * 1024 * 1024
+
+
+@dataclass
+class Web:
+    """One request: its DB session, user, cookie session and time (read once)."""
+
+    request: Request
+    desk: Desk
+    db: Session
+    user: User | None
+    session: WebSession
+    now: datetime
+
+    @property
+    def role(self) -> Role | None:
+        return Role(self.user.role) if self.user else None
+
+    def render(self, template: str, status_code: int = 200, **context) -> HTMLResponse:
+        context.setdefault("flash", self.session.pop_flash())
+        return self.desk.templates.TemplateResponse(
+            self.request, template, {"web": self, "user": self.user, "role": self.role,
+                                     "csrf": self.session.csrf, **context},
+            status_code=status_code,
+        )
+
+    def redirect(self, url: str, message: str | None = None) -> RedirectResponse:
+        if message:
+            self.session.add_flash(message)
+        return RedirectResponse(url, status_code=303)
+
+
+HOME = {
+    Role.clerk: "/worklist",
+    Role.department_handler: "/inbox",
+    Role.legal_counsel: "/review",
+    Role.coordinating_leader: "/coordination",
+    Role.office_head: "/coordination",
+    Role.supervisor: "/dashboard",
+    Role.admin: "/dashboard",
+}
+
+
+def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], datetime] | None = None, *,
+               secret_key: str | None = None, idle_timeout: timedelta = timedelta(minutes=30),
+               absolute_timeout: timedelta = timedelta(hours=10), public_limit: int = 10,
+               secure_cookies: bool = False) -> FastAPI:
+    """The desk application; engine, calendar and `clock()` (an aware now) are injected for tests."""
+    if engine is None:
+        from models.db import default_engine
+
+        engine = default_engine()
+    if calendar is None:
+        from calendars import load_calendar
+
+        calendar = load_calendar()
+    now = clock or (lambda: datetime.now(SHANGHAI))
+    key = secret_key or os.environ.get("GONGKAI_SECRET_KEY") or secrets.token_urlsafe(48)
+    templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
+    from interfaces.web import views
+
+    views.install_filters(templates.env)
+    desk = Desk(
+        engine=engine, calendar=calendar, now=now,
+        sessions=Sessions(key, now=now, idle=idle_timeout, absolute=absolute_timeout, secure=secure_cookies),
+        public_limiter=RateLimiter(limit=public_limit, window=timedelta(minutes=1), now=now),
+        login_limiter=RateLimiter(limit=20, window=timedelta(minutes=1), now=now),
+        templates=templates,
+    )
+    app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None)
+    app.state.desk = desk
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+
+    @app.middleware("http")
+    async def session_cookie(request: Request, call_next):
+        session = desk.sessions.load(request.cookies.get(COOKIE))
+        request.state.web_session = session
+        response = await call_next(request)
+        if session.dirty:
+            response.set_cookie(COOKIE, desk.sessions.dump(session), httponly=True, samesite="lax",
+                                secure=desk.sessions.secure, path="/")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        return response
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired):
+        session = request.state.web_session
+        if session.expired:
+            session.add_flash("登录已超时，请重新登录。", "error")
+        target = "/login?next=" + request.url.path
+        if request.headers.get("hx-request"):
+            return HTMLResponse("", status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(Denied)
+    async def _denied(request: Request, exc: Denied):
+        return _plain_page(request, desk, "无权访问", exc.message_zh, 403)
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, exc: CsrfFailed):
+        return _plain_page(request, desk, "请求已失效",
+                           "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
+
+    app.include_router(views.router)
+    return app
+
+
+def _plain_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
+    session = request.state.web_session
+    return desk.templates.TemplateResponse(
+        request, "message.html", {"web": None, "user": None, "role": None, "csrf": session.csrf, "flash": [],
+                                  "title": title, "message": message}, status_code=status)
+
+
+async def checked_form(request: Request):
+    """The POSTed form, after its CSRF token (form field or htmx header) matched the session's."""
+    form = await request.form()
+    submitted = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    if not csrf_ok(request.state.web_session, submitted):
+        raise CsrfFailed()
+    return form

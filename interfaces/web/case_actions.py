@@ -1,0 +1,290 @@
+"""The forms on a case page: one per domain action, shown exactly when the lifecycle allows it for the role.
+
+Which transitions a role sees comes from `models.lifecycle.allowed_actions(status, role)`; the actions
+that do not change the status (签收, 退回, 延期 …) are listed here with the state they need. Each form
+only parses its fields and calls the domain action, which checks everything again.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+
+from sqlmodel import select
+
+from models import actions as A
+from models import lifecycle
+from models.context import Ctx
+from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
+from models.errors import ValidationFailed
+from models.fees import FeeMethod
+from models.queries import documents_of
+from models.tables import Application, Assignment, Department, Extension
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    label: str
+    kind: str = "text"  # text | textarea | date | number | select | checkbox | multiselect
+    required: bool = False
+    options: tuple | Callable = ()  # (value, label) pairs, or a function of (web, application)
+    default: object = None  # a value or a function of (web, application)
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class DeskAction:
+    name: str
+    label: str
+    fields: tuple[Field, ...]
+    run: Callable  # (ctx, number, values, web, application) -> Done
+    danger: bool = False
+    link: str | None = None  # a page instead of a form (the draft)
+
+
+def _today(web, app):
+    return web.now.date().isoformat()
+
+
+def _departments(web, app):
+    rows = web.db.exec(select(Department).where(Department.agency_id == app.agency_id).order_by(Department.id)).all()
+    return tuple((d.name, d.name) for d in rows)
+
+
+def _enum_options(enum_cls):
+    return tuple((m.value, m.label) for m in enum_cls)
+
+
+def parse_date(value: str, label: str, name: str) -> date:
+    try:
+        return date.fromisoformat((value or "").strip())
+    except ValueError:
+        raise ValidationFailed(f"{label}格式不正确，请按 年-月-日 填写。", f"bad date {value!r}", field=name) from None
+
+
+def parse_int(value: str, label: str, name: str) -> int:
+    try:
+        return int((value or "").strip())
+    except ValueError:
+        raise ValidationFailed(f"{label}须为整数。", f"bad integer {value!r}", field=name) from None
+
+
+def parse(action: DeskAction, form) -> dict:
+    """Field values from the form, typed; a required field left empty is reported on that field."""
+    values = {}
+    for f in action.fields:
+        if f.kind == "checkbox":
+            values[f.name] = form.get(f.name) in ("on", "1", "true")
+            continue
+        if f.kind == "multiselect":
+            values[f.name] = [v for v in form.getlist(f.name) if v]
+            if f.required and not values[f.name]:
+                raise ValidationFailed(f"请选择{f.label}。", f"{f.name} required", field=f.name)
+            continue
+        raw = (form.get(f.name) or "").strip()
+        if not raw:
+            if f.required:
+                raise ValidationFailed(f"请填写{f.label}。", f"{f.name} required", field=f.name)
+            values[f.name] = None
+        elif f.kind == "date":
+            values[f.name] = parse_date(raw, f.label, f.name)
+        elif f.kind == "number":
+            values[f.name] = parse_int(raw, f.label, f.name)
+        else:
+            values[f.name] = raw
+    return values
+
+
+def _manifest(web, app: Application) -> str:
+    """The dossier manifest hash: every stored document's hash, in order (models.archive builds the full package)."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for doc in documents_of(web.db, app):
+        digest.update(f"{doc.kind}:{doc.version}:{doc.sha256}\n".encode())
+    return digest.hexdigest()
+
+
+def _render_reply(web, app: Application):
+    """The reply PDF from the stored case (notices.from_case); plain text when that bridge is not installed."""
+    try:
+        from notices.from_case import reply_renderer
+    except ImportError:
+        def render(doc_number, decision):
+            return f"政府信息公开申请答复书\n{doc_number}\n申请编号：{app.number}\n处理结果：{decision.outcome}\n{decision.body}\n".encode()
+        return render
+    return reply_renderer(web.db, app, on=web.now.date())
+
+
+T = {  # transitions: name -> DeskAction (labels from the lifecycle)
+    "request_supplement": DeskAction("request_supplement", "", (
+        Field("items", "需补正事项（逐项写明）", "textarea", True),
+        Field("period_days", "补正期限（工作日，留空用本机关默认）", "number"),
+    ), lambda c, n, v, w, a: A.request_supplement(c, n, items=v["items"], period_days=v["period_days"])),
+    "receive_supplement": DeskAction("receive_supplement", "", (
+        Field("received_on", "收到补正日期", "date", True, default=_today),
+        Field("content", "补正内容", "textarea"),
+    ), lambda c, n, v, w, a: A.receive_supplement(c, n, received_on=v["received_on"], content=v["content"] or "")),
+    "deem_abandoned": DeskAction("deem_abandoned", "", (), lambda c, n, v, w, a: A.deem_abandoned(c, n), danger=True),
+    "route": DeskAction("route", "", (
+        Field("department", "承办单位", "select", True, options=_departments),
+    ), lambda c, n, v, w, a: A.route(c, n, department=v["department"])),
+    "refer_to_leader": DeskAction("refer_to_leader", "", (
+        Field("reason", "报请协调的理由（涉及哪些单位）", "textarea"),
+    ), lambda c, n, v, w, a: A.refer_to_leader(c, n, reason=v["reason"] or "")),
+    "convene_joint_consultation": DeskAction("convene_joint_consultation", "", (
+        Field("participants", "会商参加单位和人员", "textarea", True),
+    ), lambda c, n, v, w, a: A.convene_joint_consultation(c, n, participants=v["participants"])),
+    "record_joint_consultation": DeskAction("record_joint_consultation", "", (
+        Field("held_on", "会商日期", "date", True, default=_today),
+        Field("participants", "参加单位和人员（如有变化）", "text"),
+        Field("minutes", "会商纪要", "textarea", True),
+        Field("proposed_reply", "拟答复意见", "textarea", True),
+    ), lambda c, n, v, w, a: A.record_joint_consultation(c, n, held_on=v["held_on"], minutes=v["minutes"],
+                                                         proposed_reply=v["proposed_reply"],
+                                                         participants=v["participants"])),
+    "start_drafting": DeskAction("start_drafting", "", (
+        Field("reason", "直接拟稿的理由（如本办掌握该信息）", "text"),
+    ), lambda c, n, v, w, a: A.start_drafting(c, n, reason=v["reason"] or "")),
+    "start_consultation": DeskAction("start_consultation", "", (
+        Field("kind", "征求对象", "select", True, options=_enum_options(ConsultationKind)),
+        Field("party", "第三方或机关名称", "text", True),
+        Field("party_contact", "联系方式", "text"),
+    ), lambda c, n, v, w, a: A.start_consultation(c, n, kind=ConsultationKind(v["kind"]), party=v["party"],
+                                                  party_contact=v["party_contact"] or "")),
+    "end_consultation": DeskAction("end_consultation", "", (
+        Field("reply", "对方意见", "select", True, options=_enum_options(ConsultationReply)),
+        Field("replied_on", "收到意见日期", "date", True, default=_today),
+        Field("reasons", "理由（不同意公开的须填写）", "textarea"),
+    ), lambda c, n, v, w, a: A.record_consultation_reply(c, n, reply=ConsultationReply(v["reply"]),
+                                                         replied_on=v["replied_on"], reasons=v["reasons"] or "")),
+    "issue_fee_notice": DeskAction("issue_fee_notice", "", (
+        Field("method", "计费方式", "select", True,
+              options=tuple((m.value, {"per_application": "按件计收", "per_page": "按量计收"}.get(m.value, m.value))
+                            for m in FeeMethod)),
+        Field("pages", "页数（按量计收时填写）", "number"),
+        Field("justification", "收费理由（数量、频次明显超过合理范围）", "textarea", True),
+    ), lambda c, n, v, w, a: A.issue_fee_notice(c, n, method=FeeMethod(v["method"]), pages=v["pages"],
+                                                justification=v["justification"])),
+    "record_payment": DeskAction("record_payment", "", (
+        Field("paid_on", "缴费日期", "date", True, default=_today),
+        Field("receipt_no", "财政票据号码", "text", True),
+    ), lambda c, n, v, w, a: A.record_payment(c, n, paid_on=v["paid_on"], receipt_no=v["receipt_no"])),
+    "close_fee_unpaid": DeskAction("close_fee_unpaid", "", (), lambda c, n, v, w, a: A.close_fee_unpaid(c, n),
+                                   danger=True),
+    "submit_for_review": DeskAction("submit_for_review", "", (), None, link="draft"),
+    "return_draft": DeskAction("return_draft", "", (
+        Field("comments", "审核意见（退回理由）", "textarea", True),
+    ), lambda c, n, v, w, a: A.return_draft(c, n, comments=v["comments"])),
+    "approve_draft": DeskAction("approve_draft", "", (
+        Field("comments", "审核意见（可选）", "textarea"),
+    ), lambda c, n, v, w, a: A.approve_draft(c, n, comments=v["comments"] or "")),
+    "issue_reply": DeskAction("issue_reply", "", (
+        Field("signed_by", "签发人", "text", True, default=lambda w, a: w.user.full_name),
+    ), lambda c, n, v, w, a: A.issue_reply(c, n, render=_render_reply(w, a), signed_by=v["signed_by"])),
+    "dispatch": DeskAction("dispatch", "", (
+        Field("method", "送达方式", "select", True, options=_enum_options(DeliveryMethod),
+              default=lambda w, a: a.delivery_method),
+        Field("dispatched_on", "寄送日期", "date", True, default=_today),
+        Field("tracking_no", "邮件号码（邮寄时必填）", "text"),
+    ), lambda c, n, v, w, a: A.dispatch(c, n, method=DeliveryMethod(v["method"]), dispatched_on=v["dispatched_on"],
+                                        tracking_no=v["tracking_no"] or "")),
+    "record_delivery": DeskAction("record_delivery", "", (
+        Field("delivered_on", "送达日期", "date", True, default=_today),
+        Field("proof", "送达凭证", "text", True, help="送达回证、邮件签收记录或系统到达记录"),
+    ), lambda c, n, v, w, a: A.record_delivery(c, n, delivered_on=v["delivered_on"], proof=v["proof"])),
+    "withdraw": DeskAction("withdraw", "", (
+        Field("reason", "撤回原因", "text"),
+        Field("evidence", "撤回证据（书面撤回申请或通话记录）", "textarea", True),
+    ), lambda c, n, v, w, a: A.withdraw(c, n, reason=v["reason"] or "", evidence=v["evidence"]), danger=True),
+    "archive": DeskAction("archive", "", (
+        Field("location", "归档位置（档案盒号）", "text", True),
+    ), lambda c, n, v, w, a: A.archive(c, n, manifest_sha256=_manifest(w, a), location=v["location"])),
+}
+for _name, _action in list(T.items()):
+    T[_name] = DeskAction(_action.name, lifecycle.BY_ACTION[_name].label, _action.fields, _action.run,
+                          _action.danger, _action.link)
+# department_returned / opinions_complete happen through 退回 / 提交书面答复意见 below, not as buttons.
+
+
+def _open_assignment(web, app, statuses) -> Assignment | None:
+    if web.user is None or web.user.department_id is None:
+        return None
+    return web.db.exec(select(Assignment).where(
+        Assignment.application_id == app.id, Assignment.department_id == web.user.department_id,
+        Assignment.status.in_([s.value for s in statuses]))).first()
+
+
+_HANDLING = (Status.routed, Status.coordinating)
+
+
+@dataclass(frozen=True)
+class Note:
+    """An action that does not move the status: who may take it and when the form shows."""
+
+    action: DeskAction
+    roles: frozenset
+    when: Callable  # (web, application) -> bool
+
+
+NOTES = {
+    "accept_assignment": Note(DeskAction("accept_assignment", "签收", (), lambda c, n, v, w, a: A.accept_assignment(c, n)),
+                              frozenset({Role.department_handler}),
+                              lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed})),
+    "return_assignment": Note(DeskAction("return_assignment", "退回（非本单位职责）", (
+        Field("reason", "退回理由", "textarea", True),
+    ), lambda c, n, v, w, a: A.return_assignment(c, n, reason=v["reason"]), danger=True),
+        frozenset({Role.department_handler}),
+        lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
+    "submit_opinion": Note(DeskAction("submit_opinion", "提交书面答复意见", (
+        Field("opinion", "书面答复意见", "textarea", True),
+    ), lambda c, n, v, w, a: A.submit_opinion(c, n, opinion=v["opinion"])),
+        frozenset({Role.department_handler}),
+        lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
+    "assign_departments": Note(DeskAction("assign_departments", "指定承办单位和答复期限", (
+        Field("departments", "承办单位（可多选）", "multiselect", True, options=_departments),
+        Field("due_date", "书面答复意见期限", "date", True),
+    ), lambda c, n, v, w, a: A.assign_departments(c, n, departments=v["departments"], due_date=v["due_date"])),
+        frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
+    "request_extension": Note(DeskAction("request_extension", "申请延期答复", (
+        Field("days", "延长工作日数（不超过20）", "number", True, default="20"),
+        Field("reason", "延期理由", "textarea", True),
+    ), lambda c, n, v, w, a: A.request_extension(c, n, days=v["days"], reason=v["reason"])),
+        frozenset({Role.clerk}),
+        lambda w, a: a.status in lifecycle.OPEN_BEFORE_REPLY and w.db.exec(
+            select(Extension.id).where(Extension.application_id == a.id)).first() is None),
+    "decide_extension": Note(DeskAction("decide_extension", "审批延期申请", (
+        Field("approve", "批准延期", "select", True, options=(("yes", "批准"), ("no", "不批准"))),
+        Field("comment", "审批意见", "text"),
+    ), lambda c, n, v, w, a: A.decide_extension(c, n, approve=v["approve"] == "yes", comment=v["comment"] or "")),
+        frozenset({Role.office_head}),
+        lambda w, a: w.db.exec(select(Extension.id).where(Extension.application_id == a.id,
+                                                          Extension.status == ExtensionStatus.requested.value)).first()
+        is not None),
+    "set_litigation_prone": Note(DeskAction("set_litigation_prone", "易诉案件标记", (
+        Field("flag", "属于征地拆迁等易诉案件（须政府法律顾问审核）", "checkbox", default=lambda w, a: a.litigation_prone),
+        Field("reason", "理由", "text"),
+    ), lambda c, n, v, w, a: A.set_litigation_prone(c, n, flag=v["flag"], reason=v["reason"] or "")),
+        frozenset({Role.clerk, Role.legal_counsel, Role.office_head}),
+        lambda w, a: a.status not in lifecycle.CONCLUDED),
+}
+
+
+def available(web, app: Application) -> list[DeskAction]:
+    """Exactly the forms this user may use on this case now: the lifecycle's transitions, then the notes."""
+    role = web.role
+    if role is None:
+        return []
+    shown = [T[t.action] for t in lifecycle.allowed_actions(Status(app.status), role) if t.action in T]
+    shown += [note.action for note in NOTES.values() if role in note.roles and note.when(web, app)]
+    return shown
+
+
+def find(web, app: Application, name: str) -> DeskAction | None:
+    return next((a for a in available(web, app) if a.name == name), None)
+
+
+def run(web, app: Application, action: DeskAction, form) -> A.Done:
+    values = parse(action, form)
+    ctx = Ctx(web.db, web.desk.calendar, web.now, web.user)
+    return action.run(ctx, app.number, values, web, app)

@@ -1,0 +1,600 @@
+"""The desk's routes: one small function per page, each behind `allow(<roles>)`.
+
+ROUTE_ROLES below is the access table the role-matrix test reads; a route missing from it fails that test.
+"""
+
+import difflib
+import hmac
+from datetime import date
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlmodel import Session, select
+
+from calendars import CalendarError
+from interfaces.web import case_actions
+from interfaces.web.app import HOME, Denied, LoginRequired, Web, checked_form
+from interfaces.web.security import mask_id, mask_phone
+from models import dashboard as D
+from models import lifecycle
+from models.actions import DraftIn, latest_decision
+from models.citation_check import CitationCheckFailed
+from models.context import Ctx
+from models.deadlines import read_clock
+from models.enums import ApplicantIdType, AssignmentStatus, Channel, DeliveryMethod, RequestedForm, Role, Status
+from models.errors import GongkaiError, NotFound, ValidationFailed
+from models.outcomes import OGI, ApplicantKind, Citation, Outcome
+from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from models.queries import applicant_of, application_by_number, assignments_of, documents_of, events_of
+from models.registration import ApplicantIn, ApplicationIn, register
+from models.tables import Agency, Application, Department, Document, Review, User
+
+router = APIRouter()
+R = Role
+ALL_STAFF = tuple(Role)
+CASE_READERS = ALL_STAFF  # department handlers further restricted to their assignments (see load_case)
+LEADERS = (R.coordinating_leader, R.office_head)
+DASHBOARD = (R.supervisor, R.office_head, R.coordinating_leader, R.admin)
+
+# path -> roles (None: public). The role-matrix test walks this table.
+ROUTE_ROLES = {
+    "/worklist": (R.clerk, R.office_head, R.supervisor, R.admin),
+    "/register": (R.clerk,),
+    "/cases/{number}": CASE_READERS,
+    "/cases/{number}/draft": (R.clerk,),
+    "/cases/{number}/reply-preview": (R.clerk, R.legal_counsel, R.office_head, R.coordinating_leader),
+    "/cases/{number}/documents/{doc_id}": CASE_READERS,
+    "/inbox": (R.department_handler,),
+    "/review": (R.legal_counsel,),
+    "/coordination": LEADERS,
+    "/dashboard": DASHBOARD,
+    "/dashboard/cases": DASHBOARD,
+}
+
+
+# --- dependencies -------------------------------------------------------------------------------------
+
+
+def web_dep(request: Request):
+    desk = request.app.state.desk
+    session = request.state.web_session
+    with Session(desk.engine, expire_on_commit=False) as db:
+        user = db.get(User, session.uid) if session.uid is not None else None
+        if user is not None and not user.active:
+            desk.sessions.log_out(session)
+            user = None
+        yield Web(request, desk, db, user, session, desk.now())
+
+
+def allow(*roles: Role):
+    def dependency(web: Web = Depends(web_dep)) -> Web:
+        if web.user is None:
+            raise LoginRequired()
+        if web.role not in roles:
+            raise Denied()
+        return web
+
+    return dependency
+
+
+def _agency(web: Web) -> Agency:
+    return web.db.get(Agency, web.user.agency_id)
+
+
+def load_case(web: Web, number: str) -> Application:
+    """The case in the user's agency; a department handler only sees cases routed to its department."""
+    try:
+        app = application_by_number(web.db, number, agency=_agency(web))
+    except NotFound:
+        raise Denied("申请不存在，或不属于您所在的机关。") from None
+    if web.role == Role.department_handler:
+        if not any(a.department_id == web.user.department_id for a in assignments_of(web.db, app)):
+            raise Denied("该申请未交办本单位，无权查看。")
+    return app
+
+
+def cutoffs(web: Web) -> D.Cutoffs:
+    return D.Cutoffs.on(web.now.date(), calendar=web.desk.calendar)
+
+
+# --- template filters -----------------------------------------------------------------------------------
+
+EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
+    "register": "登记申请", "accept_assignment": "承办单位签收", "return_assignment": "承办单位退回",
+    "submit_opinion": "提交书面答复意见", "assign_departments": "指定承办单位", "request_extension": "申请延期",
+    "decide_extension": "审批延期", "set_litigation_prone": "易诉标记", "add_document": "生成文书",
+    "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
+}
+
+
+def _status_label(value) -> str:
+    try:
+        return Status(value).label
+    except ValueError:
+        return str(value)
+
+
+def _zh_date(value) -> str:
+    if value is None:
+        return "—"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def install_filters(env) -> None:
+    env.filters.update(
+        status=_status_label, zh_date=_zh_date, mask_id=mask_id, mask_phone=mask_phone,
+        event_label=lambda a: EVENT_LABELS.get(a, a), level_label=lambda lv: D.LEVEL_LABELS.get(lv, ""),
+        outcome_label=lambda o: Outcome(o).label if o else "",
+        assignment_label=lambda s: AssignmentStatus(s).label, waits_for=lambda s: lifecycle.waits_for(Status(s)),
+        role_label=lambda r: Role(r).label if r else "",
+    )
+    env.globals.update(
+        level_items=lambda by_level: [(D.LEVEL_LABELS[lv], by_level.get(lv, 0), lv) for lv in D.LEVELS],
+        dept_items=lambda by_dept: [(name[:8], sum(c.values()), "overdue" if c.get("overdue") else "on_track")
+                                    for name, c in by_dept.items()],
+    )
+    env.globals.update(HOME=HOME, LEVELS=D.LEVELS, LEVEL_LABELS=D.LEVEL_LABELS, Role=Role)
+
+
+# --- login -----------------------------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(web: Web = Depends(web_dep)):
+    if web.user is None:
+        return RedirectResponse("/login", status_code=303)
+    return RedirectResponse(HOME[web.role], status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(web: Web = Depends(web_dep), next: str = ""):
+    return web.render("login.html", next=next, error=None, username="")
+
+
+def _safe_next(target: str) -> str | None:
+    return target if target.startswith("/") and not target.startswith("//") else None
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login(request: Request, web: Web = Depends(web_dep)):
+    form = await checked_form(request)
+    username, password = (form.get("username") or "").strip(), form.get("password") or ""
+    if not web.desk.login_limiter.allow(request.client.host if request.client else "?"):
+        return web.render("login.html", 429, next="", error="登录尝试过于频繁，请一分钟后再试。", username=username)
+    user = web.db.exec(select(User).where(User.username == username)).first()
+    if user is None or not user.active:
+        verify_password(DUMMY_HASH, password)  # the same work whether or not the user exists
+        ok = False
+    else:
+        ok = verify_password(user.password_hash, password)
+    if not ok:
+        return web.render("login.html", 401, next=form.get("next") or "", error="用户名或密码错误。", username=username)
+    if needs_rehash(user.password_hash):
+        user.password_hash = hash_password(password)
+        web.db.add(user)
+        web.db.commit()
+    web.desk.sessions.log_in(web.session, user.id)
+    return web.redirect(_safe_next(form.get("next") or "") or HOME[Role(user.role)], f"{user.full_name}，欢迎使用。")
+
+
+@router.post("/logout")
+async def logout(request: Request, web: Web = Depends(web_dep)):
+    await checked_form(request)
+    web.desk.sessions.log_out(web.session)
+    return web.redirect("/login", "已退出登录。")
+
+
+# --- clerk: worklist and registration -----------------------------------------------------------------
+
+
+@router.get("/worklist", response_class=HTMLResponse)
+def worklist(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/worklist"])), status: str = "",
+             overdue: str = "", q: str = "", closed: str = ""):
+    chosen = Status(status) if status in Status.__members__ else None
+    rows = D.worklist(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web), status=chosen,
+                      overdue=bool(overdue), text=q, include_closed=bool(closed))
+    template = "_worklist_rows.html" if request.headers.get("hx-target") == "worklist-rows" else "worklist.html"
+    return web.render(template, rows=rows, statuses=list(Status), status=status, overdue=overdue, q=q, closed=closed)
+
+
+REG_DEFAULTS = {"channel": Channel.in_person.value, "kind": ApplicantKind.natural_person.value,
+                "id_type": ApplicantIdType.resident_id.value, "requested_form": RequestedForm.paper.value,
+                "delivery_method": DeliveryMethod.post.value}
+
+
+def _pairs(enum_cls) -> list[tuple[str, str]]:
+    return [(m.value, m.label) for m in enum_cls]
+
+
+def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 200):
+    return web.render(
+        "register.html", status_code, values=values, errors=errors,
+        channels=_pairs(Channel), kinds=_pairs(ApplicantKind), id_types=_pairs(ApplicantIdType),
+        forms=_pairs(RequestedForm), deliveries=_pairs(DeliveryMethod), today=web.now.date().isoformat(),
+    )
+
+
+@router.get("/register", response_class=HTMLResponse)
+def registration_form(web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
+    today = web.now.date().isoformat()
+    return _registration_page(web, REG_DEFAULTS | {"arrived_on": today, "receipt_date": today}, {})
+
+
+def _registration_in(web: Web, form) -> ApplicationIn:
+    def day(name, label):
+        return case_actions.parse_date(form.get(name) or "", label, name)
+
+    def choice(enum_cls, name):
+        try:
+            return enum_cls(form.get(name) or "")
+        except ValueError:
+            raise ValidationFailed("请选择一项。", f"bad {name}", field=name) from None
+
+    flag = lambda name: form.get(name) == "on"  # noqa: E731
+    text = lambda name: (form.get(name) or "").strip()  # noqa: E731
+    return ApplicationIn(
+        agency=_agency(web).name,
+        applicant=ApplicantIn(kind=choice(ApplicantKind, "kind"), name=text("name"),
+                              id_type=choice(ApplicantIdType, "id_type"), id_number=text("id_number") or None,
+                              phone=text("phone"), email=text("email"), address=text("address")),
+        channel=choice(Channel, "channel"), arrived_on=day("arrived_on", "到达日期"),
+        receipt_date=day("receipt_date", "收到申请日期"), request_text=text("request_text"),
+        receipt_evidence=text("receipt_evidence"), requested_form=choice(RequestedForm, "requested_form"),
+        delivery_method=choice(DeliveryMethod, "delivery_method"),
+        electronic_delivery_consent=flag("electronic_delivery_consent"), transcribed_by_clerk=flag("transcribed_by_clerk"),
+        applicant_confirmed=flag("applicant_confirmed"), needs_assistance=flag("needs_assistance"),
+        litigation_prone=flag("litigation_prone"), agent_name=text("agent_name") or None,
+        agent_id_number=text("agent_id_number") or None, agent_phone=text("agent_phone") or None,
+    )
+
+
+# ValidationFailed.field of models.registration → the form's input name
+_REG_FIELD = {"applicant.name": "name", "applicant.id_type": "id_type", "applicant.phone": "phone",
+              "applicant.email": "email", "id_number": "id_number"}
+
+
+@router.post("/register", response_class=HTMLResponse)
+async def registration_submit(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
+    form = await checked_form(request)
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    try:
+        done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), _registration_in(web, form))
+    except ValidationFailed as exc:
+        field = _REG_FIELD.get(exc.field or "", exc.field or "_form")
+        return _registration_page(web, values, {field: exc.message_zh}, 422)
+    except (GongkaiError, CalendarError) as exc:
+        return _registration_page(web, values, {"_form": exc.message_zh}, 422)
+    app = done.application
+    notes = [f"已登记，申请编号 {app.number}，查询码 {app.query_code}，答复期限 {_zh_date(app.due_date)}。"]
+    if done.possible_repeats:
+        notes.append(f"可能与 {'、'.join(done.possible_repeats)} 重复，请比对（《条例》第三十六条第（六）项）。")
+    if done.litigation_prone:
+        notes.append("已按关键词标记为易诉案件，须政府法律顾问审核。")
+    return web.redirect(f"/cases/{app.number}", " ".join(notes))
+
+
+# --- the case page ----------------------------------------------------------------------------------------
+
+
+def _decision_text(decision) -> list[str]:
+    """A decision as lines, for counsel's diff between versions."""
+    lines = [f"处理结果：{Outcome(decision.outcome).label}",
+             "法律依据：" + "、".join(Citation(**c).zh(with_law=c.get("law") != OGI) for c in decision.citations)]
+    lines += [f"理由：{line}" for line in (decision.reasons or "").splitlines() or [""]]
+    lines += [f"答复内容：{line}" for line in (decision.body or "").splitlines() or [""]]
+    for n, w in enumerate(decision.withheld_items, start=1):
+        lines.append(f"不予公开第{n}项：{w['part']}｜{Outcome(w['ground']).label}｜{w['reason']}")
+    return lines
+
+
+def _diff(decisions) -> list[tuple[str, str]] | None:
+    if len(decisions) < 2:
+        return None
+    old, new = _decision_text(decisions[-2]), _decision_text(decisions[-1])
+    return [(_DIFF_TAGS[line[0]], line[2:]) for line in difflib.ndiff(old, new) if line[0] in _DIFF_TAGS]
+
+
+_DIFF_TAGS = {"+": "add", "-": "del", " ": "same"}
+
+
+def _reviews(web: Web, decisions) -> dict:
+    ids = [d.id for d in decisions]
+    if not ids:
+        return {}
+    rows = web.db.exec(select(Review, User).join(User, User.id == Review.reviewer_id)
+                       .where(Review.decision_id.in_(ids)).order_by(Review.id)).all()
+    found: dict = {}
+    for review, reviewer in rows:
+        found.setdefault(review.decision_id, []).append((review, reviewer))
+    return found
+
+
+def case_page(web: Web, app: Application, *, errors: dict | None = None, status_code: int = 200, open_form=None):
+    clock, clock_error = None, None
+    try:
+        clock = read_clock(web.db, app, calendar=web.desk.calendar, today=web.now.date())
+    except CalendarError as exc:
+        clock_error = exc.message_zh
+    decisions = D.decisions_of(web.db, app.id)
+    departments = {d.id: d.name for d in web.db.exec(select(Department).where(Department.agency_id == app.agency_id))}
+    return web.render(
+        "case.html", status_code, app=app, applicant=applicant_of(web.db, app), full_personal=web.role == Role.clerk,
+        clock=clock, clock_error=clock_error, level=cutoffs(web).level(app.due_date)
+        if app.status in lifecycle.OPEN_BEFORE_REPLY else None,
+        events=events_of(web.db, app), assignments=assignments_of(web.db, app), departments=departments,
+        documents=documents_of(web.db, app), decisions=decisions, reviews=_reviews(web, decisions),
+        diff=_diff(decisions), actions=case_actions.available(web, app), errors=errors or {}, open_form=open_form,
+        outcome_label=lambda o: Outcome(o).label,
+    )
+
+
+@router.get("/cases/{number}", response_class=HTMLResponse)
+def case_view(number: str, web: Web = Depends(allow(*CASE_READERS))):
+    return case_page(web, load_case(web, number))
+
+
+@router.post("/cases/{number}/actions/{name}", response_class=HTMLResponse)
+async def case_action(number: str, name: str, request: Request, web: Web = Depends(allow(*ALL_STAFF))):
+    form = await checked_form(request)
+    app = load_case(web, number)
+    action = case_actions.find(web, app, name)
+    if action is None or action.run is None:
+        raise Denied(f"当前状态（{Status(app.status).label}）下，您的角色不能执行此操作。")
+    try:
+        done = case_actions.run(web, app, action, form)
+    except CitationCheckFailed as exc:
+        web.db.rollback()
+        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name)
+    except (GongkaiError, CalendarError) as exc:
+        web.db.rollback()
+        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name)
+    back = "/inbox" if web.role == Role.department_handler and done.status != Status(app.status) else f"/cases/{number}"
+    if web.role == Role.department_handler and name in ("return_assignment", "submit_opinion"):
+        back = "/inbox"
+    return web.redirect(back, f"{action.label}：{done.message}")
+
+
+@router.get("/cases/{number}/documents/{doc_id}")
+def document_download(number: str, doc_id: int, web: Web = Depends(allow(*CASE_READERS))):
+    app = load_case(web, number)
+    doc = web.db.get(Document, doc_id)
+    if doc is None or doc.application_id != app.id:
+        raise Denied("文书不存在。")
+    ext = "pdf" if doc.content_type == "application/pdf" else "txt"
+    filename = f"{app.number}-{doc.kind}-v{doc.version}.{ext}"
+    content_type = doc.content_type if ext == "pdf" else "text/plain; charset=utf-8"
+    return Response(doc.content, media_type=content_type,
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/cases/{number}/reply-preview", response_class=HTMLResponse)
+def reply_preview(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/reply-preview"]))):
+    """The reply as it will be issued (HTML), numbered at signing."""
+    app = load_case(web, number)
+    decision = latest_decision(web.db, app)
+    if decision is None:
+        raise Denied("尚无答复草稿。")
+    try:
+        from notices.from_case import reply as reply_context
+        from notices.render import DocumentKind, render_html
+    except ImportError:
+        return HTMLResponse("<!DOCTYPE html><meta charset='utf-8'><p>文书生成模块尚未安装。</p>")
+    try:
+        html = render_html(DocumentKind.reply, reply_context(web.db, app, decision, doc_number="（签发时编号）",
+                                                             on=web.now.date()))
+    except CitationCheckFailed as exc:
+        return web.render("message.html", 422, title="答复预览", message=exc.message_zh)
+    return HTMLResponse(html)
+
+
+# --- drafting: the structured decision with the citation check inline --------------------------------
+
+CITATION_CHOICES = tuple(dict.fromkeys(
+    c for o in Outcome for c in o.spec.citations if c.law == OGI
+))
+CITATION_CHOICES = tuple(sorted(set(CITATION_CHOICES) | {Citation(10), Citation(32)},
+                                key=lambda c: (c.article, c.paragraph or 0, c.item or 0)))
+
+
+def _citation_key(c: Citation) -> str:
+    return f"{c.article}-{c.paragraph or 0}-{c.item or 0}"
+
+
+def _draft_in(form) -> DraftIn:
+    try:
+        outcome = Outcome(form.get("outcome") or "")
+    except ValueError:
+        raise ValidationFailed("请选择处理结果。", "no outcome", field="outcome") from None
+    withheld = []
+    for n in range(1, 4):
+        part, ground, reason = (form.get(f"w{n}_part") or "").strip(), form.get(f"w{n}_ground") or "", (
+            form.get(f"w{n}_reason") or "").strip()
+        if part or reason:
+            try:
+                withheld.append({"part": part, "ground": Outcome(ground).value, "reason": reason})
+            except ValueError:
+                raise ValidationFailed(f"请选择第{n}项不予公开内容的依据。", "no ground", field=f"w{n}_ground") from None
+    keys = {_citation_key(c): c for c in CITATION_CHOICES}
+    chosen = [keys[k] for k in form.getlist("citations") if k in keys]
+    return DraftIn(outcome=outcome, reasons=(form.get("reasons") or "").strip(), body=(form.get("body") or "").strip(),
+                   withheld_items=withheld, citations=chosen or None,
+                   responsible_agency=(form.get("responsible_agency") or "").strip() or None,
+                   responsible_agency_contact=(form.get("responsible_agency_contact") or "").strip() or None)
+
+
+def _draft_values(decision) -> dict:
+    if decision is None:
+        return {"outcome": Outcome.disclosed.value}
+    values = {"outcome": decision.outcome, "reasons": decision.reasons, "body": decision.body,
+              "responsible_agency": decision.responsible_agency or "",
+              "responsible_agency_contact": decision.responsible_agency_contact or "",
+              "citations": [_citation_key(Citation(**c)) for c in decision.citations]}
+    for n, w in enumerate(decision.withheld_items, start=1):
+        values |= {f"w{n}_part": w["part"], f"w{n}_ground": w["ground"], f"w{n}_reason": w["reason"]}
+    return values
+
+
+def _form_values(form) -> dict:
+    values = {k: v for k, v in form.items() if k != "csrf_token"}
+    values["citations"] = form.getlist("citations")
+    return values
+
+
+def _draft_page(web: Web, app: Application, values: dict, findings=None, error=None, status_code=200):
+    decision = latest_decision(web.db, app)
+    comments = []
+    if decision is not None:
+        comments = [r for r, _ in _reviews(web, [decision]).get(decision.id, []) if not r.approved]
+    return web.render("draft.html", status_code, app=app, values=values, findings=findings, error=error,
+                      outcomes=list(Outcome), grounds=[o for o in Outcome if o.is_withholding_ground],
+                      citations=[(_citation_key(c), c.zh(with_law=False)) for c in CITATION_CHOICES],
+                      decision=decision, comments=comments)
+
+
+def _draftable(web: Web, number: str) -> Application:
+    app = load_case(web, number)
+    if not any(t.action == "submit_for_review" for t in lifecycle.allowed_actions(Status(app.status), web.role)):
+        raise Denied(f"申请当前状态为「{Status(app.status).label}」，不能拟稿送审。")
+    return app
+
+
+@router.get("/cases/{number}/draft", response_class=HTMLResponse)
+def draft_form(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
+    app = _draftable(web, number)
+    return _draft_page(web, app, _draft_values(latest_decision(web.db, app)))
+
+
+def _check_findings(web: Web, app: Application, form):
+    """The citation check on the form as it stands: the same ReplyDraft the action will check."""
+    from models.actions import reply_draft
+    from models.citation_check import check_reply
+    from models.tables import Decision
+
+    draft = _draft_in(form)
+    citations = draft.citations if draft.citations is not None else list(draft.outcome.spec.citations)
+    decision = Decision(application_id=app.id, version=0, outcome=draft.outcome,
+                        citations=[{"article": c.article, "paragraph": c.paragraph, "item": c.item, "law": c.law}
+                                   for c in citations],
+                        withheld_items=draft.withheld_items or [], reasons=draft.reasons, body=draft.body,
+                        responsible_agency=draft.responsible_agency,
+                        responsible_agency_contact=draft.responsible_agency_contact, drafted_by_id=0,
+                        drafted_at=web.now)
+    return check_reply(reply_draft(_agency(web), decision))
+
+
+@router.post("/cases/{number}/draft/check", response_class=HTMLResponse)
+async def draft_check(number: str, request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
+    """htmx: the findings for the form as typed, before it is submitted."""
+    form = await checked_form(request)
+    app = _draftable(web, number)
+    try:
+        findings = _check_findings(web, app, form)
+    except ValidationFailed as exc:
+        return web.render("_findings.html", findings=None, error=exc.message_zh, checked=True)
+    return web.render("_findings.html", findings=findings, error=None, checked=True)
+
+
+@router.post("/cases/{number}/draft", response_class=HTMLResponse)
+async def draft_submit(number: str, request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
+    form = await checked_form(request)
+    app = _draftable(web, number)
+    values = _form_values(form)
+    try:
+        from models.actions import submit_for_review
+
+        done = submit_for_review(Ctx(web.db, web.desk.calendar, web.now, web.user), app.number, draft=_draft_in(form))
+    except CitationCheckFailed as exc:
+        return _draft_page(web, load_case(web, number), values, findings=exc.findings, status_code=422)
+    except (GongkaiError, CalendarError) as exc:
+        return _draft_page(web, load_case(web, number), values, error=exc.message_zh, status_code=422)
+    return web.redirect(f"/cases/{number}", done.message)
+
+
+# --- department, counsel, leaders ------------------------------------------------------------------------
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+def inbox(web: Web = Depends(allow(*ROUTE_ROLES["/inbox"]))):
+    rows = D.department_inbox(web.db, department_id=web.user.department_id, cutoffs=cutoffs(web))
+    department = web.db.get(Department, web.user.department_id)
+    return web.render("inbox.html", rows=rows, department=department)
+
+
+@router.get("/review", response_class=HTMLResponse)
+def review_queue(web: Web = Depends(allow(*ROUTE_ROLES["/review"]))):
+    rows = D.review_queue(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
+    return web.render("queue.html", rows=rows, title="法律审核队列",
+                      intro="易诉案件排在最前，其余按答复期限排序。征地拆迁等易诉案件须由政府法律顾问审核通过。")
+
+
+@router.get("/coordination", response_class=HTMLResponse)
+def coordination(web: Web = Depends(allow(*ROUTE_ROLES["/coordination"]))):
+    rows = D.coordination_queue(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
+    extensions = D.pending_extensions(web.db, agency_id=web.user.agency_id)
+    return web.render("coordination.html", rows=rows, extensions=extensions)
+
+
+# --- supervisor dashboard ------------------------------------------------------------------------------------
+
+
+@router.get("/dashboard", response_class=HTMLResponse)
+def dashboard(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/dashboard"]))):
+    dash = D.supervisor_dashboard(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
+    table3, table3_error = _live_table3(web)
+    template = "_dashboard_body.html" if request.headers.get("hx-request") else "dashboard.html"
+    return web.render(template, dash=dash, table3=table3, table3_error=table3_error)
+
+
+def _live_table3(web: Web):
+    """The year's live table 三 from models.statistics, when that module is installed."""
+    try:
+        from models.outcomes import TABLE3_ROWS
+        from models.statistics.report import annual_report
+    except ImportError:
+        return None, "统计模块尚未安装。"
+    try:
+        report = annual_report(web.db, agency=_agency(web), year=web.now.year, today=web.now.date())
+    except (GongkaiError, CalendarError) as exc:
+        return None, exc.message_zh
+    labels = {r.key: r.label for r in TABLE3_ROWS}
+    return [(key, labels.get(key, key), values) for key, values in report.table3.items()], None
+
+
+@router.get("/dashboard/cases", response_class=HTMLResponse)
+def dashboard_cases(web: Web = Depends(allow(*ROUTE_ROLES["/dashboard/cases"])), level: str = "", status: str = "",
+                    department: str = ""):
+    chosen = Status(status) if status in Status.__members__ else None
+    rows = D.drill_down(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web), level=level or None,
+                        status=chosen, department=department or None)
+    what = "、".join(x for x in (D.LEVEL_LABELS.get(level, ""), chosen.label if chosen else "", department) if x)
+    return web.render("drill.html", rows=rows, what=what or "全部在办", cut=cutoffs(web))
+
+
+# --- public status page ---------------------------------------------------------------------------------------
+
+
+@router.get("/status", response_class=HTMLResponse)
+def public_status_form(web: Web = Depends(web_dep)):
+    return web.render("status.html", result=None, error=None, number="")
+
+
+@router.post("/status", response_class=HTMLResponse)
+async def public_status(request: Request, web: Web = Depends(web_dep)):
+    """Number + query code → stage and due date; nothing personal. Rate-limited per client address."""
+    if not web.desk.public_limiter.allow(request.client.host if request.client else "?"):
+        return web.render("status.html", 429, result=None, number="", error="查询过于频繁，请一分钟后再试。")
+    form = await checked_form(request)
+    number, code = (form.get("number") or "").strip(), (form.get("query_code") or "").strip().upper()
+    app = web.db.exec(select(Application).where(Application.number == number)).first() if number else None
+    if app is None or not hmac.compare_digest(app.query_code, code):
+        return web.render("status.html", 404, result=None, number=number,
+                          error="未找到该申请，请核对申请编号和查询码。")
+    status = Status(app.status)
+    result = {"number": app.number, "stage": status.label, "waits_for": lifecycle.waits_for(status),
+              "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
+              "closed_on": app.closed_on}
+    return web.render("status.html", result=result, error=None, number=number)
+
+
+def today_of(web: Web) -> date:
+    return web.now.date()

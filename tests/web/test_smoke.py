@@ -1,0 +1,18 @@
+from tests.web.conftest import DAY
+
+
+def test_clerk_registers_and_sees_case(login):
+    clerk = login("clerk")
+    r = clerk.get("/worklist")
+    assert r.status_code == 200 and "办件清单" in r.text
+    r = clerk.get("/register")
+    assert r.status_code == 200
+    data = {"channel": "in_person", "arrived_on": DAY.isoformat(), "receipt_date": DAY.isoformat(),
+            "kind": "natural_person", "name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
+            "phone": "13800138000", "request_text": "请公开本区2025年财政预算执行情况报告",
+            "requested_form": "paper", "delivery_method": "post"}
+    r = clerk.post("/register", data)
+    assert r.status_code == 303, r.text
+    page = clerk.get(r.headers["location"])
+    assert page.status_code == 200, page.text
+    assert "交办承办单位" in page.text
