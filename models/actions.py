@@ -39,6 +39,7 @@ from models.fees import FeeMethod, fee_amount
 from models.outcomes import ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
 from models.queries import application_by_number, department_by_name
 from models.registration import next_in_sequence
+from models.statistics.lock import ensure_year_open
 from models.tables import (
     Agency,
     Application,
@@ -150,14 +151,16 @@ def deem_abandoned(ctx: Ctx, number: str) -> Done:
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     if ctx.today <= supplement.due_date:
         raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")
-    _conclude(app, Outcome.deemed_abandoned, ctx.today)
+    _conclude(ctx, app, Outcome.deemed_abandoned, ctx.today)
     _transition(ctx, app, "deem_abandoned", supplement_due=supplement.due_date)
     return _done(ctx, app, "申请人逾期未补正，视为放弃申请，不再处理。")
 
 
-def _conclude(app: Application, outcome: Outcome, on: date) -> None:
+def _conclude(ctx: Ctx, app: Application, outcome: Outcome, on: date) -> None:
+    """The case is concluded (counted in table 三 of `on`'s year), unless that year's table is locked."""
     app.outcome = outcome
     app.closed_on = on
+    ensure_year_open(ctx.session, app)
 
 
 # --- routing: 交办, 协调, 会商 ------------------------------------------------------------------------
@@ -423,7 +426,7 @@ def close_fee_unpaid(ctx: Ctx, number: str) -> Done:
     fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).one()
     if ctx.today <= fee.pay_due:
         raise GuardFailed(f"缴费期限至 {fee.pay_due} 尚未届满。", "payment period open")
-    _conclude(app, Outcome.fee_unpaid, ctx.today)
+    _conclude(ctx, app, Outcome.fee_unpaid, ctx.today)
     _transition(ctx, app, "close_fee_unpaid", pay_due=fee.pay_due)
     return _done(ctx, app, "申请人逾期未缴费，不再处理该申请。")
 
@@ -665,7 +668,7 @@ def dispatch(ctx: Ctx, number: str, *, method: DeliveryMethod, dispatched_on: da
     decision = latest_decision(ctx, app)
     agency = ctx.session.get(Agency, app.agency_id)
     outcomes = [Outcome(o) for o in decision.item_outcomes] or [Outcome(decision.outcome)]
-    _conclude(app, main_outcome(outcomes, tuple(agency.outcome_precedence.split(","))), dispatched_on)
+    _conclude(ctx, app, main_outcome(outcomes, tuple(agency.outcome_precedence.split(","))), dispatched_on)
     on_time = app.due_date is None or dispatched_on <= app.due_date
     _transition(ctx, app, "dispatch", method=method.value, dispatched_on=dispatched_on, tracking_no=tracking_no,
                 on_time=on_time)
@@ -697,7 +700,7 @@ def withdraw(ctx: Ctx, number: str, *, reason: str, evidence: str) -> Done:
     app = _load(ctx, number)
     if not evidence.strip():
         raise ValidationFailed("请记录撤回证据（书面撤回申请或通话记录），以备复议诉讼。", "withdrawal without evidence")
-    _conclude(app, Outcome.withdrawn, ctx.today)
+    _conclude(ctx, app, Outcome.withdrawn, ctx.today)
     _transition(ctx, app, "withdraw", reason=reason, evidence=evidence)
     return _done(ctx, app, "申请人已撤回申请。")
 

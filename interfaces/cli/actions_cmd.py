@@ -28,10 +28,20 @@ def _enum(cls, value: str, what: str):
 
 
 def _run(user: str | None, as_json: bool, fn_name: str, number, **kwargs) -> None:
+    """Take the action, say what happened, then let the workflow perform whatever became due automatically."""
     from models import actions
 
     with context(user) as ctx:
         report_done(getattr(actions, fn_name)(ctx, number, **kwargs), as_json=as_json)
+    _after(number, fn_name, as_json)
+
+
+def _after(number: str, action: str, as_json: bool) -> None:
+    from workflows.trigger import after_action
+
+    line = after_action(number, action)
+    if line and not as_json:
+        typer.echo(line)
 
 
 def supplement(number: str = NUMBER, items: str = typer.Option(..., help="需要补正的全部事项（一次性告知）"),
@@ -199,6 +209,19 @@ def review_approve(number: str = NUMBER, comments: str = typer.Option("", help="
     _run(user, as_json, "approve_draft", number, comments=comments)
 
 
+def issue(number: str = NUMBER, signed_by: str = typer.Option("", help="签发领导"), user: str = USER,
+          as_json: bool = JSON) -> None:
+    """签发答复：分配文号并生成正式答复书（PDF）。"""
+    from models import actions
+    from models.queries import application_by_number
+    from notices.from_case import reply_renderer
+
+    with context(user) as ctx:
+        render = reply_renderer(ctx.session, application_by_number(ctx.session, number), on=ctx.today)
+        report_done(actions.issue_reply(ctx, number, render=render, signed_by=signed_by), as_json=as_json)
+    _after(number, "issue_reply", as_json)
+
+
 def dispatch(number: str = NUMBER, method: str = typer.Option("post", help="pickup | post | email | platform | fax"),
              on: str = typer.Option(None, help="寄送日期（默认今天）"), tracking: str = typer.Option("", help="邮件号码"),
              user: str = USER, as_json: bool = JSON) -> None:
@@ -260,7 +283,7 @@ COMMANDS = {
     "refer": refer, "assign": assign, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
     "joint-minutes": joint_minutes, "draft": draft, "consult": consult, "consult-reply": consult_reply, "fee": fee,
     "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
-    "review-return": review_return, "review-approve": review_approve, "dispatch": dispatch, "delivered": delivered,
+    "review-return": review_return, "review-approve": review_approve, "issue": issue, "dispatch": dispatch, "delivered": delivered,
     "withdraw": withdraw, "flag": flag, "challenge": challenge, "challenge-result": challenge_result,
 }
 

@@ -131,6 +131,9 @@ def register(
             f"该申请人本月第{done.monthly_count}件申请。",
             *(["提示：涉及征地拆迁等易诉事项，须政府法律顾问审核。"] if done.litigation_prone else []),
         ])
+    from interfaces.cli.actions_cmd import _after
+
+    _after(app.number, "register", as_json)
 
 
 def _registration_input(file: Path | None, opts: dict):
