@@ -1,4 +1,4 @@
-"""year lock and statistics indexes
+"""year lock, its audit, and the covering index of table 三
 
 Revision ID: 0002_year_lock
 Revises: 0001
@@ -41,9 +41,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_year_lock_event_agency_id", "year_lock_event", ["agency_id"])
+    # covering index for table 三 (models/statistics/tables.py)
+    op.create_index("ix_application_statistics", "application",
+                    ["agency_id", "receipt_date", "closed_on", "outcome", "applicant_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_application_statistics", table_name="application")
     op.drop_index("ix_year_lock_event_agency_id", table_name="year_lock_event")
     op.drop_table("year_lock_event")
     op.drop_index("ix_year_lock_agency_id", table_name="year_lock")
