@@ -31,3 +31,7 @@ def _register() -> None:
 def main() -> None:
     _register()
     sys.exit(run_app(app))
+
+
+if __name__ == "__main__":
+    main()

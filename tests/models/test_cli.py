@@ -1,0 +1,72 @@
+"""The gongkai CLI end to end in a subprocess: exact output, Chinese errors, exit codes, nothing half-written."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+GONGKAI = [sys.executable, "-m", "interfaces.cli.main"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(tmp_path):
+    env = {**os.environ, "GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_ENGINE": "inline", "GONGKAI_TODAY": "2026-03-02",
+           "GONGKAI_USER": "clerk"}
+
+    def run(*args, ok=True):
+        done = subprocess.run([*GONGKAI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        assert (done.returncode == 0) == ok, done.stdout + done.stderr
+        return done
+
+    run("init", "--demo")
+    return run
+
+
+REGISTER = ("register", "--agency", "示范区人民政府", "--name", "张三", "--id-type", "resident_id",
+            "--id-number", "11010519491231002X", "--phone", "13800138000", "--text", "请公开2025年财政预算执行报告")
+
+
+def test_register_route_and_show_print_what_happened_and_what_the_case_waits_for(cli):
+    registered = cli(*REGISTER, "--json")
+    data = json.loads(registered.stdout.splitlines()[0])
+    assert data["number"] == "2026-000001" and data["due_date"] == "2026-03-30"
+    routed = cli("route", "2026-000001", "--department", "区自然资源局")
+    assert "已交办区自然资源局" in routed.stdout and "等待承办单位签收" in routed.stdout
+    shown = json.loads(cli("show", "2026-000001", "--json").stdout)
+    assert shown["status"] == "routed" and "第20个工作日 2026-03-30" in shown["explain"]
+    assert [e["action"] for e in shown["events"] if e["actor"] != "系统"] == ["register", "route"]
+
+
+def test_a_forbidden_action_exits_non_zero_with_a_chinese_message_and_changes_nothing(cli):
+    cli(*REGISTER)
+    refused = cli("review-approve", "2026-000001", "-u", "counsel", ok=False)
+    assert refused.returncode == 1 and "不能执行「审核通过」" in refused.stderr
+    assert "Traceback" not in refused.stderr
+    shown = json.loads(cli("show", "2026-000001", "--json").stdout)
+    assert shown["status"] == "registered"
+
+
+def test_an_invalid_registration_is_refused_and_nothing_is_written(cli):
+    bad = cli("register", "--agency", "示范区人民政府", "--name", "李四", "--phone", "123", "--text", "x", ok=False)
+    assert "联系电话" in bad.stderr
+    assert "没有符合条件的申请" in cli("list").stdout
+
+
+def test_an_unknown_agency_on_import_names_the_line(cli, tmp_path):
+    path = tmp_path / "legacy.jsonl"
+    path.write_text(json.dumps({"agency": "不存在的机关", "number": "2021-000001"}, ensure_ascii=False) + "\n",
+                    encoding="utf-8")
+    failed = cli("import", str(path), ok=False)
+    assert "第1行" in failed.stderr and "不存在" in failed.stderr
+
+
+def test_export_then_import_elsewhere_round_trips(cli, tmp_path):
+    cli(*REGISTER)
+    exported = tmp_path / "out.jsonl"
+    cli("export", "--output", str(exported))
+    record = json.loads(exported.read_text(encoding="utf-8"))
+    assert record["number"] == "2026-000001" and record["status"] == "registered"
