@@ -26,6 +26,7 @@ def _register() -> None:
     actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
     from interfaces.cli import desk_cmd; app.add_typer(desk_cmd.app, name="desk")  # noqa: E702
+    from interfaces.cli import report_cmd; app.add_typer(report_cmd.app, name="report")  # noqa: E702
 
 
 def main() -> None:

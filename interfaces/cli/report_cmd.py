@@ -1,0 +1,183 @@
+"""`gongkai report …`: the annual tables 三 and 四, their checks, drill-down, year lock and supervisor figures."""
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
+
+AgencyOption = typer.Option(..., "--agency", help="机关名称")
+YearOption = typer.Option(..., "--year", help="统计年度")
+TodayOption = typer.Option(None, "--today", help="统计截止日（YYYY-MM-DD），默认今天；用于当年实时统计")
+SubunitsOption = typer.Option(False, "--include-subunits", help="汇总下属单位")
+
+
+def _fail(message_zh: str):
+    from models.errors import ValidationFailed
+
+    return ValidationFailed(message_zh)
+
+
+def _today(text: str | None) -> dt.date:
+    """Only the entry point reads the clock (Asia/Shanghai)."""
+    if text is None:
+        from models.tables import SHANGHAI
+
+        return dt.datetime.now(SHANGHAI).date()
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _fail(f"日期格式错误：{text}（应为 YYYY-MM-DD）") from None
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise _fail(f"文件不存在：{path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise _fail(f"{path} 不是有效的 UTF-8 JSON：{exc}") from None
+
+
+def _print_failures(failures, *, err: bool = True) -> None:
+    for failure in failures:
+        typer.echo(f"未通过：{failure.message_zh}", err=err)
+
+
+@app.command("annual")
+def annual(agency: str = AgencyOption, year: int = YearOption,
+           fmt: str = typer.Option("json", "--format", help="json|csv|xlsx|pdf|html"),
+           output: Path | None = typer.Option(None, "--output", help="输出文件；缺省时文本格式打印到屏幕"),
+           include_subunits: bool = SubunitsOption,
+           department: str | None = typer.Option(None, "--department", help="只统计交办给该承办单位的申请"),
+           previous: Path | None = typer.Option(None, "--previous", help="上年度已发布的表格（JSON），用于核对上年结转"),
+           today: str | None = TodayOption) -> None:
+    """某机关某年度的表三、表四；未通过的校验列在屏幕上。"""
+    from models.db import session_scope
+    from models.queries import agency_by_name, department_by_name
+    from models.statistics import annual_report
+    from notices.annual_report import FORMATS, export
+
+    if fmt not in FORMATS:
+        raise _fail(f"不支持的格式「{fmt}」，可用：{'、'.join(FORMATS)}")
+    if output is None and fmt in ("xlsx", "pdf"):
+        raise _fail(f"{fmt} 格式请用 --output 指定输出文件")
+    last = _read_json(previous) if previous else None
+    with session_scope() as session:
+        owner = agency_by_name(session, agency)
+        unit = department_by_name(session, owner, department) if department else None
+        report = annual_report(session, agency=owner, year=year, today=_today(today),
+                               include_subunits=include_subunits, department=unit, previous=last)
+    content = export(report, fmt)
+    if output is None:
+        typer.echo(content.decode("utf-8-sig"))
+    else:
+        output.write_bytes(content)
+        typer.echo(f"已生成 {output}（{report.title}{'，截至' + report.as_of.isoformat() if report.live else ''}）", err=True)
+    _print_failures(report.failures)
+
+
+@app.command("check")
+def check(file: Path, previous: Path | None = typer.Option(None, "--previous", help="上年度表格（JSON）")) -> None:
+    """校验已发布的表格（JSON）：列出每一处不一致，有不一致时退出码为 1。"""
+    from models.statistics import check_published
+
+    data = _read_json(file)
+    failures = check_published(data, _read_json(previous) if previous else None)
+    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度"
+    if not failures:
+        typer.echo(f"{name}：全部校验通过。")
+        return
+    _print_failures(failures, err=False)
+    # a domain error, not typer.Exit: run_app turns it into exit code 1 (standalone_mode=False swallows Exit codes)
+    raise _fail(f"{name}：{len(failures)}处校验未通过。")
+
+
+@app.command("cases")
+def cases(agency: str = AgencyOption, year: int = YearOption,
+          row: str = typer.Option(..., "--row", help="表三的行，如 r4_1_not_held"),
+          column: str = typer.Option("total", "--column", help="表三的列，如 natural_person、total"),
+          include_subunits: bool = SubunitsOption, today: str | None = TodayOption) -> None:
+    """列出表三某一格所计入的申请。"""
+    from models.db import session_scope
+    from models.queries import agency_by_name
+    from models.statistics import cell_cases, period, scope_of
+
+    with session_scope() as session:
+        owner = agency_by_name(session, agency)
+        found = cell_cases(session, scope_of(session, owner, include_subunits=include_subunits),
+                           period(year, today=_today(today)), row=row, column=column)
+    for c in found:
+        closed = c.closed_on.isoformat() if c.closed_on else "未办结"
+        typer.echo(f"{c.number}\t{c.applicant}\t收到 {c.receipt_date}\t办结 {closed}\t{c.outcome or ''}")
+    typer.echo(f"共 {len(found)} 件。", err=True)
+
+
+def _ctx(session, username: str):
+    from calendars import load_calendar
+    from models.context import Ctx
+    from models.queries import user_by_username
+    from models.tables import SHANGHAI
+
+    return Ctx(session, load_calendar(), dt.datetime.now(SHANGHAI), user_by_username(session, username))
+
+
+@app.command("lock")
+def lock(agency: str = AgencyOption, year: int = YearOption,
+         user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）")) -> None:
+    """锁定已发布年度：该年度办结的申请不能再修改。"""
+    from models.db import session_scope
+    from models.statistics import lock_year
+
+    with session_scope() as session:
+        done = lock_year(_ctx(session, user), agency=agency, year=year)
+        typer.echo(f"已锁定{agency}{year}年度统计（{done.locked_by}，{done.locked_at:%Y-%m-%d %H:%M}）。")
+
+
+@app.command("reopen")
+def reopen(agency: str = AgencyOption, year: int = YearOption,
+           user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）"),
+           reason: str = typer.Option(..., "--reason", help="解除锁定的理由（记录在案）")) -> None:
+    """解除年度锁定（留痕）。"""
+    from models.db import session_scope
+    from models.statistics import reopen_year
+
+    with session_scope() as session:
+        event = reopen_year(_ctx(session, user), agency=agency, year=year, reason=reason)
+        typer.echo(f"已解除{agency}{year}年度统计锁定（{event.by}：{event.reason}）。")
+
+
+STAGE_LABELS = {"routed": "登记→交办", "drafting": "→拟稿", "legal_review": "拟稿→法律审核",
+                "approved": "法律审核→审核通过", "dispatched": "审核通过→寄送"}
+
+
+@app.command("supervisor")
+def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subunits: bool = SubunitsOption,
+               today: str | None = TodayOption) -> None:
+    """督办数据：答复用时、延期、各环节用时、承办单位、逾期。"""
+    from calendars import load_calendar
+    from models.db import session_scope
+    from models.queries import agency_by_name
+    from models.statistics import period, scope_of, supervisor_figures
+
+    with session_scope() as session:
+        owner = agency_by_name(session, agency)
+        f = supervisor_figures(session, scope_of(session, owner, include_subunits=include_subunits),
+                               period(year, today=_today(today)), calendar=load_calendar())
+    typer.echo(f"{agency} {year}年度：办结 {f.concluded} 件，平均用时 {_days(f.average_days)}")
+    for n, share in f.answered_within.items():
+        typer.echo(f"  {n}个工作日内办结：{share:.1%}")
+    typer.echo(f"延期答复：{f.extensions_used} 件，共延长 {f.extension_days} 个工作日")
+    typer.echo("各环节平均用时：")
+    for status, days in f.stage_days.items():
+        typer.echo(f"  {STAGE_LABELS[status]}：{_days(days)}")
+    typer.echo("承办单位：")
+    for d in f.departments:
+        typer.echo(f"  {d.department}：交办 {d.routed} 件，已答复 {d.answered} 件，平均 {_days(d.average_days)}，逾期 {d.overdue} 件")
+    typer.echo(f"逾期未办结：{f.overdue_open} 件；超期办结：{f.concluded_late} 件")
+
+
+def _days(value: float | None) -> str:
+    return "—" if value is None else f"{value} 个工作日"
