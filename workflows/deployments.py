@@ -5,7 +5,7 @@ from prefect.schedules import Cron
 
 from workflows.flows import advance_case, batch_intake, morning_sweep, reconcile
 
-SWEEP_CRON = "30 7 * * 1-6"  # 07:30 Shanghai; Saturdays too (调休上班) — the flow skips non-working days
+SWEEP_CRON = "30 7 * * *"  # 07:30 Shanghai, every day: 调休 weekends work, so the flow itself skips days off
 TIMEZONE = "Asia/Shanghai"
 
 

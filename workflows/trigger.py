@@ -10,6 +10,12 @@ import urllib.request
 
 DEPLOYMENT = "advance-case/advance-case"
 LOCAL_API = "http://127.0.0.1:4200/api"
+# Actions after which nothing automatic can be due: no run, so a lifecycle stays within 8 runs.
+NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge"})
+
+
+def needs_run(action: str) -> bool:
+    return action not in NO_AUTOMATIC_STEP
 
 
 def prefect_api() -> str | None:
@@ -31,6 +37,8 @@ def after_action(number: str, action: str) -> str:
     from workflows.engine import label_of, shanghai_now
 
     label = label_of(action)
+    if not needs_run(action):
+        return ""
     api = prefect_api()
     if api is None:
         from workflows.engine import advance
