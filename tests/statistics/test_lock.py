@@ -1,0 +1,66 @@
+"""Year lock: concluded cases of a locked year are read-only; lock and reopen are restricted and audited."""
+
+from datetime import date
+
+import pytest
+
+from models.demo import DEMO_AGENCY
+from models.errors import CaseReadOnly, GuardFailed, RoleNotAllowed, ValidationFailed
+from models.queries import agency_by_name, application_by_number
+from models.statistics import ensure_year_open, lock_history, lock_year, reopen_year
+from tests.factories import ctx
+from tests.statistics.cases import add_subunit, case, import_cases
+
+DAY = date(2026, 1, 20)
+
+
+@pytest.fixture
+def cases(session, calendar):
+    add_subunit(session, "示范区某某街道办事处")
+    found = [
+        case(received=date(2025, 3, 1), row="r1_disclosed", closed=date(2025, 3, 20)),
+        case(received=date(2025, 12, 29), row="r1_disclosed", closed=date(2026, 1, 8)),
+        case(received=date(2025, 12, 30)),  # still open
+        case(received=date(2025, 5, 1), row="r5_2_repeat", closed=date(2025, 5, 9), agency="示范区某某街道办事处"),
+    ]
+    import_cases(session, calendar, found, today=DAY)
+    return [application_by_number(session, c["number"]) for c in found]
+
+
+def test_lock_makes_concluded_cases_of_the_year_read_only(session, calendar, cases):
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    closed_2025, closed_2026, still_open, subunit_case = cases
+    with pytest.raises(CaseReadOnly) as err:
+        ensure_year_open(session, closed_2025)
+    assert "2025年度统计已由孙主任" in err.value.message_zh and "gongkai report reopen" in err.value.message_zh
+    with pytest.raises(CaseReadOnly):
+        ensure_year_open(session, subunit_case)  # the district's lock holds its sub-units
+    ensure_year_open(session, closed_2026)
+    ensure_year_open(session, still_open)
+
+
+def test_reopen_lifts_the_lock_and_is_audited(session, calendar, cases):
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    with pytest.raises(ValidationFailed):
+        reopen_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025, reason=" ")
+    reopen_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025, reason="更正第3行数据")
+    ensure_year_open(session, cases[0])
+    history = lock_history(session, agency_by_name(session, DEMO_AGENCY).id)
+    assert [(e.action, e.by, e.reason) for e in history] == [("lock", "孙主任", ""), ("reopen", "孙主任", "更正第3行数据")]
+
+
+@pytest.mark.parametrize("user, year, error", [
+    ("clerk", 2025, RoleNotAllowed),
+    ("head", 2026, GuardFailed),
+], ids=["clerk-may-not-lock", "year-not-over"])
+def test_lock_guards(session, calendar, cases, user, year, error):
+    with pytest.raises(error):
+        lock_year(ctx(session, calendar, user, DAY), agency=DEMO_AGENCY, year=year)
+
+
+def test_lock_twice_and_reopen_unlocked_are_refused(session, calendar, cases):
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    with pytest.raises(GuardFailed):
+        lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    with pytest.raises(GuardFailed):
+        reopen_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2024, reason="无")
