@@ -248,9 +248,16 @@ def _registration_in(web: Web, form) -> ApplicationIn:
     )
 
 
-# ValidationFailed.field of models.registration → the form's input name
-_REG_FIELD = {"applicant.name": "name", "applicant.id_type": "id_type", "applicant.phone": "phone",
-              "applicant.email": "email", "id_number": "id_number"}
+# The form's input names; ValidationFailed.field of models.registration is one of these, maybe "applicant."-prefixed.
+_REG_INPUTS = {"channel", "arrived_on", "receipt_date", "receipt_evidence", "applicant_confirmed", "transcribed_by_clerk",
+               "kind", "name", "id_type", "id_number", "phone", "email", "address", "agent_name", "agent_phone",
+               "request_text", "requested_form", "delivery_method", "electronic_delivery_consent", "needs_assistance",
+               "litigation_prone"}
+
+
+def _reg_field(field: str | None) -> str:
+    name = (field or "").removeprefix("applicant.")
+    return name if name in _REG_INPUTS else "_form"  # an error on an input the form lacks still shows
 
 
 @router.post("/register", response_class=HTMLResponse)
@@ -260,8 +267,7 @@ async def registration_submit(request: Request, web: Web = Depends(allow(*ROUTE_
     try:
         done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), _registration_in(web, form))
     except ValidationFailed as exc:
-        field = _REG_FIELD.get(exc.field or "", exc.field or "_form")
-        return _registration_page(web, values, {field: exc.message_zh}, 422)
+        return _registration_page(web, values, {_reg_field(exc.field): exc.message_zh}, 422)
     except (GongkaiError, CalendarError) as exc:
         return _registration_page(web, values, {"_form": exc.message_zh}, 422)
     app = done.application
