@@ -21,7 +21,7 @@ from models.actions import DraftIn, latest_decision
 from models.citation_check import CitationCheckFailed
 from models.context import Ctx
 from models.deadlines import read_clock
-from models.enums import ApplicantIdType, AssignmentStatus, Channel, DeliveryMethod, RequestedForm, Role, Status
+from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionStatus, DeliveryMethod, RequestedForm, Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
 from models.outcomes import OGI, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -127,6 +127,8 @@ def install_filters(env) -> None:
         outcome_label=lambda o: Outcome(o).label if o else "",
         assignment_label=lambda s: AssignmentStatus(s).label, waits_for=lambda s: lifecycle.waits_for(Status(s)),
         role_label=lambda r: Role(r).label if r else "",
+        kind_label=lambda k: ApplicantKind(k).label, channel_label=lambda c: Channel(c).label,
+        decision_label=lambda d: DecisionStatus(d).label,
     )
     env.globals.update(
         level_items=lambda by_level: [(D.LEVEL_LABELS[lv], by_level.get(lv, 0), lv) for lv in D.LEVELS],
@@ -562,7 +564,7 @@ def _live_table3(web: Web):
         report = annual_report(web.db, agency=_agency(web), year=web.now.year, today=web.now.date())
     except (GongkaiError, CalendarError) as exc:
         return None, exc.message_zh
-    labels = {r.key: r.label for r in TABLE3_ROWS}
+    labels = {r.key: (f"{r.group}：{r.label}" if r.group and r.label[0].isdigit() else r.label) for r in TABLE3_ROWS}
     return [(key, labels.get(key, key), values) for key, values in report.table3.items()], None
 
 
