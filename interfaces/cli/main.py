@@ -25,6 +25,12 @@ def _register() -> None:
     case_cmd.install(app)
     actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
+
+    from interfaces.cli import flow_cmd, up_cmd
+
+    app.add_typer(flow_cmd.app, name="flow")
+    app.add_typer(flow_cmd.archive_app, name="archive")
+    app.command("up")(up_cmd.up)
     from interfaces.cli import desk_cmd; app.add_typer(desk_cmd.app, name="desk")  # noqa: E702
     from interfaces.cli import report_cmd; app.add_typer(report_cmd.app, name="report")  # noqa: E702
 

@@ -1,0 +1,94 @@
+"""gongkai flow … (the automatic steps, the sweep, batch intake) and gongkai archive verify.
+
+Prefect is imported only by the commands that orchestrate through it (`--prefect`); the inline path
+runs the same steps (workflows.engine) without it.
+"""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="流程：自动步骤、晨检、批量登记", no_args_is_help=True)
+archive_app = typer.Typer(help="归档：核验归档包", no_args_is_help=True)
+
+
+def _today(value: str | None) -> date:
+    from workflows.engine import shanghai_now
+
+    return date.fromisoformat(value) if value else shanghai_now().date()
+
+
+@app.command("advance")
+def advance(number: str, prefect: bool = typer.Option(False, "--prefect", help="作为 Prefect 流程运行")) -> None:
+    """执行本申请当前到期的自动步骤（文书、通知、归档），直到下一个人工环节。"""
+    from workflows.engine import shanghai_now
+
+    if prefect:
+        from workflows.flows import advance_case
+
+        typer.echo(advance_case(number=number, after="核查"))
+    else:
+        from workflows.engine import advance as run
+
+        typer.echo(f"{number}：{run(number, now=shanghai_now())}")
+
+
+@app.command("sweep")
+def sweep(today: str = typer.Option(None, help="晨检日期 YYYY-MM-DD，默认今天（上海时间）"),
+          prefect: bool = typer.Option(False, "--prefect", help="作为 Prefect 流程运行")) -> None:
+    """每日晨检：期限提醒、逾期督办、催办、逾期未补正/未缴费处理。"""
+    day = _today(today)
+    if prefect:
+        from workflows.flows import morning_sweep
+
+        typer.echo(morning_sweep(today=day))
+    else:
+        from workflows.sweep import sweep as run
+
+        typer.echo(run(day).summary())
+
+
+@app.command("reconcile")
+def reconcile() -> None:
+    """补办：为所有有待办自动步骤的申请补做（进程中断后使用）。"""
+    from workflows.engine import advance as run, cases_with_work, session, shanghai_now
+
+    with session() as s:
+        numbers = cases_with_work(s)
+    for number in numbers:
+        run(number, now=shanghai_now())
+    typer.echo(f"已补办 {len(numbers)} 件。")
+
+
+@app.command("intake")
+def intake(path: Path, clerk: str = typer.Option("clerk", help="登记人用户名"),
+           department: str = typer.Option(None, help="统一交办的承办单位（每行也可写 department）")) -> None:
+    """批量登记并交办：JSON Lines 文件，每行一件申请。"""
+    from workflows.engine import shanghai_now
+    from workflows.intake import register_and_route
+
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    if department:
+        rows = [{"department": department, **row} for row in rows]
+    numbers = register_and_route(rows, clerk=clerk, now=shanghai_now())
+    typer.echo(f"已登记 {len(numbers)} 件（{numbers[0]} … {numbers[-1]}）。" if numbers else "文件中没有申请。")
+
+
+@archive_app.command("verify")
+def verify(number: str) -> None:
+    """重新计算归档包中每个文件的 SHA-256，与清单和归档记录核对。"""
+    from models.archive import package_of, verify_package
+    from models.db import session_scope
+    from models.queries import application_by_number
+
+    with session_scope() as s:
+        package = package_of(s, application_by_number(s, number))
+    problems = verify_package(package.location, package.manifest_sha256)
+    if problems:
+        for p in problems:
+            typer.echo(f"✗ {p}", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"✓ {number} 归档包完好：{package.files} 个文件，清单 SHA-256 {package.manifest_sha256}，"
+               f"保管至 {package.retain_until}（{package.location}）")
