@@ -220,19 +220,29 @@ def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, 
         by_dept[name][lvl] = n
     dash.by_department = dict(sorted(by_dept.items()))
 
-    dash.answer_times = answer_times(session, agency_id=agency_id)
+    dash.answer_times = answer_times(session, agency_id=agency_id, since=date(cutoffs.today.year, 1, 1))
     dash.at_risk = list(session.exec(
         select(Application).where(open_here, cutoffs.at_risk_sql()).order_by(Application.due_date).limit(list_limit)
     ).all())
-    dash.urgent = list(session.exec(
-        select(Application).where(open_here, Application.due_date <= cutoffs.t1)
-        .order_by(Application.due_date, Application.id).limit(list_limit)
-    ).all())
+    dash.urgent = urgent(session, agency_id=agency_id, cutoffs=cutoffs, limit=list_limit)
     return dash
 
 
-def answer_times(session: Session, *, agency_id: int) -> list[tuple[str, int, float, int, int]]:
-    """Per department: answers given, mean and longest calendar days from routing to answer, answers on time."""
+def urgent(session: Session, *, agency_id: int, cutoffs: Cutoffs, limit: int = 50) -> list[Application]:
+    """Overdue and T-1 cases, most overdue first: one indexed range per open status, merged here, so that the
+    closed cases' old due dates (the bulk of the table) are never walked."""
+    found: list[Application] = []
+    for status in OPEN:
+        found += session.exec(
+            select(Application).where(Application.agency_id == agency_id, Application.status == status,
+                                      Application.due_date <= cutoffs.t1)
+            .order_by(Application.due_date, Application.id).limit(limit)
+        ).all()
+    return sorted(found, key=lambda a: (a.due_date, a.id))[:limit]
+
+
+def answer_times(session: Session, *, agency_id: int, since: date) -> list[tuple[str, int, float, int, int]]:
+    """Per department, answers since `since`: count, mean and longest calendar days from routing, on time."""
     if session.get_bind().dialect.name == "sqlite":
         days = func.julianday(Assignment.answered_on) - func.julianday(Assignment.routed_on)
     else:
@@ -241,7 +251,8 @@ def answer_times(session: Session, *, agency_id: int) -> list[tuple[str, int, fl
     rows = session.exec(
         select(Department.name, func.count(), func.avg(days), func.max(days), on_time)
         .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
-        .where(Department.agency_id == agency_id, Assignment.status == AssignmentStatus.answered.value)
+        .where(Department.agency_id == agency_id, Assignment.status == AssignmentStatus.answered.value,
+               Assignment.answered_on >= since)
         .group_by(Department.name).order_by(Department.name)
     ).all()
     return [(name, n, round(float(avg or 0), 1), int(mx or 0), int(ok or 0)) for name, n, avg, mx, ok in rows]
