@@ -4,8 +4,10 @@ Each application is still one domain transaction (models.registration.register, 
 what the batch saves is the orchestration around them: one session, one calendar, one context.
 """
 
+import json
 from dataclasses import asdict
 from datetime import date, datetime
+from pathlib import Path
 
 from models import actions as A
 from models.context import Ctx
@@ -38,6 +40,17 @@ def item_to_dict(item: ApplicationIn, department: str | None = None) -> dict:
     if department:
         data["department"] = department
     return data
+
+
+def read_rows(source: str) -> list[dict]:
+    """A JSON Lines file, one application a line."""
+    text = Path(source).read_text(encoding="utf-8")
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def write_rows(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path
 
 
 def register_and_route(rows: list[dict], *, clerk: str, now: datetime, calendar=None) -> list[str]:
