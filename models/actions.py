@@ -287,6 +287,18 @@ def submit_opinion(ctx: Ctx, number: str, *, opinion: str) -> Done:
 
 
 @action
+def complete_coordination(ctx: Ctx, number: str) -> Done:
+    """The leader closes the coordination once every remaining department has answered (some may have 退回)."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "opinions_complete", ctx.actor)
+    assignments = ctx.session.exec(select(Assignment).where(Assignment.application_id == app.id)).all()
+    if _pending(ctx, app) or not any(AssignmentStatus(a.status) == AssignmentStatus.answered for a in assignments):
+        raise GuardFailed("尚有承办单位未提交书面答复意见，或还没有任何答复意见，不能结束协调。", "opinions incomplete")
+    _transition(ctx, app, "opinions_complete")
+    return _done(ctx, app, "承办意见已齐备，转公开办拟稿。")
+
+
+@action
 def convene_joint_consultation(ctx: Ctx, number: str, *, participants: str) -> Done:
     """会商 for major or complex cases: departments, the justice bureau and legal counsel."""
     app = _load(ctx, number)

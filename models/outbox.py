@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Column, String, Text, UniqueConstraint
+from sqlalchemy import Column, Index, String, Text, UniqueConstraint
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, select
 
@@ -25,7 +25,7 @@ class OutboxMessage(SQLModel, table=True):
     """A notification to send: to whom, through which channel, exactly once (by key)."""
 
     __tablename__ = "outbox_message"
-    __table_args__ = (UniqueConstraint("key"),)
+    __table_args__ = (UniqueConstraint("key"), Index("ix_outbox_message_pending", "sent_at"))
     id: int | None = Field(default=None, primary_key=True)
     key: str = Field(sa_type=String(160))  # e.g. 2026-000123:routed:7 — the idempotency key
     application_id: int | None = Field(default=None, foreign_key="application.id", index=True)

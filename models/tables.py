@@ -8,7 +8,7 @@ read time from the dates (calendars.clock). Every change of status goes through 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import JSON, Column, DateTime, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, Index, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from models.enums import (
@@ -123,7 +123,10 @@ _application_version = Column("version", Integer, nullable=False, default=1)
 class Application(SQLModel, table=True):
     """One 依申请公开 application: status and stored deadlines; the rest is in its rows and events."""
 
-    __table_args__ = (UniqueConstraint("agency_id", "number"),)
+    __table_args__ = (
+        UniqueConstraint("agency_id", "number"),
+        Index("ix_application_status_due", "status", "due_date"),  # the worklists and the dashboard
+    )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
     number: str = Field(sa_type=String(20))  # 2026-000123, unique per agency
@@ -177,6 +180,8 @@ class Event(SQLModel, table=True):
 
 class Assignment(SQLModel, table=True):
     """Routing to a department (交办): its due date, 签收 / 退回 and the written reply opinion."""
+
+    __table_args__ = (Index("ix_assignment_status_answered", "status", "answered_on"),)
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
