@@ -53,6 +53,7 @@ class Desk:
     public_limiter: RateLimiter
     login_limiter: RateLimiter
     templates: Jinja2Templates
+    after_action: Callable[[str, str], str]  # starts the case's next workflow run (workflows.trigger)
     upload_limit: int = 5 * 1024 * 1024
 
 
@@ -99,12 +100,18 @@ HOME = {
 def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], datetime] | None = None, *,
                secret_key: str | None = None, idle_timeout: timedelta = timedelta(minutes=30),
                absolute_timeout: timedelta = timedelta(hours=10), public_limit: int = 10,
-               secure_cookies: bool = False) -> FastAPI:
-    """The desk application; engine, calendar and `clock()` (an aware now) are injected for tests."""
+               secure_cookies: bool = False, after_action: Callable[[str, str], str] | None = None) -> FastAPI:
+    """The desk application; engine, calendar, `clock()` (an aware now) and the workflow trigger are injected.
+
+    On the default database every action triggers the case's workflow (workflows.trigger.after_action),
+    exactly as the CLI does; with an injected engine the caller decides (tests pass their own or none).
+    """
     if engine is None:
         from models.db import default_engine
+        from workflows.trigger import after_action as trigger
 
         engine = default_engine()
+        after_action = after_action or trigger
     if calendar is None:
         from calendars import load_calendar
 
@@ -121,6 +128,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         public_limiter=RateLimiter(limit=public_limit, window=timedelta(minutes=1), now=now),
         login_limiter=RateLimiter(limit=20, window=timedelta(minutes=1), now=now),
         templates=templates,
+        after_action=after_action or (lambda number, action: ""),
     )
     app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.desk = desk

@@ -17,7 +17,7 @@ from models.context import Ctx
 from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
 from models.errors import ValidationFailed
 from models.fees import FeeMethod
-from models.queries import documents_of
+from models.queries import application_by_number
 from models.tables import Application, Assignment, Department, Extension
 
 
@@ -95,24 +95,20 @@ def parse(action: DeskAction, form) -> dict:
     return values
 
 
-def _manifest(web, app: Application) -> str:
-    """The dossier manifest hash: every stored document's hash, in order (models.archive builds the full package)."""
-    import hashlib
+def _archive(ctx: Ctx, number: str) -> A.Done:
+    """归档 builds the real dossier and its SHA-256 manifest (workflows.engine), then archives the case."""
+    from workflows.engine import archive_case
 
-    digest = hashlib.sha256()
-    for doc in documents_of(web.db, app):
-        digest.update(f"{doc.kind}:{doc.version}:{doc.sha256}\n".encode())
-    return digest.hexdigest()
+    location = archive_case(ctx.session, number, now=ctx.now)
+    app = application_by_number(ctx.session, number)
+    return A.Done(number, f"已归档，档案包：{location}", Status(app.status), lifecycle.waits_for(Status(app.status)),
+                  app.due_date)
 
 
 def _render_reply(web, app: Application):
-    """The reply PDF from the stored case (notices.from_case); plain text when that bridge is not installed."""
-    try:
-        from notices.from_case import reply_renderer
-    except ImportError:
-        def render(doc_number, decision):
-            return f"政府信息公开申请答复书\n{doc_number}\n申请编号：{app.number}\n处理结果：{decision.outcome}\n{decision.body}\n".encode()
-        return render
+    """The reply PDF from the stored case (notices.from_case)."""
+    from notices.from_case import reply_renderer
+
     return reply_renderer(web.db, app, on=web.now.date())
 
 
@@ -197,9 +193,7 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
         Field("reason", "撤回原因", "text"),
         Field("evidence", "撤回证据（书面撤回申请或通话记录）", "textarea", True),
     ), lambda c, n, v, w, a: A.withdraw(c, n, reason=v["reason"] or "", evidence=v["evidence"]), danger=True),
-    "archive": DeskAction("archive", "", (
-        Field("location", "归档位置（档案盒号）", "text", True),
-    ), lambda c, n, v, w, a: A.archive(c, n, manifest_sha256=_manifest(w, a), location=v["location"])),
+    "archive": DeskAction("archive", "", (), lambda c, n, v, w, a: _archive(c, n)),
 }
 for _name, _action in list(T.items()):
     T[_name] = DeskAction(_action.name, lifecycle.BY_ACTION[_name].label, _action.fields, _action.run,

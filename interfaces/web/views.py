@@ -356,6 +356,7 @@ async def case_action(number: str, name: str, request: Request, web: Web = Depen
     except (GongkaiError, CalendarError) as exc:
         web.db.rollback()
         return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name)
+    web.desk.after_action(number, name)
     back = "/inbox" if web.role == Role.department_handler and done.status != Status(app.status) else f"/cases/{number}"
     if web.role == Role.department_handler and name in ("return_assignment", "submit_opinion"):
         back = "/inbox"

@@ -181,7 +181,7 @@ def test_one_case_through_the_desk_in_chromium(server, browser):
     assert page.get_by_role("link", name=re.compile("reply")).count() == 1
     clerk.act(number, "寄送答复", {"送达方式": "邮寄", "邮件号码": "EMS123456789"})
     clerk.act(number, "登记送达", {"送达凭证": "邮件签收记录"})
-    clerk.act(number, "归档", {"归档位置": "2026-盒-001"})
+    clerk.act(number, "归档")
     page = clerk.go(f"/cases/{number}")
     assert "已归档" in page.locator("#case-status").inner_text()
     clerk.shot("case-archived")

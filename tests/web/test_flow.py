@@ -60,9 +60,9 @@ def test_whole_case_through_the_desk(login):
     doc = re.search(rf'/cases/{number}/documents/(\d+)', page)
     assert doc, "the issued reply is listed"
     download = clerk.get(doc.group(0))
-    assert download.status_code == 200 and download.content[:4] in (b"%PDF", "政府".encode()[:4])
+    assert download.status_code == 200 and download.content[:4] == b"%PDF"
     act(clerk, number, "dispatch", {"method": "post", "dispatched_on": DAY.isoformat(), "tracking_no": "EMS1"})
     act(clerk, number, "record_delivery", {"delivered_on": DAY.isoformat(), "proof": "邮件签收记录"})
-    act(clerk, number, "archive", {"location": "2026-盒-001"})
+    act(clerk, number, "archive", {})
     assert "已归档" in clerk.get(f"/cases/{number}").text
     assert "暂无在办申请" in supervisor.get("/dashboard").text
