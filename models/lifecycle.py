@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
 from models.enums import Role, Status
-from models.errors import RoleNotAllowed, TransitionNotAllowed
+from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User
 
 S = Status
@@ -43,6 +43,8 @@ CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn, S.deemed_abandoned, S.fee_unpaid}
 CONCLUDED = frozenset({S.dispatched, S.delivered, S.archived}) | CLOSED_WITHOUT_REPLY
 HANDLING = frozenset({S.routed, S.coordinating, S.joint_consultation})
 SYSTEM = "system"  # the morning sweep acts as the system, not as a user
+# An archived case is read-only; a later 复议/诉讼 is still recorded against it (and the archive record itself).
+AFTER_ARCHIVE = frozenset({"archive", "record_challenge", "decide_challenge"})
 
 
 @dataclass(frozen=True)
@@ -199,6 +201,8 @@ def record(
     data: dict | None = None,
 ) -> Event:
     """Append an Event for an action that may or may not change the status (签收, extension, …)."""
+    if application.status == Status.archived and action not in AFTER_ARCHIVE:
+        raise CaseReadOnly(f"申请 {application.number} 已归档，不能再修改。", f"{application.number} is archived")
     event = Event(
         application_id=application.id,
         action=action,

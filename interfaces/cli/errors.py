@@ -12,7 +12,7 @@ def _is_domain_error(exc: BaseException) -> bool:
 def run_app(app: typer.Typer) -> int:
     """Run the typer app; a domain error prints its Chinese message and exits 1, never a traceback."""
     try:
-        app(standalone_mode=False)
+        result = app(standalone_mode=False)
     except typer.Exit as exc:
         return exc.exit_code
     except typer.Abort:
@@ -28,4 +28,5 @@ def run_app(app: typer.Typer) -> int:
             exc.show(file=sys.stderr)
             return exc.exit_code
         raise
-    return 0
+    # Without standalone mode click returns the code of typer.Exit instead of raising it.
+    return result if isinstance(result, int) else 0

@@ -70,3 +70,10 @@ def test_export_then_import_elsewhere_round_trips(cli, tmp_path):
     cli("export", "--output", str(exported))
     record = json.loads(exported.read_text(encoding="utf-8"))
     assert record["number"] == "2026-000001" and record["status"] == "registered"
+
+
+def test_a_command_that_reports_failures_exits_non_zero(cli, tmp_path):
+    bad = tmp_path / "2027.yaml"
+    bad.write_text("year: 2027\n", encoding="utf-8")
+    failed = cli("calendar", "check", str(bad), ok=False)
+    assert failed.returncode == 1 and "缺少必填项" in failed.stdout + failed.stderr
