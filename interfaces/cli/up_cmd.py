@@ -6,6 +6,7 @@ Ctrl-C stops every child process this command started.
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -39,6 +40,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": API}
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen] = []
+    signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops with SIGTERM: stop the children too
     try:
         typer.echo("启动 Prefect 服务（127.0.0.1:4200）…")
         children.append(subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
@@ -48,11 +50,10 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
         _init(demo)
         typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake）…")
         children.append(subprocess.Popen([sys.executable, "-m", "workflows.deployments"], env=env, start_new_session=True))
-        if _web_available():
-            children.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "interfaces.web.app:create_app", "--factory",
-                                              "--host", "127.0.0.1", "--port", str(web_port)], env=env,
-                                             start_new_session=True))
-            typer.echo(f"网页工作台：http://127.0.0.1:{web_port}/")
+        children.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "interfaces.web.app:create_app", "--factory",
+                                          "--host", "127.0.0.1", "--port", str(web_port)], env=env,
+                                         start_new_session=True))
+        typer.echo(f"网页工作台：http://127.0.0.1:{web_port}/")
         typer.echo("Prefect 界面：http://127.0.0.1:4200/")
         if demo:
             from models.demo import DEMO_PASSWORD, USERS
@@ -87,17 +88,11 @@ def _demo_hash() -> str:
     return hash_password(DEMO_PASSWORD)
 
 
-def _web_available() -> bool:
-    try:
-        from interfaces.web import app as web
-    except ImportError:
-        return False
-    return hasattr(web, "create_app")
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
 
 
 def _stop(child: subprocess.Popen) -> None:
-    import signal
-
     if child.poll() is not None:
         return
     os.killpg(child.pid, signal.SIGTERM)
