@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 
 from models.enums import Status
 from models.errors import NotFound, ValidationFailed
@@ -102,11 +102,3 @@ def list_applications(session: Session, flt: ListFilter) -> list[tuple[Applicati
         )
     query = query.order_by(col(Application.due_date).is_(None), Application.due_date, Application.id).limit(flt.limit)
     return list(session.exec(query).all())
-
-
-def count_open(session: Session, agency: Agency) -> int:
-    return session.exec(
-        select(func.count()).where(
-            Application.agency_id == agency.id, col(Application.status).not_in([s.value for s in CONCLUDED])
-        )
-    ).one()

@@ -50,7 +50,8 @@ class AwareDateTime(TypeDecorator):
         return value.astimezone(SHANGHAI)
 
 
-def _enum(enum_cls, **kw):
+def _code(**kw):
+    """An enum member stored as its string value (portable: no native ENUM types to migrate)."""
     return Field(sa_type=String(40), **kw)
 
 
@@ -93,7 +94,7 @@ class User(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
     full_name: str
-    role: Role = _enum(Role)
+    role: Role = _code()
     agency_id: int = Field(foreign_key="agency.id", index=True)
     department_id: int | None = Field(default=None, foreign_key="department.id")
     government_counsel: bool = False  # 政府法律顾问: required for 易诉 cases
@@ -107,9 +108,9 @@ class Applicant(SQLModel, table=True):
     """申请人: the principal; the kind decides the table 三 column."""
 
     id: int | None = Field(default=None, primary_key=True)
-    kind: ApplicantKind = _enum(ApplicantKind)
+    kind: ApplicantKind = _code()
     name: str
-    id_type: ApplicantIdType = _enum(ApplicantIdType, default=ApplicantIdType.none)
+    id_type: ApplicantIdType = _code(default=ApplicantIdType.none)
     id_number: str | None = Field(default=None, index=True)  # 身份证号 or 统一社会信用代码
     phone: str = ""
     email: str = ""
@@ -136,7 +137,7 @@ class Application(SQLModel, table=True):
     agent_name: str | None = None
     agent_id_number: str | None = None
     agent_phone: str | None = None
-    channel: Channel = _enum(Channel)
+    channel: Channel = _code()
     arrived_on: date  # the day it physically or electronically arrived
     receipt_date: date = Field(index=True)  # Art 31: the legal receipt date
     receipt_evidence: str = ""  # 签收单、确认记录、系统回执 …
@@ -144,18 +145,18 @@ class Application(SQLModel, table=True):
     applicant_confirmed: bool = False  # the applicant confirmed the transcript / the receipt date
     needs_assistance: bool = False  # Art 43
     request_text: str = Field(sa_column=Column(Text, nullable=False))
-    requested_form: RequestedForm = _enum(RequestedForm, default=RequestedForm.paper)
-    delivery_method: DeliveryMethod = _enum(DeliveryMethod, default=DeliveryMethod.post)
+    requested_form: RequestedForm = _code(default=RequestedForm.paper)
+    delivery_method: DeliveryMethod = _code(default=DeliveryMethod.post)
     electronic_delivery_consent: bool = False  # 民诉法 Art 90 by analogy
     litigation_prone: bool = False  # 易诉: government counsel must sign off
     possible_repeat_of: str = ""  # numbers a human should compare (Art 36(6))
     monthly_count: int = 1  # the applicant's count this calendar month at this agency (Art 35, fees)
-    status: Status = _enum(Status, index=True)
-    paused_from: Status | None = _enum(Status, default=None, nullable=True)
+    status: Status = _code(index=True)
+    paused_from: Status | None = _code(default=None, nullable=True)
     due_date: date | None = Field(default=None, index=True)
     due_provisional: bool = False
     calendar_fingerprint: str = ""
-    outcome: Outcome | None = _enum(Outcome, default=None, nullable=True)
+    outcome: Outcome | None = _code(default=None, nullable=True)
     closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
     registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _when(nullable=False)
@@ -173,8 +174,8 @@ class Event(SQLModel, table=True):
     actor_id: int | None = Field(default=None, foreign_key="user_account.id")
     actor_name: str
     at: datetime = _when(nullable=False)
-    from_status: Status | None = _enum(Status, default=None, nullable=True)
-    to_status: Status | None = _enum(Status, default=None, nullable=True)
+    from_status: Status | None = _code(default=None, nullable=True)
+    to_status: Status | None = _code(default=None, nullable=True)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
@@ -189,7 +190,7 @@ class Assignment(SQLModel, table=True):
     routed_on: date
     due_date: date
     due_set_by_leader: bool = False
-    status: AssignmentStatus = _enum(AssignmentStatus, default=AssignmentStatus.routed)
+    status: AssignmentStatus = _code(default=AssignmentStatus.routed)
     accepted_on: date | None = None
     returned_on: date | None = None
     return_reason: str = ""
@@ -217,14 +218,14 @@ class Consultation(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    kind: ConsultationKind = _enum(ConsultationKind)
+    kind: ConsultationKind = _code()
     party: str
     party_contact: str = ""
     sent_on: date
     party_received_on: date
     due_date: date
     ended_on: date | None = None
-    reply: ConsultationReply | None = _enum(ConsultationReply, default=None, nullable=True)
+    reply: ConsultationReply | None = _code(default=None, nullable=True)
     reasons: str = ""
 
 
@@ -252,7 +253,7 @@ class Extension(SQLModel, table=True):
     reason: str
     requested_on: date
     requested_by_id: int = Field(foreign_key="user_account.id")
-    status: ExtensionStatus = _enum(ExtensionStatus, default=ExtensionStatus.requested)
+    status: ExtensionStatus = _code(default=ExtensionStatus.requested)
     decided_on: date | None = None
     decided_by_id: int | None = Field(default=None, foreign_key="user_account.id")
 
@@ -281,7 +282,7 @@ class Decision(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     version: int
-    outcome: Outcome = _enum(Outcome)
+    outcome: Outcome = _code()
     citations: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     withheld_items: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     item_outcomes: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
@@ -289,7 +290,7 @@ class Decision(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     responsible_agency: str | None = None
     responsible_agency_contact: str | None = None
-    status: DecisionStatus = _enum(DecisionStatus, default=DecisionStatus.draft)
+    status: DecisionStatus = _code(default=DecisionStatus.draft)
     drafted_by_id: int = Field(foreign_key="user_account.id")
     drafted_at: datetime = _when(nullable=False)
 
@@ -335,7 +336,7 @@ class Delivery(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     document_id: int | None = Field(default=None, foreign_key="document.id")
-    method: DeliveryMethod = _enum(DeliveryMethod)
+    method: DeliveryMethod = _code()
     dispatched_on: date
     tracking_no: str = ""
     delivered_on: date | None = None
@@ -349,8 +350,8 @@ class LegalChallenge(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
-    kind: ChallengeKind = _enum(ChallengeKind)
+    kind: ChallengeKind = _code()
     filed_on: date = Field(index=True)
     body: str = ""  # the reconsideration body or court
-    result: ChallengeResult = _enum(ChallengeResult, default=ChallengeResult.pending)
+    result: ChallengeResult = _code(default=ChallengeResult.pending)
     decided_on: date | None = None
