@@ -7,9 +7,8 @@ from datetime import date, timedelta
 from difflib import SequenceMatcher
 
 from sqlalchemy import update
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, func, select
 
-from calendars import supplement_notice_due
 from models import lifecycle
 from models.context import Ctx, action
 from models.deadlines import refresh_due_date
@@ -248,8 +247,3 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
     })
     refresh_due_date(session, application, calendar=ctx.calendar, today=ctx.today)
     return Registered(application, tuple(repeats), count, prone)
-
-
-def supplement_notice_deadline(application: Application, *, calendar) -> date:
-    """Art 30: the 补正 notice is due within 7 working days of receipt."""
-    return supplement_notice_due(application.receipt_date, calendar=calendar).date
