@@ -7,7 +7,7 @@ returns what happened. The CLI, the desk and the Prefect flows all call these fu
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import select
@@ -72,8 +72,10 @@ def _load(ctx: Ctx, number: str) -> Application:
     return application_by_number(ctx.session, number)
 
 
-def _done(ctx: Ctx, app: Application, message: str) -> Done:
-    refresh_due_date(ctx.session, app, calendar=ctx.calendar, today=ctx.today)
+def _done(ctx: Ctx, app: Application, message: str, *, clock: bool = False) -> Done:
+    """The result; `clock=True` when the action changed a date the reply clock reads (the cached due date moves)."""
+    if clock:
+        refresh_due_date(ctx.session, app, calendar=ctx.calendar, today=ctx.today)
     status = Status(app.status)
     return Done(app.number, message, status, lifecycle.waits_for(status), app.due_date)
 
@@ -141,7 +143,7 @@ def receive_supplement(ctx: Ctx, number: str, *, received_on: date, content: str
     supplement.content = content
     ctx.session.add(supplement)
     _transition(ctx, app, "receive_supplement", received_on=received_on, late=received_on > supplement.due_date)
-    return _done(ctx, app, f"已收到补正，答复期限自 {received_on} 起重新计算。")
+    return _done(ctx, app, f"已收到补正，答复期限自 {received_on} 起重新计算。", clock=True)
 
 
 @action
@@ -353,7 +355,7 @@ def start_consultation(ctx: Ctx, number: str, *, kind: ConsultationKind, party: 
     ctx.session.add(Consultation(application_id=app.id, kind=kind, party=party.strip(), party_contact=party_contact,
                                  sent_on=ctx.today, party_received_on=received, due_date=due))
     _transition(ctx, app, "start_consultation", kind=ConsultationKind(kind).value, party=party, due_date=due)
-    return _done(ctx, app, f"已向{party}发出征求意见书，对方应于 {due} 前提出意见；征求意见期间不计入答复期限。")
+    return _done(ctx, app, f"已向{party}发出征求意见书，对方应于 {due} 前提出意见；征求意见期间不计入答复期限。", clock=True)
 
 
 @action
@@ -376,7 +378,7 @@ def record_consultation_reply(ctx: Ctx, number: str, *, reply: ConsultationReply
     ctx.session.add(open_)
     _transition(ctx, app, "end_consultation", party=open_.party, reply=ConsultationReply(reply).value,
                 ended_on=replied_on)
-    return _done(ctx, app, f"已登记{open_.party}的意见（{ConsultationReply(reply).label}），答复期限恢复计算。")
+    return _done(ctx, app, f"已登记{open_.party}的意见（{ConsultationReply(reply).label}），答复期限恢复计算。", clock=True)
 
 
 @action
@@ -391,7 +393,7 @@ def expire_consultation(ctx: Ctx, number: str) -> Done:
     open_.reply = ConsultationReply.no_reply
     ctx.session.add(open_)
     _transition(ctx, app, "end_consultation", party=open_.party, reply="no_reply", ended_on=open_.due_date)
-    return _done(ctx, app, f"{open_.party}逾期未提出意见，答复期限恢复计算。")
+    return _done(ctx, app, f"{open_.party}逾期未提出意见，答复期限恢复计算。", clock=True)
 
 
 @action
@@ -412,7 +414,7 @@ def issue_fee_notice(ctx: Ctx, number: str, *, method: FeeMethod, justification:
                         amount=amount, justification=justification.strip(), notice_sent_on=ctx.today,
                         notice_received_on=received, pay_due=pay_due))
     _transition(ctx, app, "issue_fee_notice", method=FeeMethod(method).value, amount=amount, pay_due=pay_due)
-    return _done(ctx, app, f"已发出收费通知，金额 {amount} 元，缴费期限至 {pay_due}；缴费前答复期限中止计算。")
+    return _done(ctx, app, f"已发出收费通知，金额 {amount} 元，缴费期限至 {pay_due}；缴费前答复期限中止计算。", clock=True)
 
 
 @action
@@ -428,7 +430,7 @@ def record_payment(ctx: Ctx, number: str, *, paid_on: date, receipt_no: str) -> 
     fee.receipt_no = receipt_no.strip()
     ctx.session.add(fee)
     _transition(ctx, app, "record_payment", paid_on=paid_on, receipt_no=receipt_no)
-    return _done(ctx, app, "已登记缴费，答复期限恢复计算。")
+    return _done(ctx, app, "已登记缴费，答复期限恢复计算。", clock=True)
 
 
 @action
@@ -480,9 +482,10 @@ def decide_extension(ctx: Ctx, number: str, *, approve: bool, comment: str = "")
     extension.decided_by_id = ctx.actor.id
     ctx.session.add(extension)
     _note(ctx, app, "decide_extension", approved=approve, days=extension.days, comment=comment)
-    done = _done(ctx, app, "")
-    message = f"已批准延期{extension.days}个工作日，答复期限延至 {done.due_date}；请告知申请人。" if approve else "未批准延期。"
-    return Done(done.number, message, done.status, done.waits_for, done.due_date)
+    done = _done(ctx, app, "未批准延期。", clock=True)
+    if not approve:
+        return done
+    return replace(done, message=f"已批准延期{extension.days}个工作日，答复期限延至 {done.due_date}；请告知申请人。")
 
 
 # --- drafting and legal review (会签办结制度) -------------------------------------------------------------
@@ -520,8 +523,7 @@ def reply_draft(agency: Agency, decision: Decision) -> ReplyDraft:
     )
 
 
-def latest_decision(ctx_or_session, app: Application) -> Decision | None:
-    session = getattr(ctx_or_session, "session", ctx_or_session)
+def latest_decision(session, app: Application) -> Decision | None:
     return session.exec(select(Decision).where(Decision.application_id == app.id)
                         .order_by(Decision.version.desc())).first()
 
@@ -531,7 +533,7 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     """A new draft version goes to legal counsel, but only once the citation check passes."""
     app = _load(ctx, number)
     lifecycle.check(app, "submit_for_review", ctx.actor)
-    previous = latest_decision(ctx, app)
+    previous = latest_decision(ctx.session, app)
     citations = draft.citations if draft.citations is not None else list(Outcome(draft.outcome).spec.citations)
     decision = Decision(
         application_id=app.id,
@@ -558,7 +560,7 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
 
 
 def _decision_in_review(ctx: Ctx, app: Application) -> Decision:
-    decision = latest_decision(ctx, app)
+    decision = latest_decision(ctx.session, app)
     if decision is None or DecisionStatus(decision.status) != DecisionStatus.in_review:
         raise GuardFailed("没有待审核的答复草稿。", "no draft in review")
     return decision
@@ -652,7 +654,7 @@ def issue_reply(ctx: Ctx, number: str, *, render: Callable[[str, Decision], byte
     """签发: allocate the 文号, render the reply with it and keep it — all or nothing, so no number is lost."""
     app = _load(ctx, number)
     lifecycle.check(app, "issue_reply", ctx.actor)
-    decision = latest_decision(ctx, app)
+    decision = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     doc_number = allocate_doc_number(ctx, agency, ctx.today.year)
     content = render(doc_number, decision)
@@ -677,7 +679,7 @@ def dispatch(ctx: Ctx, number: str, *, method: DeliveryMethod, dispatched_on: da
                              .order_by(Document.version.desc())).first()
     ctx.session.add(Delivery(application_id=app.id, document_id=reply.id if reply else None, method=method,
                              dispatched_on=dispatched_on, tracking_no=tracking_no.strip()))
-    decision = latest_decision(ctx, app)
+    decision = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     outcomes = [Outcome(o) for o in decision.item_outcomes] or [Outcome(decision.outcome)]
     _conclude(ctx, app, main_outcome(outcomes, tuple(agency.outcome_precedence.split(","))), dispatched_on)

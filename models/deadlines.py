@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
 from models.enums import ConsultationKind, ExtensionStatus
+from models.lifecycle import CONCLUDED
 from models.tables import Application, Consultation, Extension, Fee, Supplement
 
 _PAUSE_KIND = {ConsultationKind.third_party: PauseKind.third_party, ConsultationKind.other_agency: PauseKind.other_agency}
@@ -52,3 +53,16 @@ def refresh_due_date(session: Session, application: Application, *, calendar, to
     application.calendar_fingerprint = calendar.fingerprint
     session.add(application)
     return reading
+
+
+def recompute_stale(session: Session, *, calendar, today: date) -> int:
+    """Open cases whose stored due date was computed on other calendar data (next year's notice has arrived,
+    an overlay changed): recompute and store them, so lists and dashboards show the confirmed dates."""
+    stale = session.exec(select(Application).where(
+        Application.calendar_fingerprint != calendar.fingerprint,
+        Application.status.not_in([s.value for s in CONCLUDED]),  # type: ignore[union-attr]
+    )).all()
+    for application in stale:
+        refresh_due_date(session, application, calendar=calendar, today=today)
+    session.commit()
+    return len(stale)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 
 from prefect import flow, tags, task
 
+from models.deadlines import recompute_stale
 from models.outbox import Notice
 from workflows import engine, intake, sweep
 from workflows.engine import DocStep, Plan
@@ -103,6 +104,12 @@ def close_expired(number: str, today: date) -> str:
 
 
 @task(**DB_RETRIES)
+def recompute_due_dates(today: date) -> int:
+    with engine.session() as s:
+        return recompute_stale(s, calendar=engine.calendar(), today=today)
+
+
+@task(**DB_RETRIES)
 def queue_deadline_notices(today: date) -> int:
     now = sweep.sweep_time(today)
     with engine.session() as s:
@@ -116,6 +123,7 @@ def morning_sweep(today: date | None = None) -> str:
     today = today or engine.shanghai_now().date()
     report = sweep.SweepReport(today, working_day=is_working_day(today))
     if report.working_day:
+        report.recomputed = recompute_due_dates(today)
         for number in find_expired(today):
             close_expired(number, today)
             report.closed.append(number)

@@ -14,7 +14,7 @@ from sqlmodel import Session, col, select
 from calendars import DueLevel
 from models import actions as A
 from models.context import Ctx
-from models.deadlines import read_clock
+from models.deadlines import read_clock, recompute_stale
 from models.enums import AssignmentStatus, Role, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.outbox import Notice
@@ -36,11 +36,13 @@ class SweepReport:
     working_day: bool = True
     notified: int = 0
     closed: list[str] = field(default_factory=list)  # cases whose state the sweep changed
+    recomputed: int = 0  # stored due dates recomputed on new calendar data
 
     def summary(self) -> str:
         if not self.working_day:
             return f"{self.today} 不是工作日，晨检跳过。"
-        return f"{self.today} 晨检：发出提醒 {self.notified} 条，逾期处理 {len(self.closed)} 件。"
+        return (f"{self.today} 晨检：按新日历重算期限 {self.recomputed} 件，发出提醒 {self.notified} 条，"
+                f"逾期处理 {len(self.closed)} 件。")
 
 
 def sweep_time(today: date) -> datetime:
@@ -122,6 +124,7 @@ def sweep(today: date, *, sender=None) -> SweepReport:
         return report
     now = sweep_time(today)
     with engine.session() as s:
+        report.recomputed = recompute_stale(s, calendar=calendar, today=today)
         for number in expired(s, today):
             close_expired(s, number, today=today, calendar=calendar)
             report.closed.append(number)

@@ -247,3 +247,44 @@ def test_archived_cases_accept_no_more_documents_but_still_record_challenges(ses
     challenge = A.record_challenge(ctx(session, calendar, "clerk", date(2026, 4, 1)), number,
                                    kind=ChallengeKind.reconsideration, filed_on=date(2026, 4, 1))
     assert challenge.id and app(session, number).status == Status.archived
+
+
+def test_the_leader_closes_a_coordination_once_the_remaining_departments_have_answered(session, calendar):
+    number = register_case(session, calendar, RECEIVED)
+    A.refer_to_leader(ctx(session, calendar, "clerk", RECEIVED), number)
+    A.assign_departments(ctx(session, calendar, "leader", RECEIVED), number,
+                         departments=["区自然资源局", "区住房和城乡建设局"], due_date=date(2026, 3, 12))
+    with pytest.raises(GuardFailed):  # nobody has answered yet
+        A.complete_coordination(ctx(session, calendar, "leader", RECEIVED), number)
+    A.submit_opinion(ctx(session, calendar, "dept_ziran", RECEIVED), number, opinion="可以公开")
+    A.return_assignment(ctx(session, calendar, "dept_zhujian", RECEIVED), number, reason="不属于本局职责")
+    assert app(session, number).status == Status.coordinating  # the leader decides: reassign, or close
+    done = A.complete_coordination(ctx(session, calendar, "leader", RECEIVED), number)
+    assert done.status == Status.drafting
+
+
+def test_a_provisional_due_date_is_recomputed_when_next_years_calendar_arrives(session, calendar, tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import calendars
+    from calendars import load_calendar
+    from models.deadlines import recompute_stale
+
+    received = date(2026, 12, 15)
+    number = register_case(session, calendar, received)
+    assert app(session, number).due_provisional
+    data = tmp_path / "data"
+    shutil.copytree(Path(calendars.__file__).parent / "data", data)
+    festivals = ["元旦", "春节", "清明节", "劳动节", "端午节", "中秋节", "国庆节"]
+    rows = "".join(f"  - {{date: 2027-0{i + 1}-0{i + 1}, name: {name}}}\n" for i, name in enumerate(festivals))
+    (data / "cn" / "2027.yaml").write_text(
+        "year: 2027\njurisdiction: cn\nsource: {title: 测试通知, number: null}\n"
+        f"holidays:\n{rows}working_days:\n  - {{date: 2027-01-09, name: 元旦调休上班}}\n", encoding="utf-8")
+    confirmed = load_calendar(data_dir=data)
+
+    assert recompute_stale(session, calendar=confirmed, today=received) == 1
+    case = app(session, number)
+    assert not case.due_provisional and case.calendar_fingerprint == confirmed.fingerprint
+    assert case.due_date == confirmed.add_working_days(received, days=20)
+    assert recompute_stale(session, calendar=confirmed, today=received) == 0
