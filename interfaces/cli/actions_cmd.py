@@ -1,30 +1,10 @@
 """Every clerk, department, counsel and leader action: each prints what happened and what the case waits for now."""
 
-from datetime import date
-
 import typer
 
-from interfaces.cli.runtime import JSON, USER, context, report_done
+from interfaces.cli.runtime import JSON, USER, context, parse_day, parse_enum, report_done
 
 NUMBER = typer.Argument(..., help="申请编号，如 2026-000123")
-
-
-def _day(value: str | None, what: str) -> date | None:
-    from models.errors import ValidationFailed
-
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError as exc:
-        raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
-
-
-def _enum(cls, value: str, what: str):
-    from models.errors import ValidationFailed
-
-    try:
-        return cls(value)
-    except ValueError as exc:
-        raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
 
 
 def _run(user: str | None, as_json: bool, fn_name: str, number, **kwargs) -> None:
@@ -50,13 +30,13 @@ def supplement(number: str = NUMBER, items: str = typer.Option(..., help="需要
                user: str = USER, as_json: bool = JSON) -> None:
     """告知补正（《条例》第三十条）。"""
     _run(user, as_json, "request_supplement", number, items=items, period_days=days,
-         notice_received_on=_day(received, "收到告知日期"))
+         notice_received_on=parse_day(received, "收到告知日期"))
 
 
 def supplement_received(number: str = NUMBER, on: str = typer.Option(..., help="收到补正的日期"),
                         content: str = typer.Option("", help="补正内容"), user: str = USER, as_json: bool = JSON) -> None:
     """登记收到补正：答复期限重新计算。"""
-    _run(user, as_json, "receive_supplement", number, received_on=_day(on, "收到补正日期"), content=content)
+    _run(user, as_json, "receive_supplement", number, received_on=parse_day(on, "收到补正日期"), content=content)
 
 
 def abandon(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
@@ -79,7 +59,12 @@ def refer(number: str = NUMBER, reason: str = typer.Option("", help="理由"), u
 def assign(number: str = NUMBER, department: list[str] = typer.Option(..., help="承办单位（可多次）"),
            due: str = typer.Option(..., help="答复期限"), user: str = USER, as_json: bool = JSON) -> None:
     """分管领导指定多个承办单位及答复期限。"""
-    _run(user, as_json, "assign_departments", number, departments=department, due_date=_day(due, "答复期限"))
+    _run(user, as_json, "assign_departments", number, departments=department, due_date=parse_day(due, "答复期限"))
+
+
+def coordination_done(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """分管领导结束协调（其余承办单位均已答复，转公开办拟稿）。"""
+    _run(user, as_json, "complete_coordination", number)
 
 
 def accept(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
@@ -109,7 +94,7 @@ def joint_minutes(number: str = NUMBER, held: str = typer.Option(..., help="会�
                   minutes: str = typer.Option(..., help="会商纪要"), proposal: str = typer.Option(..., help="拟答复意见"),
                   user: str = USER, as_json: bool = JSON) -> None:
     """记录会商纪要和拟答复意见。"""
-    _run(user, as_json, "record_joint_consultation", number, held_on=_day(held, "会商日期"), minutes=minutes,
+    _run(user, as_json, "record_joint_consultation", number, held_on=parse_day(held, "会商日期"), minutes=minutes,
          proposed_reply=proposal)
 
 
@@ -125,8 +110,8 @@ def consult(number: str = NUMBER, kind: str = typer.Option("third_party", help="
     """征求第三方或其他机关意见（期间不计入答复期限）。"""
     from models.enums import ConsultationKind
 
-    _run(user, as_json, "start_consultation", number, kind=_enum(ConsultationKind, kind, "征求意见类型"), party=party,
-         party_contact=contact, party_received_on=_day(received, "收到日期"))
+    _run(user, as_json, "start_consultation", number, kind=parse_enum(ConsultationKind, kind, "征求意见类型"), party=party,
+         party_contact=contact, party_received_on=parse_day(received, "收到日期"))
 
 
 def consult_reply(number: str = NUMBER, reply: str = typer.Option(..., help="agrees | objects | no_reply"),
@@ -135,8 +120,8 @@ def consult_reply(number: str = NUMBER, reply: str = typer.Option(..., help="agr
     """登记被征求意见方的意见，答复期限恢复计算。"""
     from models.enums import ConsultationReply
 
-    _run(user, as_json, "record_consultation_reply", number, reply=_enum(ConsultationReply, reply, "意见"),
-         replied_on=_day(on, "收到意见日期"), reasons=reasons)
+    _run(user, as_json, "record_consultation_reply", number, reply=parse_enum(ConsultationReply, reply, "意见"),
+         replied_on=parse_day(on, "收到意见日期"), reasons=reasons)
 
 
 def fee(number: str = NUMBER, method: str = typer.Option(..., help="per_application | per_page"),
@@ -147,14 +132,14 @@ def fee(number: str = NUMBER, method: str = typer.Option(..., help="per_applicat
     """发出收费通知（缴费前答复期限中止）。"""
     from models.fees import FeeMethod
 
-    _run(user, as_json, "issue_fee_notice", number, method=_enum(FeeMethod, method, "计费方式"),
-         justification=justification, pages=pages, notice_received_on=_day(received, "收到通知日期"))
+    _run(user, as_json, "issue_fee_notice", number, method=parse_enum(FeeMethod, method, "计费方式"),
+         justification=justification, pages=pages, notice_received_on=parse_day(received, "收到通知日期"))
 
 
 def paid(number: str = NUMBER, on: str = typer.Option(..., help="缴费日期"),
          receipt_no: str = typer.Option(..., help="财政票据号码"), user: str = USER, as_json: bool = JSON) -> None:
     """登记缴费，答复期限恢复计算。"""
-    _run(user, as_json, "record_payment", number, paid_on=_day(on, "缴费日期"), receipt_no=receipt_no)
+    _run(user, as_json, "record_payment", number, paid_on=parse_day(on, "缴费日期"), receipt_no=receipt_no)
 
 
 def unpaid(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
@@ -191,9 +176,9 @@ def submit(number: str = NUMBER, outcome: str = typer.Option(..., help="答复�
         parts = spec.split("|")
         if len(parts) != 3:
             raise ValidationFailed(f"不予公开部分「{spec}」应写成 内容|依据|理由。", "bad withheld item")
-        items.append({"part": parts[0], "ground": _enum(Outcome, parts[1], "不予公开依据"), "reason": parts[2]})
+        items.append({"part": parts[0], "ground": parse_enum(Outcome, parts[1], "不予公开依据"), "reason": parts[2]})
     _run(user, as_json, "submit_for_review", number, draft=DraftIn(
-        outcome=_enum(Outcome, outcome, "答复类型"), reasons=reasons, body=body, withheld_items=items,
+        outcome=parse_enum(Outcome, outcome, "答复类型"), reasons=reasons, body=body, withheld_items=items,
         responsible_agency=responsible_agency, responsible_agency_contact=responsible_contact))
 
 
@@ -229,14 +214,14 @@ def dispatch(number: str = NUMBER, method: str = typer.Option("post", help="pick
     from interfaces.cli.runtime import now
     from models.enums import DeliveryMethod
 
-    _run(user, as_json, "dispatch", number, method=_enum(DeliveryMethod, method, "送达方式"),
-         dispatched_on=_day(on, "寄送日期") or now().date(), tracking_no=tracking)
+    _run(user, as_json, "dispatch", number, method=parse_enum(DeliveryMethod, method, "送达方式"),
+         dispatched_on=parse_day(on, "寄送日期") or now().date(), tracking_no=tracking)
 
 
 def delivered(number: str = NUMBER, on: str = typer.Option(..., help="送达日期"),
               proof: str = typer.Option(..., help="送达凭证"), user: str = USER, as_json: bool = JSON) -> None:
     """登记送达。"""
-    _run(user, as_json, "record_delivery", number, delivered_on=_day(on, "送达日期"), proof=proof)
+    _run(user, as_json, "record_delivery", number, delivered_on=parse_day(on, "送达日期"), proof=proof)
 
 
 def withdraw(number: str = NUMBER, reason: str = typer.Option("", help="撤回理由"),
@@ -261,8 +246,8 @@ def challenge(number: str = NUMBER, kind: str = typer.Option(..., help="reconsid
     from models.outcomes import ChallengeKind
 
     with context(user) as ctx:
-        found = actions.record_challenge(ctx, number, kind=_enum(ChallengeKind, kind, "类型"),
-                                         filed_on=_day(filed, "提起日期"), body=body)
+        found = actions.record_challenge(ctx, number, kind=parse_enum(ChallengeKind, kind, "类型"),
+                                         filed_on=parse_day(filed, "提起日期"), body=body)
     typer.echo(f"已登记{ChallengeKind(kind).label}（编号 {found.id}），结果待定。")
 
 
@@ -273,14 +258,14 @@ def challenge_result(challenge_id: int, result: str = typer.Option(..., help="up
     from models.outcomes import ChallengeResult
 
     with context(user) as ctx:
-        actions.decide_challenge(ctx, challenge_id, result=_enum(ChallengeResult, result, "结果"),
-                                 decided_on=_day(decided, "审结日期"))
+        actions.decide_challenge(ctx, challenge_id, result=parse_enum(ChallengeResult, result, "结果"),
+                                 decided_on=parse_day(decided, "审结日期"))
     typer.echo(f"已登记结果：{ChallengeResult(result).label}。")
 
 
 COMMANDS = {
     "supplement": supplement, "supplement-received": supplement_received, "abandon": abandon, "route": route,
-    "refer": refer, "assign": assign, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
+    "refer": refer, "assign": assign, "coordination-done": coordination_done, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
     "joint-minutes": joint_minutes, "draft": draft, "consult": consult, "consult-reply": consult_reply, "fee": fee,
     "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
     "review-return": review_return, "review-approve": review_approve, "issue": issue, "dispatch": dispatch, "delivered": delivered,

@@ -2,14 +2,12 @@
 
 import json
 import sys
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, session
+from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session
 
-setup_app = typer.Typer(help="机关、承办单位和用户")
 agency_app = typer.Typer(help="机关")
 department_app = typer.Typer(help="承办单位")
 user_app = typer.Typer(help="用户")
@@ -80,13 +78,9 @@ def user_add(
     """添加用户。"""
     from models.admin import add_user
     from models.enums import Role
-    from models.errors import ValidationFailed
     from models.passwords import hash_password
 
-    try:
-        role_value = Role(role)
-    except ValueError as exc:
-        raise ValidationFailed(f"角色「{role}」无效，应为：{'、'.join(r.value for r in Role)}。", "bad role") from exc
+    role_value = parse_enum(Role, role, "角色")
     with session() as s:
         add_user(s, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
                  government_counsel=government_counsel, password_hash=hash_password(password) if password else None)
@@ -117,7 +111,12 @@ def register(
     """登记申请：编号、查询码、法定期限，并提示重复申请和本月申请数。"""
     from models.registration import register as do_register
 
-    data = _registration_input(file, locals())
+    flags = {"agency": agency, "channel": channel, "arrived_on": arrived, "receipt_date": receipt,
+             "request_text": text, "requested_form": form, "delivery_method": delivery,
+             "electronic_delivery_consent": electronic_consent, "applicant_confirmed": confirmed,
+             "applicant": {"kind": applicant_kind, "name": name, "id_type": id_type, "id_number": id_number,
+                           "phone": phone, "email": email, "address": address}}
+    data = _application_in(_merged(flags, _read_json(file) if file else {}))
     with context(user) as ctx:
         done = do_register(ctx, data)
         app = done.application
@@ -136,55 +135,42 @@ def register(
     _after(app.number, "register", as_json)
 
 
-def _registration_input(file: Path | None, opts: dict):
+def _merged(flags: dict, from_file: dict) -> dict:
+    """A value in the registration file wins over the same flag."""
+    applicant = {**flags["applicant"], **from_file.get("applicant", {})}
+    return {**flags, **from_file, "applicant": applicant}
+
+
+def _application_in(record: dict):
     from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
-    from models.errors import ValidationFailed
     from models.outcomes import ApplicantKind
     from models.registration import ApplicantIn, ApplicationIn
 
-    raw = _read_json(file) if file else {}
-    person = raw.get("applicant", {})
-    today = now().date()
-
-    def pick(key, default=None, src=raw):
-        return src.get(key, opts.get(key) if opts.get(key) is not None else default)
-
-    def enum(cls, value, what):
-        try:
-            return cls(value)
-        except ValueError as exc:
-            raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
-
-    def day(value, what):
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError as exc:
-            raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
-
-    arrived = day(raw.get("arrived_on", opts["arrived"]), "到达日期") or today
+    person = record["applicant"]
+    arrived = parse_day(record.get("arrived_on"), "到达日期") or now().date()
     return ApplicationIn(
-        agency=pick("agency") or "",
+        agency=record.get("agency") or "",
         applicant=ApplicantIn(
-            kind=enum(ApplicantKind, person.get("kind", opts["applicant_kind"]), "申请人类型"),
-            name=person.get("name", opts["name"]) or "",
-            id_type=enum(ApplicantIdType, person.get("id_type", opts["id_type"]), "证件类型"),
-            id_number=person.get("id_number", opts["id_number"]),
-            phone=person.get("phone", opts["phone"]) or "",
-            email=person.get("email", opts["email"]) or "",
-            address=person.get("address", opts["address"]) or "",
+            kind=parse_enum(ApplicantKind, person["kind"], "申请人类型"),
+            name=person.get("name") or "",
+            id_type=parse_enum(ApplicantIdType, person["id_type"], "证件类型"),
+            id_number=person.get("id_number"),
+            phone=person.get("phone") or "",
+            email=person.get("email") or "",
+            address=person.get("address") or "",
         ),
-        channel=enum(Channel, pick("channel"), "递交渠道"),
+        channel=parse_enum(Channel, record["channel"], "递交渠道"),
         arrived_on=arrived,
-        receipt_date=day(raw.get("receipt_date", opts["receipt"]), "收到申请日期") or arrived,
-        request_text=raw.get("request_text", opts["text"]) or "",
-        requested_form=enum(RequestedForm, raw.get("requested_form", opts["form"]), "获取形式"),
-        delivery_method=enum(DeliveryMethod, raw.get("delivery_method", opts["delivery"]), "送达方式"),
-        electronic_delivery_consent=bool(raw.get("electronic_delivery_consent", opts["electronic_consent"])),
-        applicant_confirmed=bool(raw.get("applicant_confirmed", opts["confirmed"])),
-        transcribed_by_clerk=bool(raw.get("transcribed_by_clerk", False)),
-        receipt_evidence=raw.get("receipt_evidence", ""),
-        agent_name=raw.get("agent_name"),
-        agent_phone=raw.get("agent_phone"),
+        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期") or arrived,
+        request_text=record.get("request_text") or "",
+        requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式"),
+        delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式"),
+        electronic_delivery_consent=bool(record.get("electronic_delivery_consent")),
+        applicant_confirmed=bool(record.get("applicant_confirmed")),
+        transcribed_by_clerk=bool(record.get("transcribed_by_clerk")),
+        receipt_evidence=record.get("receipt_evidence", ""),
+        agent_name=record.get("agent_name"),
+        agent_phone=record.get("agent_phone"),
     )
 
 
@@ -211,8 +197,8 @@ def list_cases(
     from models.queries import ListFilter, list_applications
 
     today = now().date()
-    flt = ListFilter(agency=agency, status=Status(status) if status else None, department=department,
-                     due_before=date.fromisoformat(due_before) if due_before else None,
+    flt = ListFilter(agency=agency, status=parse_enum(Status, status, "状态") if status else None,
+                     department=department, due_before=parse_day(due_before, "期限日期"),
                      overdue_on=today if overdue else None, text=search)
     with session() as s:
         rows = list_applications(s, flt)

@@ -20,19 +20,16 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    from interfaces.cli import actions_cmd, calendar_cmd, case_cmd
+    from interfaces.cli import actions_cmd, calendar_cmd, case_cmd, desk_cmd, flow_cmd, report_cmd, up_cmd
 
     case_cmd.install(app)
     actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
-
-    from interfaces.cli import flow_cmd, up_cmd
-
+    app.add_typer(report_cmd.app, name="report")
     app.add_typer(flow_cmd.app, name="flow")
     app.add_typer(flow_cmd.archive_app, name="archive")
+    app.add_typer(desk_cmd.app, name="desk")
     app.command("up")(up_cmd.up)
-    from interfaces.cli import desk_cmd; app.add_typer(desk_cmd.app, name="desk")  # noqa: E702
-    from interfaces.cli import report_cmd; app.add_typer(report_cmd.app, name="report")  # noqa: E702
 
 
 def main() -> None:

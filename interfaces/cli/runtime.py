@@ -51,6 +51,26 @@ def context(username: str | None):
         yield Ctx(s, calendar(), now(), user_by_username(s, username))
 
 
+def parse_day(value: str | None, what: str) -> date | None:
+    """A YYYY-MM-DD option, or None when it was not given."""
+    from models.errors import ValidationFailed
+
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
+
+
+def parse_enum(cls, value: str, what: str):
+    """An enum option by its value, with the allowed values in the error."""
+    from models.errors import ValidationFailed
+
+    try:
+        return cls(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
+
+
 def emit(data: dict, *, as_json: bool, lines: list[str]) -> None:
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, default=str))
