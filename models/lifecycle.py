@@ -20,7 +20,7 @@ from TRANSITIONS (`python -m models.diagram`) and a test fails when it drifts.
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
@@ -28,7 +28,7 @@ from sqlalchemy.orm import attributes
 
 from models.enums import Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
-from models.tables import Application, Event, User
+from models.tables import SHANGHAI, Application, Event, User
 
 S = Status
 R = Role
@@ -100,17 +100,10 @@ def admit(session: OrmSession, application: Application, *, actor: User | None, 
     if actor is None or Role(actor.role) not in REGISTER_ROLES:
         raise RoleNotAllowed("只有公开办经办人可以登记申请。", "only clerks register applications")
     application.status = Status.registered
+    application.status_since = _day(now)
     session.add(application)
     session.flush()
     return record(session, application, "register", actor=actor, now=now, after=Status.registered, data=data)
-
-
-def admit_imported(session: OrmSession, application: Application, *, status: Status) -> None:
-    """A historical case brought in by import keeps the status it had in the legacy system."""
-    with _lifecycle_write(session):
-        application.status = status
-        session.add(application)
-        session.flush()
 
 
 def allowed_actions(status: Status, role: Role | str | None = None) -> list[Transition]:
@@ -184,6 +177,7 @@ def apply(
         application.paused_from = None
     with _lifecycle_write(session):
         application.status = after
+        application.status_since = _day(now)
         session.add(application)
         session.flush()
     return record(session, application, action, actor=actor, now=now, before=before, after=after, data=data)
@@ -217,6 +211,11 @@ def record(
     return event
 
 
+def _day(now: datetime) -> date:
+    """The Shanghai calendar day of an aware datetime: the day a status began, for the dashboard's cases at risk."""
+    return now.astimezone(SHANGHAI).date()
+
+
 def _target(application: Application, transition: Transition) -> Status:
     if transition.target != RESUME:
         return Status(transition.target)
@@ -247,4 +246,4 @@ def _only_lifecycle_writes_status(session, flush_context, instances):
             raise RuntimeError(f"status of {obj.number} written outside models.lifecycle")
     for obj in session.new:
         if isinstance(obj, Application) and obj.status != Status.registered:
-            raise RuntimeError("a new application starts as registered (imports go through admit_imported)")
+            raise RuntimeError("a new application starts as registered (imports insert rows in models.transfer)")

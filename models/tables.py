@@ -126,7 +126,9 @@ class Application(SQLModel, table=True):
 
     __table_args__ = (
         UniqueConstraint("agency_id", "number"),
-        Index("ix_application_status_due", "status", "due_date"),  # the worklists and the dashboard
+        # the worklists and the dashboard's counts read only this index (covering): no row lookups
+        Index("ix_application_open_due", "agency_id", "status", "due_date"),
+        Index("ix_application_open_since", "agency_id", "status", "status_since"),  # cases at risk
     )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -153,6 +155,7 @@ class Application(SQLModel, table=True):
     monthly_count: int = 1  # the applicant's count this calendar month at this agency (Art 35, fees)
     status: Status = _code(index=True)
     paused_from: Status | None = _code(default=None, nullable=True)
+    status_since: date | None = None  # the day the current status began (set by models.lifecycle only)
     due_date: date | None = Field(default=None, index=True)
     due_provisional: bool = False
     calendar_fingerprint: str = ""
@@ -182,7 +185,10 @@ class Event(SQLModel, table=True):
 class Assignment(SQLModel, table=True):
     """Routing to a department (交办): its due date, 签收 / 退回 and the written reply opinion."""
 
-    __table_args__ = (Index("ix_assignment_status_answered", "status", "answered_on"),)
+    __table_args__ = (  # covering indexes for the dashboard: open assignments, then this year's answer times
+        Index("ix_assignment_open_due", "status", "department_id", "due_date"),
+        Index("ix_assignment_answer_times", "status", "answered_on", "department_id", "routed_on", "due_date"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
@@ -319,6 +325,21 @@ class Document(SQLModel, table=True):
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
     sha256: str = Field(sa_type=String(64))
     created_at: datetime = _when(nullable=False)
+
+
+class Attachment(SQLModel, table=True):
+    """A file a department sends with its written reply opinion: kept whole with its size and hash, never changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    assignment_id: int = Field(foreign_key="assignment.id", index=True)
+    filename: str = Field(sa_type=String(200))
+    content_type: str = Field(sa_type=String(100))
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    uploaded_at: datetime = _when(nullable=False)
 
 
 class Counter(SQLModel, table=True):
