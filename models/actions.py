@@ -6,7 +6,7 @@ returns what happened. The CLI, the desk and the Prefect flows all call these fu
 """
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -21,6 +21,7 @@ from calendars import (
     supplement_period_due,
 )
 from models import lifecycle
+from models.attachments import Upload, check_uploads
 from models.citation_check import ReplyDraft, Remedy, WithheldItem, ensure_reply_passes
 from models.context import Ctx, action
 from models.deadlines import case_dates, refresh_due_date
@@ -44,6 +45,7 @@ from models.tables import (
     Agency,
     Application,
     Assignment,
+    Attachment,
     Consultation,
     Decision,
     Delivery,
@@ -267,12 +269,13 @@ def _pending(ctx: Ctx, app: Application) -> list[Assignment]:
 
 
 @action
-def submit_opinion(ctx: Ctx, number: str, *, opinion: str) -> Done:
-    """The department's written reply opinion; when every department has answered, drafting begins."""
+def submit_opinion(ctx: Ctx, number: str, *, opinion: str, attachments: Iterable[Upload] = ()) -> Done:
+    """The department's written reply opinion with its files; when every department has answered, drafting begins."""
     app = _load(ctx, number)
     _open_states(app)
     if not opinion.strip():
         raise ValidationFailed("书面答复意见不能为空。", "empty opinion")
+    files = check_uploads(attachments)  # every file is checked before anything is written
     assignment = _assignment_for(ctx, app, {AssignmentStatus.routed, AssignmentStatus.accepted})
     assignment.status = AssignmentStatus.answered
     assignment.accepted_on = assignment.accepted_on or ctx.today
@@ -281,11 +284,17 @@ def submit_opinion(ctx: Ctx, number: str, *, opinion: str) -> Done:
     assignment.opinion = opinion.strip()
     ctx.session.add(assignment)
     ctx.session.flush()
-    _note(ctx, app, "submit_opinion", assignment_id=assignment.id, late=ctx.today > assignment.due_date)
+    for f in files:
+        ctx.session.add(Attachment(application_id=app.id, assignment_id=assignment.id, filename=f.filename,
+                                   content_type=f.content_type, size=f.size, sha256=f.sha256, content=f.content,
+                                   uploaded_by_id=ctx.actor.id, uploaded_at=ctx.now))
+    _note(ctx, app, "submit_opinion", assignment_id=assignment.id, late=ctx.today > assignment.due_date,
+          attachments=[{"filename": f.filename, "sha256": f.sha256} for f in files])
+    sent = f"已提交书面答复意见（附件{len(files)}个）" if files else "已提交书面答复意见"
     if not _pending(ctx, app):
         _transition(ctx, app, "opinions_complete")
-        return _done(ctx, app, "已提交书面答复意见，承办意见已齐备，转公开办拟稿。")
-    return _done(ctx, app, "已提交书面答复意见，等待其他承办单位。")
+        return _done(ctx, app, f"{sent}，承办意见已齐备，转公开办拟稿。")
+    return _done(ctx, app, f"{sent}，等待其他承办单位。")
 
 
 @action

@@ -3,9 +3,10 @@
     <root>/<agency id>/<number>/
         application.json     the application, applicant and receipt evidence (Art 29, 31)
         documents/…          every generated notice and the reply, each version
+        attachments/…        the files departments sent with their opinions, as <id>-<name>
         decisions.json       every draft version with counsel's reviews (会签办结)
-        handling.json        assignments and department opinions, 会商 minutes, consultations,
-                             supplement, fee, extension, dispatch and delivery
+        handling.json        assignments and department opinions (with their files' names and hashes),
+                             会商 minutes, consultations, supplement, fee, extension, dispatch and delivery
         events.json          the full event log
         manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
 
@@ -22,12 +23,13 @@ from pathlib import Path
 from sqlalchemy import Column, String
 from sqlmodel import Field, Session, SQLModel, select
 
-from models.errors import NotFound
+from models.errors import GuardFailed, NotFound
 from models.tables import (
     Agency,
     Applicant,
     Application,
     Assignment,
+    Attachment,
     AwareDateTime,
     Consultation,
     Decision,
@@ -87,12 +89,20 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
     for doc in docs:
         ext = "pdf" if doc.content_type == "application/pdf" else "bin"
         files[f"documents/{doc.kind}-v{doc.version}.{ext}"] = doc.content
+    attachments = session.exec(select(Attachment).where(Attachment.application_id == app.id)
+                               .order_by(Attachment.id)).all()
+    for att in attachments:
+        if _sha(att.content) != att.sha256:  # the manifest must not bless a file that changed after upload
+            raise GuardFailed(f"附件「{att.filename}」的内容与上传时记录的 SHA-256 不一致，不能归档，请联系管理员核查。",
+                              f"attachment {att.id}: content does not match its stored sha256")
+        files[f"attachments/{att.id}-{att.filename}"] = att.content
     decisions = _rows(session, Decision, app.id)
     ids = [d["id"] for d in decisions]
     reviews = session.exec(select(Review).where(Review.decision_id.in_(ids)).order_by(Review.id)).all() if ids else []
     files["decisions.json"] = _json({"decisions": decisions, "reviews": [r.model_dump(warnings=False) for r in reviews]})
     files["handling.json"] = _json({
         "assignments": _rows(session, Assignment, app.id),
+        "attachments": [att.model_dump(exclude={"content"}, warnings=False) for att in attachments],
         "joint_consultations": _rows(session, JointConsultation, app.id),
         "consultations": _rows(session, Consultation, app.id),
         "supplement": _rows(session, Supplement, app.id),

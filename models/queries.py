@@ -3,12 +3,13 @@
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from models.enums import Status
 from models.errors import NotFound, ValidationFailed
 from models.lifecycle import CONCLUDED
-from models.tables import Agency, Applicant, Application, Assignment, Department, Document, Event, User
+from models.tables import Agency, Applicant, Application, Assignment, Attachment, Department, Document, Event, User
 
 
 def agency_by_name(session: Session, name: str) -> Agency:
@@ -61,6 +62,22 @@ def assignments_of(session: Session, application: Application) -> list[Assignmen
 
 def documents_of(session: Session, application: Application) -> list[Document]:
     return list(session.exec(select(Document).where(Document.application_id == application.id).order_by(Document.id)))
+
+
+def attachments_of(session: Session, application: Application) -> list[Attachment]:
+    """The departments' files on this case, oldest first; their content is loaded only if read."""
+    query = (select(Attachment).where(Attachment.application_id == application.id)
+             .options(defer(Attachment.content)).order_by(Attachment.id))
+    return list(session.exec(query))
+
+
+def attachment_of(session: Session, application: Application, attachment_id: int) -> Attachment:
+    """One file of this case; the id of another case's file is not found."""
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.application_id != application.id:
+        raise NotFound(f"申请 {application.number} 没有编号为 {attachment_id} 的附件。",
+                       f"no attachment {attachment_id} on {application.number}")
+    return attachment
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from models import actions as A
+from models.attachments import Upload
 from models.context import Ctx
 from models.demo import DEMO_AGENCY, seed_demo
 from models.enums import ApplicantIdType, Channel, ConsultationKind, DeliveryMethod, Status
@@ -13,6 +14,12 @@ from models.registration import ApplicantIn, ApplicationIn, register
 from models.tables import SHANGHAI
 
 VALID_ID = "11010519491231002X"
+SMALL_PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+
+
+def pdf_upload(name: str = "答复依据.pdf", content: bytes = SMALL_PDF) -> Upload:
+    """A file a department attaches to its opinion, as the desk or the CLI receives it."""
+    return Upload(filename=name, content=content, content_type="application/pdf")
 
 
 def at(day: date, hour: int = 10) -> datetime:
