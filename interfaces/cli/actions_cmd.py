@@ -1,8 +1,11 @@
 """Every clerk, department, counsel and leader action: each prints what happened and what the case waits for now."""
 
+from pathlib import Path
+
 import typer
 
 from interfaces.cli.runtime import JSON, USER, context, parse_day, parse_enum, report_done
+from models.attachments import limits_label
 
 NUMBER = typer.Argument(..., help="申请编号，如 2026-000123")
 
@@ -78,10 +81,29 @@ def send_back(number: str = NUMBER, reason: str = typer.Option(..., help="退回
     _run(user, as_json, "return_assignment", number, reason=reason)
 
 
-def opinion(number: str = NUMBER, text: str = typer.Option(..., "--text", help="书面答复意见"), user: str = USER,
-            as_json: bool = JSON) -> None:
-    """承办单位提交书面答复意见。"""
-    _run(user, as_json, "submit_opinion", number, opinion=text)
+def opinion(number: str = NUMBER, text: str = typer.Option(..., "--text", help="书面答复意见"),
+            attach: list[Path] = typer.Option(None, "--attach", help="附件文件（可多次）；" + limits_label()),
+            user: str = USER, as_json: bool = JSON) -> None:
+    """承办单位提交书面答复意见（可附文件）。"""
+    _run(user, as_json, "submit_opinion", number, opinion=text, attachments=[_read_upload(p) for p in attach or []])
+
+
+def _read_upload(path: Path):
+    """A file named on the command line, read up to one byte past the limit (the domain refuses it then)."""
+    from models.attachments import READ_AT_MOST, Upload
+    from models.errors import ValidationFailed
+
+    try:
+        with path.open("rb") as f:
+            return Upload(filename=path.name, content=f.read(READ_AT_MOST))
+    except FileNotFoundError:
+        raise ValidationFailed(f"附件文件 {path} 不存在。", f"no file {path}") from None
+    except IsADirectoryError:
+        raise ValidationFailed(f"附件 {path} 是目录，请指定文件。", f"{path} is a directory") from None
+    except PermissionError:
+        raise ValidationFailed(f"没有读取附件文件 {path} 的权限。", f"{path}: permission denied") from None
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取附件文件 {path}：{exc.strerror}", str(exc)) from exc
 
 
 def joint(number: str = NUMBER, participants: str = typer.Option(..., help="参加单位和人员"), user: str = USER,

@@ -210,13 +210,15 @@ def list_cases(
 
 
 def show(number: str, agency: str = typer.Option(None, help="机关（编号重复时）"), as_json: bool = JSON) -> None:
-    """申请详情：状态、期限及其推算过程、时间线、文书。"""
+    """申请详情：状态、期限及其推算过程、时间线、文书、承办单位附件。"""
     from models.deadlines import read_clock
     from models.enums import AssignmentStatus, Channel, Status
     from models.lifecycle import allowed_actions, waits_for
     from models.outcomes import ApplicantKind
     from models.tables import Department
-    from models.queries import agency_by_name, applicant_of, application_by_number, assignments_of, documents_of, events_of
+    from models.attachments import size_label
+    from models.queries import (agency_by_name, applicant_of, application_by_number, assignments_of, attachments_of,
+                                documents_of, events_of)
 
     today = now().date()
     with session() as s:
@@ -224,7 +226,7 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
         app = application_by_number(s, number, agency=owner)
         person = applicant_of(s, app)
         reading = read_clock(s, app, calendar=calendar(), today=today)
-        events, documents = events_of(s, app), documents_of(s, app)
+        events, documents, attachments = events_of(s, app), documents_of(s, app), attachments_of(s, app)
         assignments = [(s.get(Department, a.department_id).name, a) for a in assignments_of(s, app)]
     status = Status(app.status)
     data = {"number": app.number, "status": status.value, "waits_for": waits_for(status), "applicant": person.name,
@@ -234,6 +236,8 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
                         "data": e.data} for e in events],
             "documents": [{"kind": d.kind, "version": d.version, "doc_number": d.doc_number, "sha256": d.sha256}
                           for d in documents],
+            "attachments": [{"id": f.id, "filename": f.filename, "content_type": f.content_type, "size": f.size,
+                             "sha256": f.sha256, "assignment_id": f.assignment_id} for f in attachments],
             "next_actions": [t.action for t in allowed_actions(status)]}
     lines = [
         f"申请 {app.number}　{status.label}　（{waits_for(status)}）",
@@ -244,6 +248,8 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
         "承办：" + ("；".join(f"{name} {AssignmentStatus(a.status).label} 期限 {a.due_date}" for name, a in assignments)
                     or "无"),
         "文书：" + ("；".join(f"{d.kind} 第{d.version}版 {d.doc_number or ''}" for d in documents) or "无"),
+        "附件：" + ("；".join(f"{f.filename}（{size_label(f.size)}，SHA-256 {f.sha256[:12]}…）" for f in attachments)
+                    or "无"),
         "", "时间线：",
         *[f"  {e.at:%Y-%m-%d %H:%M}  {e.actor_name}  {e.action}" + (f" → {Status(e.to_status).label}" if e.to_status else "")
           for e in events],

@@ -1,5 +1,6 @@
 """The gongkai CLI end to end in a subprocess: exact output, Chinese errors, exit codes, nothing half-written."""
 
+import hashlib
 import json
 import os
 import subprocess
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.factories import SMALL_PDF
 
 GONGKAI = [sys.executable, "-m", "interfaces.cli.main"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -77,3 +80,24 @@ def test_a_command_that_reports_failures_exits_non_zero(cli, tmp_path):
     bad.write_text("year: 2027\n", encoding="utf-8")
     failed = cli("calendar", "check", str(bad), ok=False)
     assert failed.returncode == 1 and "缺少必填项" in failed.stdout + failed.stderr
+
+
+def test_a_department_attaches_files_to_its_opinion_and_show_lists_them(cli, tmp_path):
+    cli(*REGISTER)
+    cli("route", "2026-000001", "--department", "区自然资源局")
+    basis = tmp_path / "答复依据.pdf"
+    basis.write_bytes(SMALL_PDF)
+    missing = cli("opinion", "2026-000001", "--text", "可以公开", "--attach", str(tmp_path / "没有.pdf"),
+                  "-u", "dept_ziran", ok=False)
+    assert missing.returncode == 1 and "附件文件" in missing.stderr and "不存在" in missing.stderr
+    wrong = tmp_path / "伪装.pdf"
+    wrong.write_bytes(b"PK\x03\x04")
+    refused = cli("opinion", "2026-000001", "--text", "可以公开", "--attach", str(basis), "--attach", str(wrong),
+                  "-u", "dept_ziran", ok=False)
+    assert "附件「伪装.pdf」的内容不是PDF文件" in refused.stderr
+    assert json.loads(cli("show", "2026-000001", "--json").stdout)["attachments"] == []  # nothing half-written
+    done = cli("opinion", "2026-000001", "--text", "可以公开", "--attach", str(basis), "-u", "dept_ziran")
+    assert "已提交书面答复意见（附件1个）" in done.stdout
+    shown = cli("show", "2026-000001").stdout
+    digest = hashlib.sha256(SMALL_PDF).hexdigest()
+    assert f"附件：答复依据.pdf（{len(SMALL_PDF)} B，SHA-256 {digest[:12]}…）" in shown
