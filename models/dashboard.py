@@ -7,9 +7,9 @@ calendars.clock.DueLevel: T-5 / T-3 / T-1 count working days left after today.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, or_
+from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
 from models.enums import AssignmentStatus, ExtensionStatus, Status
@@ -17,6 +17,7 @@ from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.tables import Applicant, Application, Assignment, Decision, Department, Extension
 
 OPEN = tuple(s.value for s in OPEN_BEFORE_REPLY)
+OPEN_ASSIGNMENT = (AssignmentStatus.routed.value, AssignmentStatus.accepted.value)
 
 # Alert levels in display order, with their Chinese labels.
 LEVELS = ("overdue", "due_today", "t1", "t3", "t5", "on_track")
@@ -29,19 +30,20 @@ LEVEL_LABELS = {
     "on_track": "期限充足",
 }
 
-# Working days a case usually still needs after each stage before the reply can go out (the district's
-# rules: 5 WD for a department, then drafting, legal review and signing). A case with fewer days left
-# than its stage needs is "at risk".
-STAGE_NEEDS = {
-    Status.registered: 10,
-    Status.awaiting_supplement: 0,  # the clock restarts when the supplement arrives
-    Status.routed: 8,
-    Status.coordinating: 8,
-    Status.joint_consultation: 6,
-    Status.drafting: 4,
-    Status.returned_for_revision: 3,
-    Status.legal_review: 2,
+# Working days a case usually sits in each step before it moves on (the district's working rules: the
+# office checks and routes within 2 WD, a department answers within 5 WD, counsel reviews within 3 WD …).
+# A case that has sat in its step longer is "at risk" on the dashboard. The paused and waiting steps
+# (补正, 征求意见, 缴费) are missing on purpose: their periods belong to the applicant or the third party.
+STAGE_USUAL = {
+    Status.registered: 2,
+    Status.routed: 5,
+    Status.coordinating: 5,
+    Status.joint_consultation: 5,
+    Status.drafting: 3,
+    Status.legal_review: 3,
+    Status.returned_for_revision: 2,
     Status.approved: 1,
+    Status.issued: 1,
 }
 
 
@@ -53,12 +55,13 @@ class Cutoffs:
     t1: date
     t3: date
     t5: date
-    stage: dict  # Status -> the due date at or before which a case in that stage is at risk
+    risk: dict  # Status -> the latest day a case could have entered it and still be sitting too long today
 
     @classmethod
     def on(cls, today: date, *, calendar) -> "Cutoffs":
         add = lambda n: calendar.add_working_days(today, days=n)  # noqa: E731
-        return cls(today, add(1), add(3), add(5), {s: add(n) for s, n in STAGE_NEEDS.items() if n})
+        return cls(today, add(1), add(3), add(5),
+                   {s: _entered_by(today, usual, calendar) for s, usual in STAGE_USUAL.items()})
 
     def level(self, due: date | None) -> str | None:
         if due is None:
@@ -69,21 +72,20 @@ class Cutoffs:
             return "due_today"
         return "t1" if due <= self.t1 else "t3" if due <= self.t3 else "t5" if due <= self.t5 else "on_track"
 
-    def level_sql(self, column):
-        """The same levels as a SQL CASE over a date column, for GROUP BY."""
-        return case(
-            (column < self.today, "overdue"),
-            (column == self.today, "due_today"),
-            (column <= self.t1, "t1"),
-            (column <= self.t3, "t3"),
-            (column <= self.t5, "t5"),
-            else_="on_track",
-        )
+    def due_range(self, level: str) -> tuple[date | None, date | None]:
+        """The due dates of one level as an inclusive range (None: open-ended), for the drill-down's WHERE."""
+        day = timedelta(days=1)
+        return {"overdue": (None, self.today - day), "due_today": (self.today, self.today),
+                "t1": (self.today + day, self.t1), "t3": (self.t1 + day, self.t3), "t5": (self.t3 + day, self.t5),
+                "on_track": (self.t5 + day, None)}[level]
 
-    def at_risk_sql(self):
-        """Still in an early stage with fewer working days left than the remaining steps usually take."""
-        return or_(*(and_(Application.status == s.value, Application.due_date >= self.today,
-                          Application.due_date <= cut) for s, cut in self.stage.items()))
+
+def _entered_by(today: date, usual: int, calendar) -> date:
+    """The latest day a status could have begun and have lasted more than `usual` working days by today."""
+    day = today - timedelta(days=1)
+    while calendar.working_days_between(day, today) <= usual:
+        day -= timedelta(days=1)
+    return day
 
 
 # --- worklists ---------------------------------------------------------------------------------------
@@ -130,7 +132,7 @@ def department_inbox(session: Session, *, department_id: int, cutoffs: Cutoffs) 
     rows = session.exec(
         select(Assignment, Application).join(Application, Application.id == Assignment.application_id)
         .where(Assignment.department_id == department_id)
-        .order_by(case((col(Assignment.status).in_([AssignmentStatus.routed.value, AssignmentStatus.accepted.value]), 0),
+        .order_by(case((col(Assignment.status).in_(OPEN_ASSIGNMENT), 0),
                        else_=1), Assignment.due_date, Assignment.id)
         .limit(300)
     ).all()
@@ -182,80 +184,127 @@ class Dashboard:
     by_level: dict = field(default_factory=dict)  # level -> count
     by_stage: dict = field(default_factory=dict)  # status -> {level: count}
     by_department: dict = field(default_factory=dict)  # department name -> {level: count} (open assignments)
-    answer_times: list = field(default_factory=list)  # (department, answered, avg days, max days, on time)
-    at_risk: list = field(default_factory=list)  # Application rows
+    answer_times: list = field(default_factory=list)  # AnswerTimes per department, this year
+    at_risk: list = field(default_factory=list)  # AtRisk rows, the longest sitting first
     urgent: list = field(default_factory=list)  # overdue and T-1 cases
     open_total: int = 0
 
 
-def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, list_limit: int = 50) -> Dashboard:
-    """Counts by alert level, by stage and by department; answer times; cases at risk; the urgent list."""
+@dataclass(frozen=True)
+class AnswerTimes:
+    """A department's written answers this year, in working days from routing (the 5-WD rule counts those)."""
+
+    department: str
+    answered: int
+    average_days: float
+    longest_days: int
+    on_time: int
+
+
+@dataclass(frozen=True)
+class AtRisk:
+    application: Application
+    days_in_stage: int  # working days since its status began
+    usual: int  # STAGE_USUAL of that status
+
+
+def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, calendar,
+                         list_limit: int = 50) -> Dashboard:
+    """Counts by alert level, by stage and by department; answer times; cases at risk; the urgent list.
+
+    Counts are grouped by the stored due date (a few hundred distinct days), read from covering indexes,
+    and given their alert level here: the database never evaluates a level per case.
+    """
     dash = Dashboard(cutoffs.today)
-    level = cutoffs.level_sql(Application.due_date)
-    open_here = and_(Application.agency_id == agency_id, col(Application.status).in_(OPEN))
-    stage_rows = session.exec(
-        select(Application.status, level, func.count()).where(open_here, col(Application.due_date).is_not(None))
-        .group_by(Application.status, level)
-    ).all()
     by_level: dict = defaultdict(int)
     by_stage: dict = defaultdict(lambda: defaultdict(int))
-    for status, lvl, n in stage_rows:
+    for status, due, n in session.exec(
+        select(Application.status, Application.due_date, func.count())
+        .where(Application.agency_id == agency_id, col(Application.status).in_(OPEN),
+               col(Application.due_date).is_not(None))
+        .group_by(Application.status, Application.due_date)
+    ).all():
+        lvl = cutoffs.level(due)
         by_level[lvl] += n
         by_stage[Status(status)][lvl] += n
     dash.by_level = {lv: by_level.get(lv, 0) for lv in LEVELS}
     order = list(Status)
     dash.by_stage = {s: dict(by_stage[s]) for s in sorted(by_stage, key=order.index)}
     dash.open_total = sum(by_level.values())
-
-    dept_level = cutoffs.level_sql(Assignment.due_date)
-    dept_rows = session.exec(
-        select(Department.name, dept_level, func.count())
-        .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
-        .where(Department.agency_id == agency_id,
-               col(Assignment.status).in_([AssignmentStatus.routed.value, AssignmentStatus.accepted.value]))
-        .group_by(Department.name, dept_level)
-    ).all()
-    by_dept: dict = defaultdict(dict)
-    for name, lvl, n in dept_rows:
-        by_dept[name][lvl] = n
-    dash.by_department = dict(sorted(by_dept.items()))
-
-    dash.answer_times = answer_times(session, agency_id=agency_id, since=date(cutoffs.today.year, 1, 1))
-    dash.at_risk = list(session.exec(
-        select(Application).where(open_here, cutoffs.at_risk_sql()).order_by(Application.due_date).limit(list_limit)
-    ).all())
+    dash.by_department = _open_assignments_by_department(session, agency_id=agency_id, cutoffs=cutoffs)
+    dash.answer_times = answer_times(session, agency_id=agency_id, since=date(cutoffs.today.year, 1, 1),
+                                     calendar=calendar)
+    dash.at_risk = at_risk(session, agency_id=agency_id, cutoffs=cutoffs, calendar=calendar, limit=list_limit)
     dash.urgent = urgent(session, agency_id=agency_id, cutoffs=cutoffs, limit=list_limit)
     return dash
 
 
+def _open_assignments_by_department(session: Session, *, agency_id: int, cutoffs: Cutoffs) -> dict:
+    by_department: dict = defaultdict(lambda: defaultdict(int))
+    for name, due, n in session.exec(
+        select(Department.name, Assignment.due_date, func.count())
+        .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
+        .where(Department.agency_id == agency_id, col(Assignment.status).in_(OPEN_ASSIGNMENT))
+        .group_by(Department.name, Assignment.due_date)
+    ).all():
+        by_department[name][cutoffs.level(due)] += n
+    return {name: dict(counts) for name, counts in sorted(by_department.items())}
+
+
+def at_risk(session: Session, *, agency_id: int, cutoffs: Cutoffs, calendar, limit: int = 50) -> list[AtRisk]:
+    """Open cases sitting in one step longer than it usually takes (STAGE_USUAL), the longest first."""
+    rows = _earliest(session, agency_id, Application.status_since, cutoffs.risk, limit)
+    return [AtRisk(a, calendar.working_days_between(a.status_since, cutoffs.today), STAGE_USUAL[Status(a.status)])
+            for a in rows]
+
+
 def urgent(session: Session, *, agency_id: int, cutoffs: Cutoffs, limit: int = 50) -> list[Application]:
-    """Overdue and T-1 cases, most overdue first: one indexed range per open status, merged here, so that the
-    closed cases' old due dates (the bulk of the table) are never walked."""
-    found: list[Application] = []
-    for status in OPEN:
-        found += session.exec(
-            select(Application).where(Application.agency_id == agency_id, Application.status == status,
-                                      Application.due_date <= cutoffs.t1)
-            .order_by(Application.due_date, Application.id).limit(limit)
+    """Overdue and T-1 cases, most overdue first."""
+    return _earliest(session, agency_id, Application.due_date, {Status(s): cutoffs.t1 for s in OPEN}, limit)
+
+
+def _earliest(session: Session, agency_id: int, column, last: dict, limit: int) -> list[Application]:
+    """The `limit` cases with the earliest `column` among those whose column is on or before `last[status]`.
+
+    One range per status on the (agency, status, column) covering index, reading only dates and ids, merged
+    here; then only the chosen rows are loaded. The closed cases, the bulk of the table, are never walked.
+    """
+    candidates: list[tuple[date, int]] = []
+    for status, day in last.items():
+        candidates += session.exec(
+            select(column, Application.id)
+            .where(Application.agency_id == agency_id, Application.status == status.value, column <= day)
+            .order_by(column, Application.id).limit(limit)
         ).all()
-    return sorted(found, key=lambda a: (a.due_date, a.id))[:limit]
+    chosen = [i for _, i in sorted(candidates)[:limit]]
+    rows = {a.id: a for a in session.exec(select(Application).where(col(Application.id).in_(chosen))).all()}
+    return [rows[i] for i in chosen]
 
 
-def answer_times(session: Session, *, agency_id: int, since: date) -> list[tuple[str, int, float, int, int]]:
-    """Per department, answers since `since`: count, mean and longest calendar days from routing, on time."""
-    if session.get_bind().dialect.name == "sqlite":
-        days = func.julianday(Assignment.answered_on) - func.julianday(Assignment.routed_on)
-    else:
-        days = Assignment.answered_on - Assignment.routed_on
+def answer_times(session: Session, *, agency_id: int, since: date, calendar) -> list[AnswerTimes]:
+    """Per department, the written answers since `since`: count, mean and longest working days, on time.
+
+    Grouped by (answer day, department, routing day) in the order of ix_assignment_answer_times, so the
+    database walks one index range without sorting and each pair of days is counted in working days once.
+    """
+    names = dict(session.exec(select(Department.id, Department.name).where(Department.agency_id == agency_id)).all())
     on_time = func.sum(case((Assignment.answered_on <= Assignment.due_date, 1), else_=0))
     rows = session.exec(
-        select(Department.name, func.count(), func.avg(days), func.max(days), on_time)
-        .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
-        .where(Department.agency_id == agency_id, Assignment.status == AssignmentStatus.answered.value,
-               Assignment.answered_on >= since)
-        .group_by(Department.name).order_by(Department.name)
+        select(Assignment.answered_on, Assignment.department_id, Assignment.routed_on, func.count(), on_time)
+        .where(Assignment.status == AssignmentStatus.answered.value, Assignment.answered_on >= since,
+               col(Assignment.department_id).in_(list(names)))
+        .group_by(Assignment.answered_on, Assignment.department_id, Assignment.routed_on)
     ).all()
-    return [(name, n, round(float(avg or 0), 1), int(mx or 0), int(ok or 0)) for name, n, avg, mx, ok in rows]
+    totals: dict = defaultdict(lambda: [0, 0, 0, 0])  # answered, working days summed, longest, on time
+    for answered, department_id, routed, n, ok in rows:
+        days = calendar.working_days_between(routed, answered)
+        t = totals[names[department_id]]
+        t[0] += n
+        t[1] += days * n
+        t[2] = max(t[2], days)
+        t[3] += int(ok or 0)
+    return [AnswerTimes(name, n, round(total / n, 1), longest, ok)
+            for name, (n, total, longest, ok) in sorted(totals.items())]
 
 
 def drill_down(session: Session, *, agency_id: int, cutoffs: Cutoffs, level: str | None = None,
@@ -267,8 +316,11 @@ def drill_down(session: Session, *, agency_id: int, cutoffs: Cutoffs, level: str
     if department:
         query = query.where(col(Application.id).in_(
             select(Assignment.application_id).join(Department, Department.id == Assignment.department_id)
-            .where(Department.name == department,
-                   col(Assignment.status).in_([AssignmentStatus.routed.value, AssignmentStatus.accepted.value]))))
+            .where(Department.name == department, col(Assignment.status).in_(OPEN_ASSIGNMENT))))
     if level in LEVELS:
-        query = query.where(cutoffs.level_sql(Application.due_date) == level)
+        first, last = cutoffs.due_range(level)
+        if first:
+            query = query.where(Application.due_date >= first)
+        if last:
+            query = query.where(Application.due_date <= last)
     return list(session.exec(query.order_by(Application.due_date, Application.id).limit(limit)).all())

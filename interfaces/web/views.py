@@ -23,10 +23,11 @@ from models.context import Ctx
 from models.deadlines import read_clock
 from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionStatus, DeliveryMethod, RequestedForm, Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
-from models.outcomes import OGI, ApplicantKind, Citation, Outcome
+from models.outcomes import OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import applicant_of, application_by_number, assignments_of, documents_of, events_of
 from models.registration import ApplicantIn, ApplicationIn, register
+from models.statistics import annual_report, cell_cases, period, scope_of
 from models.tables import Agency, Application, Department, Document, Review, User
 
 router = APIRouter()
@@ -49,6 +50,8 @@ ROUTE_ROLES = {
     "/coordination": LEADERS,
     "/dashboard": DASHBOARD,
     "/dashboard/cases": DASHBOARD,
+    "/dashboard/table3": DASHBOARD,
+    "/dashboard/table3/cases": DASHBOARD,
 }
 
 
@@ -548,25 +551,41 @@ def coordination(web: Web = Depends(allow(*ROUTE_ROLES["/coordination"]))):
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/dashboard"]))):
-    dash = D.supervisor_dashboard(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
-    table3, table3_error = _live_table3(web)
+    dash = D.supervisor_dashboard(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web),
+                                  calendar=web.desk.calendar)
     template = "_dashboard_body.html" if request.headers.get("hx-request") else "dashboard.html"
-    return web.render(template, dash=dash, table3=table3, table3_error=table3_error)
+    return web.render(template, dash=dash)
 
 
-def _live_table3(web: Web):
-    """The year's live table 三 from models.statistics, when that module is installed."""
-    try:
-        from models.outcomes import TABLE3_ROWS
-        from models.statistics.report import annual_report
-    except ImportError:
-        return None, "统计模块尚未安装。"
+@router.get("/dashboard/table3", response_class=HTMLResponse)
+def live_table3(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/dashboard/table3"]))):
+    """The year's table 三 counted live from the cases; the dashboard loads it after its own counts."""
+    table3, table3_error = None, None
     try:
         report = annual_report(web.db, agency=_agency(web), year=web.now.year, today=web.now.date())
     except (GongkaiError, CalendarError) as exc:
-        return None, exc.message_zh
-    labels = {r.key: (f"{r.group}：{r.label}" if r.group and r.label[0].isdigit() else r.label) for r in TABLE3_ROWS}
-    return [(key, labels.get(key, key), values) for key, values in report.table3.items()], None
+        table3_error = exc.message_zh
+    else:
+        labels = {r.key: (f"{r.group}：{r.label}" if r.group and r.label[0].isdigit() else r.label)
+                  for r in TABLE3_ROWS}
+        table3 = [(key, labels.get(key, key), values) for key, values in report.table3.items()]
+    template = "_table3_live.html" if request.headers.get("hx-request") else "table3_live.html"
+    return web.render(template, table3=table3, table3_error=table3_error, columns=TABLE3_COLUMNS)
+
+
+@router.get("/dashboard/table3/cases", response_class=HTMLResponse)
+def table3_cell(web: Web = Depends(allow(*ROUTE_ROLES["/dashboard/table3/cases"])), row: str = "r7_total",
+                column: str = "total"):
+    """The cases counted in one cell of the live table 三."""
+    agency = _agency(web)
+    try:
+        found = cell_cases(web.db, scope_of(web.db, agency), period(web.now.year, today=web.now.date()),
+                           row=row, column=column)
+    except GongkaiError as exc:
+        return web.render("message.html", title="无法查看", message=exc.message_zh, status_code=422)
+    label = next(r.label for r in TABLE3_ROWS if r.key == row)
+    who = "总计" if column == "total" else ApplicantKind(column).label
+    return web.render("table3_cell.html", rows=found, what=f"{web.now.year}年表三「{label}」·{who}")
 
 
 @router.get("/dashboard/cases", response_class=HTMLResponse)

@@ -36,8 +36,7 @@ def upgrade() -> None:
     op.create_index("ix_attachment_application_id", "attachment", ["application_id"])
     op.create_index("ix_attachment_assignment_id", "attachment", ["assignment_id"])
 
-    with op.batch_alter_table("application") as batch:
-        batch.add_column(sa.Column("status_since", sa.Date(), nullable=True))
+    op.add_column("application", sa.Column("status_since", sa.Date(), nullable=True))
     _backfill_status_since()
     op.drop_index("ix_application_status_due", table_name="application")
     op.create_index("ix_application_open_due", "application", ["agency_id", "status", "due_date"])
@@ -67,8 +66,7 @@ def downgrade() -> None:
     op.drop_index("ix_application_open_since", table_name="application")
     op.drop_index("ix_application_open_due", table_name="application")
     op.create_index("ix_application_status_due", "application", ["status", "due_date"])
-    with op.batch_alter_table("application") as batch:
-        batch.drop_column("status_since")
+    op.drop_column("application", "status_since")  # SQLite ≥ 3.35 drops a column in place
     op.drop_index("ix_attachment_assignment_id", table_name="attachment")
     op.drop_index("ix_attachment_application_id", table_name="attachment")
     op.drop_table("attachment")
