@@ -7,6 +7,7 @@ calendars.clock.DueLevel: T-5 / T-3 / T-1 count working days left after today.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cache
 from datetime import date, timedelta
 
 from sqlalchemy import case, func
@@ -202,8 +203,18 @@ class AnswerTimes:
 
 
 @dataclass(frozen=True)
+class CaseLine:
+    """One case in a dashboard list: only what the list shows, read without loading the whole application."""
+
+    number: str
+    status: Status
+    due_date: date | None
+    status_since: date | None
+
+
+@dataclass(frozen=True)
 class AtRisk:
-    application: Application
+    case: CaseLine
     days_in_stage: int  # working days since its status began
     usual: int  # STAGE_USUAL of that status
 
@@ -254,31 +265,31 @@ def _open_assignments_by_department(session: Session, *, agency_id: int, cutoffs
 def at_risk(session: Session, *, agency_id: int, cutoffs: Cutoffs, calendar, limit: int = 50) -> list[AtRisk]:
     """Open cases sitting in one step longer than it usually takes (STAGE_USUAL), the longest first."""
     rows = _earliest(session, agency_id, Application.status_since, cutoffs.risk, limit)
-    return [AtRisk(a, calendar.working_days_between(a.status_since, cutoffs.today), STAGE_USUAL[Status(a.status)])
-            for a in rows]
+    return [AtRisk(c, calendar.working_days_between(c.status_since, cutoffs.today), STAGE_USUAL[c.status])
+            for c in rows]
 
 
-def urgent(session: Session, *, agency_id: int, cutoffs: Cutoffs, limit: int = 50) -> list[Application]:
+def urgent(session: Session, *, agency_id: int, cutoffs: Cutoffs, limit: int = 50) -> list[CaseLine]:
     """Overdue and T-1 cases, most overdue first."""
     return _earliest(session, agency_id, Application.due_date, {Status(s): cutoffs.t1 for s in OPEN}, limit)
 
 
-def _earliest(session: Session, agency_id: int, column, last: dict, limit: int) -> list[Application]:
+def _earliest(session: Session, agency_id: int, column, last: dict, limit: int) -> list[CaseLine]:
     """The `limit` cases with the earliest `column` among those whose column is on or before `last[status]`.
 
-    One range per status on the (agency, status, column) covering index, reading only dates and ids, merged
-    here; then only the chosen rows are loaded. The closed cases, the bulk of the table, are never walked.
+    One short range per status on the (agency, status, column) index, merged here: the closed cases, the
+    bulk of the table, are never walked.
     """
-    candidates: list[tuple[date, int]] = []
+    rows = []
     for status, day in last.items():
-        candidates += session.exec(
-            select(column, Application.id)
+        rows += session.exec(
+            select(column, Application.id, Application.number, Application.status, Application.due_date,
+                   Application.status_since)
             .where(Application.agency_id == agency_id, Application.status == status.value, column <= day)
             .order_by(column, Application.id).limit(limit)
         ).all()
-    chosen = [i for _, i in sorted(candidates)[:limit]]
-    rows = {a.id: a for a in session.exec(select(Application).where(col(Application.id).in_(chosen))).all()}
-    return [rows[i] for i in chosen]
+    chosen = sorted(tuple(r) for r in rows)[:limit]
+    return [CaseLine(number, Status(status), due, since) for _, _, number, status, due, since in chosen]
 
 
 def answer_times(session: Session, *, agency_id: int, since: date, calendar) -> list[AnswerTimes]:
@@ -295,9 +306,10 @@ def answer_times(session: Session, *, agency_id: int, since: date, calendar) -> 
                col(Assignment.department_id).in_(list(names)))
         .group_by(Assignment.answered_on, Assignment.department_id, Assignment.routed_on)
     ).all()
+    working_day = cache(lambda day: calendar.working_days_between(since, day))  # a few hundred distinct days
     totals: dict = defaultdict(lambda: [0, 0, 0, 0])  # answered, working days summed, longest, on time
     for answered, department_id, routed, n, ok in rows:
-        days = calendar.working_days_between(routed, answered)
+        days = working_day(answered) - working_day(routed)
         t = totals[names[department_id]]
         t[0] += n
         t[1] += days * n

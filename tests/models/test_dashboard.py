@@ -111,7 +111,7 @@ def test_open_assignments_are_counted_by_their_own_due_date(session, calendar, o
 
 def test_cases_at_risk_are_those_sitting_too_long_in_their_step(session, calendar, office):
     dash, _, _ = _dashboard(session, calendar)
-    assert [(r.application.number, r.days_in_stage, r.usual) for r in dash.at_risk] == [
+    assert [(r.case.number, r.days_in_stage, r.usual) for r in dash.at_risk] == [
         (office["overdue"], 41, 2),  # registered 01-05: 19 WD left in January, 16 in February, 6 in March
         (office["stale"], 5, 2),
     ]
@@ -129,7 +129,7 @@ def test_a_case_leaves_the_dashboard_when_it_concludes(session, calendar, office
     advance(session, calendar, office["stale"], Status.dispatched, MON)
     dash, _, _ = _dashboard(session, calendar)
     assert dash.open_total == 3 and dash.by_stage[Status.registered] == {"overdue": 1}
-    assert office["stale"] not in [r.application.number for r in dash.at_risk]
+    assert office["stale"] not in [r.case.number for r in dash.at_risk]
 
 
 def test_the_status_since_follows_every_change_of_status_and_only_those(session, calendar):
