@@ -40,7 +40,7 @@ from models.fees import FeeMethod, fee_amount
 from models.outcomes import ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
 from models.queries import application_by_number, department_by_name
 from models.registration import next_in_sequence
-from models.statistics.lock import ensure_year_open
+from models.statistics.lock import ensure_challenge_year_open, ensure_year_open
 from models.tables import (
     Agency,
     Application,
@@ -747,6 +747,7 @@ def record_challenge(ctx: Ctx, number: str, *, kind: ChallengeKind, filed_on: da
     _not_after_today(ctx, filed_on, "复议诉讼提起日期")
     if filed_on < app.receipt_date:
         raise ValidationFailed("复议诉讼提起日期不能早于收到申请日期。", "challenge before receipt")
+    ensure_challenge_year_open(ctx.session, app, filed_on, "复议诉讼提起日期")
     challenge = LegalChallenge(application_id=app.id, kind=kind, filed_on=filed_on, body=body)
     ctx.session.add(challenge)
     ctx.session.flush()
@@ -765,9 +766,11 @@ def decide_challenge(ctx: Ctx, challenge_id: int, *, result: ChallengeResult, de
     _not_after_today(ctx, decided_on, "审结日期")
     if decided_on < challenge.filed_on:
         raise ValidationFailed("审结日期不能早于提起日期。", "decided before filed")
+    app = ctx.session.get(Application, challenge.application_id)
+    if decided_on.year == challenge.filed_on.year:  # decided later, it stays 尚未审结 in the filing year's table
+        ensure_challenge_year_open(ctx.session, app, decided_on, "审结日期")
     challenge.result = result
     challenge.decided_on = decided_on
     ctx.session.add(challenge)
-    app = ctx.session.get(Application, challenge.application_id)
     _note(ctx, app, "decide_challenge", challenge_id=challenge.id, result=ChallengeResult(result).value)
     return challenge

@@ -60,15 +60,31 @@ def ensure_year_open(session: Session, application: Application) -> None:
     """Raise CaseReadOnly when the case concluded in a year locked for its agency or any agency above it."""
     if application.closed_on is None:
         return  # an open case lands in a year not yet locked: only concluded cases are in a locked table
-    year = application.closed_on.year
-    lock = session.exec(select(YearLock).where(YearLock.agency_id.in_(ancestor_ids(session, application.agency_id)),
-                                               YearLock.year == year)).first()
+    lock = _locked(session, application.agency_id, application.closed_on.year)
     if lock is not None:
         raise CaseReadOnly(
-            f"申请 {application.number} 已于 {application.closed_on} 办结，{year}年度统计已由{lock.locked_by}"
-            f"于{lock.locked_at:%Y-%m-%d}锁定，不能修改；确需更正的，请先解除锁定（gongkai report reopen）。",
-            f"{application.number}: concluded in locked year {year}",
+            f"申请 {application.number} 已于 {application.closed_on} 办结，{_locked_text(lock)}",
+            f"{application.number}: concluded in locked year {lock.year}",
         )
+
+
+def ensure_challenge_year_open(session: Session, application: Application, day, what: str) -> None:
+    """Table 四 counts a 复议/诉讼 in the year it was filed, with its result if decided by that year's end:
+    a filing or a decision dated in a locked year would change a published table."""
+    lock = _locked(session, application.agency_id, day.year)
+    if lock is not None:
+        raise CaseReadOnly(f"{what}（{day}）落在已锁定的年度：{_locked_text(lock)}",
+                           f"{application.number}: challenge dated in locked year {lock.year}")
+
+
+def _locked(session: Session, agency_id: int, year: int) -> YearLock | None:
+    return session.exec(select(YearLock).where(YearLock.agency_id.in_(ancestor_ids(session, agency_id)),
+                                               YearLock.year == year)).first()
+
+
+def _locked_text(lock: YearLock) -> str:
+    return (f"{lock.year}年度统计已由{lock.locked_by}于{lock.locked_at:%Y-%m-%d}锁定，不能修改；"
+            "确需更正的，请先解除锁定（gongkai report reopen）。")
 
 
 def lock_history(session: Session, agency_id: int) -> list[YearLockEvent]:

@@ -3,11 +3,15 @@
 from datetime import date
 
 import pytest
+from sqlmodel import select
 
+from models import actions as A
 from models.demo import DEMO_AGENCY
 from models.errors import CaseReadOnly, GuardFailed, RoleNotAllowed, ValidationFailed
+from models.outcomes import ChallengeKind, ChallengeResult
 from models.queries import agency_by_name, application_by_number
 from models.statistics import ensure_year_open, lock_history, lock_year, reopen_year
+from models.tables import LegalChallenge
 from tests.factories import ctx
 from tests.statistics.cases import add_subunit, case, import_cases
 
@@ -64,3 +68,34 @@ def test_lock_twice_and_reopen_unlocked_are_refused(session, calendar, cases):
         lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
     with pytest.raises(GuardFailed):
         reopen_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2024, reason="无")
+
+
+@pytest.mark.parametrize("filed, decided, refused", [
+    (date(2025, 6, 1), None, "复议诉讼提起日期（2025-06-01）落在已锁定的年度"),  # would add to the 2025 table 四
+    (date(2026, 1, 5), None, None),  # counted in 2026, not locked
+    (date(2026, 1, 5), date(2026, 1, 15), None),
+], ids=["filed-in-locked-year", "filed-after", "filed-and-decided-after"])
+def test_a_challenge_cannot_change_a_locked_table_four(session, calendar, cases, filed, decided, refused):
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    clerk = ctx(session, calendar, "clerk", DAY)
+    if refused:
+        with pytest.raises(CaseReadOnly) as err:
+            A.record_challenge(clerk, cases[0].number, kind=ChallengeKind.reconsideration, filed_on=filed)
+        assert refused in err.value.message_zh
+        assert session.exec(select(LegalChallenge)).all() == []
+        return
+    challenge = A.record_challenge(clerk, cases[0].number, kind=ChallengeKind.reconsideration, filed_on=filed)
+    if decided:
+        A.decide_challenge(clerk, challenge.id, result=ChallengeResult.upheld, decided_on=decided)
+
+
+def test_a_decision_dated_in_a_locked_year_is_refused_but_a_later_one_is_not(session, calendar, cases):
+    clerk = ctx(session, calendar, "clerk", DAY)
+    filed_2025 = A.record_challenge(clerk, cases[0].number, kind=ChallengeKind.litigation_direct, filed_on=date(2025, 11, 3))
+    other = A.record_challenge(clerk, cases[0].number, kind=ChallengeKind.litigation_direct, filed_on=date(2025, 11, 4))
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    with pytest.raises(CaseReadOnly) as err:
+        A.decide_challenge(clerk, filed_2025.id, result=ChallengeResult.upheld, decided_on=date(2025, 12, 20))
+    assert "审结日期（2025-12-20）" in err.value.message_zh
+    decided = A.decide_challenge(clerk, other.id, result=ChallengeResult.upheld, decided_on=date(2026, 1, 10))
+    assert decided.decided_on == date(2026, 1, 10)  # 2025's table still shows it 尚未审结
