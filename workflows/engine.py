@@ -277,7 +277,7 @@ def send_notifications(s: Session, *, now: datetime, sender=None) -> int:
 
 
 def default_sender():
-    return outbox.FileSender(settings().var_dir / "outbox")
+    return outbox.senders_from(settings())
 
 
 def waits_for(s: Session, number: str) -> str:
