@@ -115,6 +115,19 @@ class CoordinationContext:
 
 
 @dataclass(frozen=True)
+class JointConsultationContext:
+    """会商纪要: the internal record of a 会商 on a major or complex case; the office drafts the reply from it."""
+
+    issue: Issue
+    application: Application
+    convener: str  # the leader or office head who convened it, with the role: 刘副区长（分管领导）
+    held_on: date
+    participants: str
+    minutes: tuple[str, ...]  # one paragraph each
+    proposed_reply: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ThirdPartyConsultationContext:
     """征求意见书 to a third party (Art 32): 15 working days to answer."""
 

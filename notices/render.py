@@ -25,6 +25,7 @@ class DocumentKind(StrEnum):
     supplement = "supplement"
     routing = "routing"
     coordination = "coordination"
+    joint_consultation = "joint_consultation"
     consultation_third_party = "consultation_third_party"
     consultation_agency = "consultation_agency"
     consultation_notice = "consultation_notice"
@@ -45,6 +46,7 @@ TITLES = {
     DocumentKind.supplement: "政府信息公开申请补正告知书",
     DocumentKind.routing: "政府信息公开申请交办单",
     DocumentKind.coordination: "政府信息公开申请协调函",
+    DocumentKind.joint_consultation: "政府信息公开申请会商纪要",
     DocumentKind.consultation_third_party: "政府信息公开申请征求意见书",
     DocumentKind.consultation_agency: "政府信息公开申请征求意见书",
     DocumentKind.consultation_notice: "政府信息公开申请征求意见告知书",

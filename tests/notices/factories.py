@@ -17,6 +17,7 @@ from notices.context import (
     ExtensionContext,
     FeeContext,
     Issue,
+    JointConsultationContext,
     ReasonRequestContext,
     ReceiptContext,
     ReplyContext,
@@ -158,6 +159,13 @@ def context(kind: DocumentKind):
         DocumentKind.coordination: lambda: CoordinationContext(
             **common, departments=("区城建科", "区财政科"), matter="立项批复由城建科检索，资金安排由财政科检索，分别提出是否公开的意见。",
             due_date=date(2025, 3, 18),
+        ),
+        DocumentKind.joint_consultation: lambda: JointConsultationContext(
+            **common, convener="王副区长（分管领导）", held_on=date(2025, 3, 20),
+            participants="区城建科、区财政科、区司法局、法律顾问陈律师",
+            minutes=("立项批复由城建科制作并保存，属于已经形成的政府信息，可以公开。",
+                     "资金安排表中的中标企业报价明细涉及商业秘密，应当书面征求该企业意见后再作决定。"),
+            proposed_reply=("对立项批复予以公开；对资金安排表区分处理，涉及商业秘密的部分征求第三方意见后不予公开，其余部分予以公开。",),
         ),
         DocumentKind.consultation_third_party: lambda: ThirdPartyConsultationContext(
             **common, third_party="杭州某建设工程有限公司", information="老旧小区改造项目中标企业报价明细表",

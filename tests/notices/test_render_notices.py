@@ -154,3 +154,22 @@ def test_missing_font_names_the_debian_package():
     with pytest.raises(FontMissing) as exc:
         register(face)
     assert "apt-get install fonts-arphic-uming" in exc.value.message_zh
+
+
+def test_joint_consultation_minutes_are_internal_and_complete():
+    ctx = factories.context(DocumentKind.joint_consultation)
+    text = render_text(DocumentKind.joint_consultation, ctx)
+    for part in (ctx.application.number, ctx.application.request_text, ctx.convener, "2025年3月20日", ctx.participants,
+                 *ctx.minutes, *ctx.proposed_reply, "政府信息公开工作机构依据本纪要拟写答复书"):
+        assert part in text
+    assert "行政复议" not in text and "行政诉讼" not in text and "您" not in text  # never addressed to the applicant
+
+
+@pytest.mark.parametrize(("blank", "label"), [("minutes", "会商纪要"), ("proposed_reply", "拟答复意见"),
+                                             ("participants", "参加单位和人员"), ("convener", "会商召集人")])
+def test_joint_consultation_without_its_record_never_renders(blank, label):
+    ctx = factories.context(DocumentKind.joint_consultation)
+    empty = () if blank in ("minutes", "proposed_reply") else " "
+    with pytest.raises(NoticeFieldMissing) as exc:
+        render_text(DocumentKind.joint_consultation, replace(ctx, **{blank: empty}))
+    assert exc.value.message_zh.endswith(f"缺少必填内容：{label}")
