@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from interfaces.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, RateLimiter, Sessions, WebSession, csrf_ok
+from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
 from models.tables import SHANGHAI, User
 
@@ -42,6 +43,15 @@ class CsrfFailed(Exception):
     pass
 
 
+class BodyRefused(Exception):
+    """A POST body refused before it is read: too large (413), or multipart without a declared length (411)."""
+
+    def __init__(self, status: int, message_zh: str):
+        super().__init__(message_zh)
+        self.status = status
+        self.message_zh = message_zh
+
+
 @dataclass
 class Desk:
     """What every request is given: the engine, the calendar, the clock and the security collaborators."""
@@ -54,7 +64,7 @@ class Desk:
     login_limiter: RateLimiter
     templates: Jinja2Templates
     after_action: Callable[[str, str], str]  # starts the case's next workflow run (workflows.trigger)
-    upload_limit: int = 5 * 1024 * 1024
+    upload_limit: int = MAX_TOTAL_BYTES + MiB  # the largest POST body: one opinion's attachments and its fields
 
 
 @dataclass
@@ -161,6 +171,10 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     async def _denied(request: Request, exc: Denied):
         return _plain_page(request, desk, "无权访问", exc.message_zh, 403)
 
+    @app.exception_handler(BodyRefused)
+    async def _body_refused(request: Request, exc: BodyRefused):
+        return _plain_page(request, desk, "无法提交", exc.message_zh, exc.status)
+
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed):
         return _plain_page(request, desk, "请求已失效",
@@ -177,8 +191,22 @@ def _plain_page(request: Request, desk: Desk, title: str, message: str, status: 
                                   "title": title, "message": message}, status_code=status)
 
 
+def _check_length(request: Request) -> None:
+    """Refuse a body larger than Desk.upload_limit from its Content-Length, before a byte of it is read."""
+    limit = request.app.state.desk.upload_limit
+    length = request.headers.get("content-length")
+    if length is None:
+        if request.headers.get("content-type", "").startswith("multipart/"):  # browsers always declare it
+            raise BodyRefused(411, "上传请求缺少长度信息，请使用浏览器重新提交。")
+        return
+    if not length.isdigit() or int(length) > limit:
+        raise BodyRefused(413, f"提交的内容超过 {size_label(limit)} 的上限（附件合计不超过 {size_label(MAX_TOTAL_BYTES)}），"
+                               "请减少或压缩附件后重新提交。")
+
+
 async def checked_form(request: Request):
     """The POSTed form, after its CSRF token (form field or htmx header) matched the session's."""
+    _check_length(request)
     form = await request.form()
     submitted = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
     if not csrf_ok(request.state.web_session, submitted):

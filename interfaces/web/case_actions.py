@@ -13,6 +13,7 @@ from sqlmodel import select
 
 from models import actions as A
 from models import lifecycle
+from models.attachments import ACCEPT, READ_AT_MOST, Upload, limits_label
 from models.context import Ctx
 from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
 from models.errors import ValidationFailed
@@ -25,11 +26,12 @@ from models.tables import Application, Assignment, Department, Extension
 class Field:
     name: str
     label: str
-    kind: str = "text"  # text | textarea | date | number | select | checkbox | multiselect
+    kind: str = "text"  # text | textarea | date | number | select | checkbox | multiselect | files
     required: bool = False
     options: tuple | Callable = ()  # (value, label) pairs, or a function of (web, application)
     default: object = None  # a value or a function of (web, application)
     help: str = ""
+    accept: str = ""  # files: the extensions the browser offers (the domain checks the content again)
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,28 @@ def parse_int(value: str, label: str, name: str) -> int:
         raise ValidationFailed(f"{label}须为整数。", f"bad integer {value!r}", field=name) from None
 
 
+def parse_uploads(items, label: str, name: str) -> list[Upload]:
+    """The files of a multipart field, each read up to one byte past the limit; the empty input sends one empty part."""
+    uploads = []
+    for item in items:
+        if isinstance(item, str):
+            if item:
+                raise ValidationFailed(f"{label}须以文件上传。", f"{name}: a text value, not a file", field=name)
+            continue
+        if not item.filename and not item.size:
+            continue
+        uploads.append(Upload(filename=item.filename or "", content=item.file.read(READ_AT_MOST),
+                              content_type=item.content_type or ""))
+    return uploads
+
+
 def parse(action: DeskAction, form) -> dict:
     """Field values from the form, typed; a required field left empty is reported on that field."""
     values = {}
     for f in action.fields:
+        if f.kind == "files":
+            values[f.name] = parse_uploads(form.getlist(f.name), f.label, f.name)
+            continue
         if f.kind == "checkbox":
             values[f.name] = form.get(f.name) in ("on", "1", "true")
             continue
@@ -232,7 +252,8 @@ NOTES = {
         lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
     "submit_opinion": Note(DeskAction("submit_opinion", "提交书面答复意见", (
         Field("opinion", "书面答复意见", "textarea", True),
-    ), lambda c, n, v, w, a: A.submit_opinion(c, n, opinion=v["opinion"])),
+        Field("attachments", "附件（可多选）", "files", help=limits_label(), accept=ACCEPT),
+    ), lambda c, n, v, w, a: A.submit_opinion(c, n, opinion=v["opinion"], attachments=v["attachments"])),
         frozenset({Role.department_handler}),
         lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
     "assign_departments": Note(DeskAction("assign_departments", "指定承办单位和答复期限", (

@@ -6,6 +6,8 @@ ROUTE_ROLES below is the access table the role-matrix test reads; a route missin
 import difflib
 import hmac
 from datetime import date
+from pathlib import PurePosixPath
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -18,6 +20,7 @@ from interfaces.web.security import mask_id, mask_phone
 from models import dashboard as D
 from models import lifecycle
 from models.actions import DraftIn, latest_decision
+from models.attachments import size_label
 from models.citation_check import CitationCheckFailed
 from models.context import Ctx
 from models.deadlines import read_clock
@@ -25,7 +28,8 @@ from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionSta
 from models.errors import GongkaiError, NotFound, ValidationFailed
 from models.outcomes import OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from models.queries import applicant_of, application_by_number, assignments_of, documents_of, events_of
+from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
+                            documents_of, events_of)
 from models.registration import ApplicantIn, ApplicationIn, register
 from models.statistics import annual_report, cell_cases, period, scope_of
 from models.tables import Agency, Application, Department, Document, Review, User
@@ -45,6 +49,7 @@ ROUTE_ROLES = {
     "/cases/{number}/draft": (R.clerk,),
     "/cases/{number}/reply-preview": (R.clerk, R.legal_counsel, R.office_head, R.coordinating_leader),
     "/cases/{number}/documents/{doc_id}": CASE_READERS,
+    "/cases/{number}/attachments/{attachment_id}": CASE_READERS,
     "/inbox": (R.department_handler,),
     "/review": (R.legal_counsel,),
     "/coordination": LEADERS,
@@ -139,6 +144,7 @@ def install_filters(env) -> None:
                                     for name, c in by_dept.items()],
     )
     env.globals.update(HOME=HOME, LEVELS=D.LEVELS, LEVEL_LABELS=D.LEVEL_LABELS, Role=Role)
+    env.filters["size_label"] = size_label
 
 
 # --- login -----------------------------------------------------------------------------------------------
@@ -320,7 +326,9 @@ def _reviews(web: Web, decisions) -> dict:
     return found
 
 
-def case_page(web: Web, app: Application, *, errors: dict | None = None, status_code: int = 200, open_form=None):
+def case_page(web: Web, app: Application, *, errors: dict | None = None, status_code: int = 200, open_form=None,
+              submitted=None):
+    """The case page; after a refused action its form opens again with the `submitted` values and the error."""
     clock, clock_error = None, None
     try:
         clock = read_clock(web.db, app, calendar=web.desk.calendar, today=web.now.date())
@@ -328,14 +336,17 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
         clock_error = exc.message_zh
     decisions = D.decisions_of(web.db, app.id)
     departments = {d.id: d.name for d in web.db.exec(select(Department).where(Department.agency_id == app.agency_id))}
+    assignments = assignments_of(web.db, app)
     return web.render(
         "case.html", status_code, app=app, applicant=applicant_of(web.db, app), full_personal=web.role == Role.clerk,
         clock=clock, clock_error=clock_error, level=cutoffs(web).level(app.due_date)
         if app.status in lifecycle.OPEN_BEFORE_REPLY else None,
-        events=events_of(web.db, app), assignments=assignments_of(web.db, app), departments=departments,
-        documents=documents_of(web.db, app), decisions=decisions, reviews=_reviews(web, decisions),
+        events=events_of(web.db, app), assignments=assignments, departments=departments,
+        documents=documents_of(web.db, app), attachments=attachments_of(web.db, app),
+        assignment_departments={a.id: a.department_id for a in assignments},
+        decisions=decisions, reviews=_reviews(web, decisions),
         diff=_diff(decisions), actions=case_actions.available(web, app), errors=errors or {}, open_form=open_form,
-        outcome_label=lambda o: Outcome(o).label,
+        submitted=submitted, outcome_label=lambda o: Outcome(o).label,
     )
 
 
@@ -355,10 +366,12 @@ async def case_action(number: str, name: str, request: Request, web: Web = Depen
         done = case_actions.run(web, app, action, form)
     except CitationCheckFailed as exc:
         web.db.rollback()
-        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name)
+        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name,
+                         submitted=form)
     except (GongkaiError, CalendarError) as exc:
         web.db.rollback()
-        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name)
+        return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name,
+                         submitted=form)
     web.desk.after_action(number, name)
     back = "/inbox" if web.role == Role.department_handler and done.status != Status(app.status) else f"/cases/{number}"
     if web.role == Role.department_handler and name in ("return_assignment", "submit_opinion"):
@@ -377,6 +390,23 @@ def document_download(number: str, doc_id: int, web: Web = Depends(allow(*CASE_R
     content_type = doc.content_type if ext == "pdf" else "text/plain; charset=utf-8"
     return Response(doc.content, media_type=content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+@router.get("/cases/{number}/attachments/{attachment_id}")
+def attachment_download(number: str, attachment_id: int, web: Web = Depends(allow(*CASE_READERS))):
+    """A department's file as it was uploaded: always a download, never rendered by the browser."""
+    app = load_case(web, number)  # the same rules as the documents: department handlers see their cases only
+    try:
+        found = attachment_of(web.db, app, attachment_id)
+    except NotFound as exc:
+        return web.render("message.html", 404, title="附件不存在", message=exc.message_zh)
+    suffix = PurePosixPath(found.filename).suffix
+    plain = suffix.isascii() and suffix[1:].isalnum()
+    fallback = f"attachment-{found.id}{suffix if plain else ''}"  # for clients without RFC 5987
+    disposition = f'attachment; filename="{fallback}"; filename*=UTF-8\'\'{quote(found.filename, safe="")}'
+    return Response(found.content, media_type=found.content_type,
+                    headers={"Content-Disposition": disposition, "X-Content-Type-Options": "nosniff",
+                             "Cache-Control": "private, no-store"})
 
 
 @router.get("/cases/{number}/reply-preview", response_class=HTMLResponse)

@@ -10,8 +10,8 @@ from interfaces.web.views import ROUTE_ROLES
 from models import actions as A
 from models import lifecycle
 from models.enums import Role, Status
-from models.queries import application_by_number
-from tests.factories import advance, ctx, register_case
+from models.queries import application_by_number, attachments_of
+from tests.factories import advance, ctx, pdf_upload, register_case
 from tests.web.conftest import DAY, csrf_of
 
 USER_OF = {Role.clerk: "clerk", Role.department_handler: "dept_ziran", Role.legal_counsel: "counsel",
@@ -22,20 +22,25 @@ STEP_DAY = date(2026, 3, 3)
 
 @pytest.fixture
 def cases(engine, calendar, desk):
-    """Case numbers at the gates the routes need (routed to 区自然资源局)."""
+    """Case numbers at the gates the routes need (routed to 区自然资源局, whose opinion came with a file)."""
     with Session(engine, expire_on_commit=False) as s:
         drafting = register_case(s, calendar, DAY)
-        advance(s, calendar, drafting, Status.drafting, STEP_DAY)
+        advance(s, calendar, drafting, Status.routed, STEP_DAY)
+        A.submit_opinion(ctx(s, calendar, "dept_ziran", STEP_DAY), drafting, opinion="可以公开。",
+                         attachments=[pdf_upload()])
+        [attachment] = attachments_of(s, application_by_number(s, drafting))
         doc = A.add_document(ctx(s, calendar, "clerk", STEP_DAY), drafting, kind="receipt", content=b"%PDF-1.4 test")
         review = register_case(s, calendar, DAY, request_text="请公开某地块规划许可信息")
         advance(s, calendar, review, Status.legal_review, STEP_DAY)
         registered = register_case(s, calendar, DAY, request_text="请公开2025年区政府工作报告")
-        return {"drafting": drafting, "review": review, "registered": registered, "doc": doc.id}
+        return {"drafting": drafting, "review": review, "registered": registered, "doc": doc.id,
+                "attachment": attachment.id}
 
 
 def _url(path: str, cases) -> str:
     number = cases["review"] if "reply-preview" in path else cases["drafting"]
-    return path.replace("{number}", number).replace("{doc_id}", str(cases["doc"]))
+    return (path.replace("{number}", number).replace("{doc_id}", str(cases["doc"]))
+            .replace("{attachment_id}", str(cases["attachment"])))
 
 
 MATRIX = [(path, role) for path in ROUTE_ROLES for role in Role]
@@ -58,7 +63,15 @@ def test_anonymous_is_sent_to_login(login, cases, path):
 def test_other_department_cannot_see_the_case(login, cases):
     other = login("dept_zhujian")
     assert other.get(f"/cases/{cases['drafting']}").status_code == 403
+    assert other.get(f"/cases/{cases['drafting']}/attachments/{cases['attachment']}").status_code == 403
     assert cases["drafting"] not in other.get("/inbox").text
+
+
+def test_an_attachment_requested_under_another_case_is_not_found(login, cases):
+    clerk = login("clerk")
+    assert clerk.get(f"/cases/{cases['drafting']}/attachments/{cases['attachment']}").status_code == 200
+    wrong = clerk.get(f"/cases/{cases['review']}/attachments/{cases['attachment']}")
+    assert wrong.status_code == 404 and "没有编号为" in wrong.text
 
 
 ACTIONS = [

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from models.demo import DEMO_PASSWORD
+from tests.factories import SMALL_PDF
 from tests.web.conftest import DAY
 
 pytestmark = pytest.mark.slow
@@ -80,8 +81,8 @@ class Role:
         self.shots.append(name)
         self.page.screenshot(path=str(SHOTS / f"{len(self.shots):02d}-{name}.png"), full_page=full)
 
-    def act(self, number, summary, fields=None, button=None):
-        """Open the action's disclosure, fill its fields by label, submit."""
+    def act(self, number, summary, fields=None, button=None, files=None):
+        """Open the action's disclosure, fill its fields by label, choose its files (label → [(name, bytes)]), submit."""
         page = self.go(f"/cases/{number}")
         box = page.locator("details.action", has=page.locator("summary", has_text=summary)).first
         if box.get_attribute("open") is None:
@@ -92,6 +93,9 @@ class Role:
                 field.select_option(label=value)
             else:
                 field.fill(value)
+        for label, chosen in (files or {}).items():
+            box.get_by_label(label, exact=False).set_input_files(
+                [{"name": name, "mimeType": "application/pdf", "buffer": content} for name, content in chosen])
         box.get_by_role("button", name=button or summary).click()
         page.wait_for_load_state()
         return page
@@ -135,8 +139,11 @@ def test_one_case_through_the_desk_in_chromium(server, browser):
     assert number in page.content()
     dept.shot("department-inbox")
     dept.act(number, "签收")
-    dept.act(number, "提交书面答复意见", {"书面答复意见": "该文件系我局内部研究过程稿，尚未定稿。"})
+    dept.act(number, "提交书面答复意见", {"书面答复意见": "该文件系我局内部研究过程稿，尚未定稿。"},
+             files={"附件": [("过程稿说明.pdf", SMALL_PDF)]})
     dashboard_shows("拟稿中", "drafting")
+    page = clerk.go(f"/cases/{number}")
+    assert page.get_by_role("link", name="过程稿说明.pdf").count() == 1  # the department's file, listed on the case
 
     # clerk drafts with a wrong ground: the citation check catches it inline
     page = clerk.go(f"/cases/{number}/draft")
