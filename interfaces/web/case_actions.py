@@ -218,7 +218,8 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
 for _name, _action in list(T.items()):
     T[_name] = DeskAction(_action.name, lifecycle.BY_ACTION[_name].label, _action.fields, _action.run,
                           _action.danger, _action.link)
-# department_returned / opinions_complete happen through 退回 / 提交书面答复意见 below, not as buttons.
+# department_returned and opinions_complete are not buttons of their own: they happen through the department's
+# 退回 / 提交书面答复意见 below, or when the leader closes the coordination (complete_coordination, below).
 
 
 def _open_assignment(web, app, statuses) -> Assignment | None:
@@ -261,6 +262,10 @@ NOTES = {
         Field("due_date", "书面答复意见期限", "date", True),
     ), lambda c, n, v, w, a: A.assign_departments(c, n, departments=v["departments"], due_date=v["due_date"])),
         frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
+    # The leader closes when every remaining department has answered (some may have 退回); the domain refuses before.
+    "complete_coordination": Note(DeskAction("complete_coordination", "结束协调，转公开办拟稿", (),
+                                             lambda c, n, v, w, a: A.complete_coordination(c, n)),
+                                  frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
     "request_extension": Note(DeskAction("request_extension", "申请延期答复", (
         Field("days", "延长工作日数（不超过20）", "number", True, default="20"),
         Field("reason", "延期理由", "textarea", True),

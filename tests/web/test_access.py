@@ -33,8 +33,14 @@ def cases(engine, calendar, desk):
         review = register_case(s, calendar, DAY, request_text="请公开某地块规划许可信息")
         advance(s, calendar, review, Status.legal_review, STEP_DAY)
         registered = register_case(s, calendar, DAY, request_text="请公开2025年区政府工作报告")
+        coordinating = register_case(s, calendar, DAY, request_text="请公开某片区征收补偿方案")
+        A.refer_to_leader(ctx(s, calendar, "clerk", STEP_DAY), coordinating)
+        A.assign_departments(ctx(s, calendar, "leader", STEP_DAY), coordinating,
+                             departments=["区自然资源局", "区住房和城乡建设局"], due_date=date(2026, 3, 10))
+        A.submit_opinion(ctx(s, calendar, "dept_ziran", STEP_DAY), coordinating, opinion="可以公开。")
+        A.return_assignment(ctx(s, calendar, "dept_zhujian", STEP_DAY), coordinating, reason="不属于本局职责")
         return {"drafting": drafting, "review": review, "registered": registered, "doc": doc.id,
-                "attachment": attachment.id}
+                "attachment": attachment.id, "coordinating": coordinating}
 
 
 def _url(path: str, cases) -> str:
@@ -99,6 +105,14 @@ ACTIONS = [
     ("accept_assignment", "drafting", "dept_ziran", 403),  # already answered
     ("withdraw", "drafting", "clerk", 303),
     ("withdraw", "drafting", "dept_ziran", 403),
+    ("complete_coordination", "coordinating", "leader", 303),
+    ("complete_coordination", "coordinating", "head", 403),
+    ("complete_coordination", "coordinating", "clerk", 403),
+    ("complete_coordination", "coordinating", "dept_ziran", 403),  # its answer closes nothing by hand
+    ("complete_coordination", "coordinating", "counsel", 403),
+    ("complete_coordination", "coordinating", "supervisor", 403),
+    ("complete_coordination", "coordinating", "admin", 403),
+    ("complete_coordination", "drafting", "leader", 403),  # only while coordinating
 ]
 FORM = {"route": {"department": "区自然资源局"}, "refer_to_leader": {"reason": "涉及多个单位"},
         "convene_joint_consultation": {"participants": "区自然资源局、区司法局"},
@@ -119,6 +133,13 @@ def test_read_only_roles_have_no_action_at_all(login, cases):
         desk = login(user)
         for name in every:
             assert desk.post(f"/cases/{cases['registered']}/actions/{name}").status_code == 403, (user, name)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_only_the_coordinating_leader_sees_the_close_coordination_button(login, cases, role):
+    page = login(USER_OF[role]).get(f"/cases/{cases['coordinating']}")
+    assert page.status_code == 200
+    assert ('id="act-complete_coordination"' in page.text) == (role == Role.coordinating_leader)
 
 
 @pytest.mark.parametrize("role", list(Role))
