@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from models.actions import reply_draft
 from models.citation_check import FeeNoticeDraft, for_outcome
-from models.enums import Channel
+from models.enums import Channel, Role
 from models.fees import FeeMethod
 from models.outcomes import ApplicantKind, Outcome
 from models.tables import Agency as AgencyRow
@@ -26,10 +26,12 @@ from models.tables import (
     Department,
     Extension,
     Fee,
+    JointConsultation,
     Supplement,
+    User,
 )
 from notices import context as nc
-from notices.render import DocumentKind, render_pdf
+from notices.render import DocumentKind, NoticeFieldMissing, render_pdf
 
 _CHANNEL = {
     Channel.in_person: nc.SubmissionChannel.in_person,
@@ -42,7 +44,8 @@ _CHANNEL = {
 # The short word in a non-reply notice's number: 示政公开补正〔2026〕2026-000123号
 _NUMBER_WORD = {
     DocumentKind.receipt: "回执", DocumentKind.supplement: "补正", DocumentKind.routing: "交办",
-    DocumentKind.coordination: "协调", DocumentKind.consultation_third_party: "征询",
+    DocumentKind.coordination: "协调", DocumentKind.joint_consultation: "会商",
+    DocumentKind.consultation_third_party: "征询",
     DocumentKind.consultation_agency: "征询", DocumentKind.consultation_notice: "征询告知",
     DocumentKind.extension: "延期", DocumentKind.fee: "收费", DocumentKind.termination: "终止",
 }
@@ -97,6 +100,27 @@ def routing(session: Session, app: ApplicationRow, row: Assignment) -> nc.Routin
                              application=application(session, app), department=department.name,
                              tasks="请检索、核实申请公开的政府信息是否由本单位制作或保存，并提出书面答复意见。",
                              due_date=row.due_date, reply_due_date=app.due_date or row.due_date)
+
+
+def _paragraphs(text: str) -> tuple[str, ...]:
+    return tuple(line.strip() for line in text.splitlines() if line.strip())
+
+
+def recorded(row: JointConsultation) -> bool:
+    """A 会商 has its minutes once the meeting is recorded: the day it was held and what it concluded."""
+    return row.held_on is not None and bool(row.minutes.strip())
+
+
+def joint_consultation(session: Session, app: ApplicationRow, row: JointConsultation) -> nc.JointConsultationContext:
+    """会商纪要, dated the day the meeting was held; a meeting not yet recorded has none."""
+    if not recorded(row):
+        raise NoticeFieldMissing(DocumentKind.joint_consultation, "会商日期和会商纪要（会商尚未记录）")
+    convener = session.get(User, row.convened_by_id) if row.convened_by_id is not None else None
+    return nc.JointConsultationContext(
+        issue=issue(session, app, DocumentKind.joint_consultation, row.held_on), application=application(session, app),
+        convener=f"{convener.full_name}（{Role(convener.role).label}）" if convener else "",
+        held_on=row.held_on, participants=row.participants, minutes=_paragraphs(row.minutes),
+        proposed_reply=_paragraphs(row.proposed_reply))
 
 
 def consultation(session: Session, app: ApplicationRow, row: Consultation):

@@ -83,3 +83,19 @@ def advance(session, calendar, number: str, to: Status, day: date = date(2026, 3
 def consult(session, calendar, number: str, day: date) -> None:
     A.start_consultation(ctx(session, calendar, "clerk", day), number, kind=ConsultationKind.third_party,
                          party="某某房地产开发有限公司")
+
+
+JOINT_PARTICIPANTS = "区自然资源局、区住房和城乡建设局、区司法局、法律顾问陈律师"
+JOINT_MINUTES = "该信息由区自然资源局制作并保存，不涉及国家秘密。\n其中涉及第三方的部分，应当书面征求第三方意见。"
+JOINT_PROPOSED_REPLY = "予以公开；涉及第三方的部分征求意见后区分处理。"
+
+
+def convene_joint(session, calendar, number: str, day: date, *, user: str = "leader") -> None:
+    """会商 convened by the coordinating leader (or the office head)."""
+    A.convene_joint_consultation(ctx(session, calendar, user, day), number, participants=JOINT_PARTICIPANTS)
+
+
+def record_joint(session, calendar, number: str, day: date, *, held_on: date | None = None, user: str = "leader") -> None:
+    """The 会商 recorded on `day`: held that day unless `held_on` says otherwise, with minutes and a proposed reply."""
+    A.record_joint_consultation(ctx(session, calendar, user, day), number, held_on=held_on or day,
+                                minutes=JOINT_MINUTES, proposed_reply=JOINT_PROPOSED_REPLY)

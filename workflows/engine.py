@@ -3,8 +3,9 @@
 No Prefect here: the flows (workflows.flows) wrap these functions in tasks, and the CLI can call them
 inline when no Prefect server runs. Every step is idempotent by construction:
 
-    documents      one per source row (receipt, supplement, routing slip per assignment …); rendering is
-                   dated from the rows, so the same rows give the same bytes and add_document keeps one
+    documents      one per source row (receipt, supplement, routing slip per assignment, 会商纪要 per
+                   recorded 会商 …); rendering is dated from the rows, so the same rows give the same
+                   bytes and add_document keeps one
     notifications  an outbox row + Event under a unique key (models.outbox.enqueue)
     archive        the dossier is rebuilt identically; archive() runs once (the lifecycle refuses a second)
 """
@@ -38,6 +39,7 @@ from models.tables import (
     Event,
     Extension,
     Fee,
+    JointConsultation,
     Supplement,
     User,
 )
@@ -161,6 +163,9 @@ def plan(s: Session, number: str) -> Plan:
             p.notices.append(Notice(key=f"{app.number}:assignment:{row.id}:{user.username}", kind="assignment",
                                     recipient=user.username,
                                     subject=f"【{app.number}】交办{dept.name}，请于 {row.due_date} 前提交书面答复意见"))
+    for row in _rows(s, JointConsultation, app):
+        if from_case.recorded(row):  # the 会商纪要 exists once the meeting is recorded, not when it is convened
+            p.documents.append(DocStep(DocumentKind.joint_consultation, row.id))
     for row in _rows(s, Consultation, app):
         p.documents.append(DocStep(DocumentKind.consultation_third_party, row.id))
         p.documents.append(DocStep(DocumentKind.consultation_notice, row.id, applicant_copy=True))
@@ -207,6 +212,8 @@ def _context(s: Session, app: Application, step: DocStep):
         return k, from_case.supplement(s, app, s.get(Supplement, step.row_id))
     if k == DocumentKind.routing:
         return k, from_case.routing(s, app, s.get(Assignment, step.row_id))
+    if k == DocumentKind.joint_consultation:
+        return k, from_case.joint_consultation(s, app, s.get(JointConsultation, step.row_id))
     if k == DocumentKind.consultation_notice:
         return k, from_case.consultation_notice(s, app, s.get(Consultation, step.row_id))
     if k == DocumentKind.consultation_third_party:
