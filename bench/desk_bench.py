@@ -164,10 +164,11 @@ def main() -> None:
 
     from fastapi.testclient import TestClient
 
-    from interfaces.web.app import create_app
+    from interfaces.web.app import create_app, settle_collector
 
     clock = lambda: datetime(TODAY.year, TODAY.month, TODAY.day, 10, tzinfo=SHANGHAI)  # noqa: E731
     client = TestClient(create_app(engine, calendar, clock, secret_key="bench"))
+    settle_collector()  # what the desk does when uvicorn starts it (FastAPI lifespan)
     import re
 
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/login").text).group(1)

@@ -5,9 +5,11 @@ same domain actions and queries as the CLI (models.actions, models.queries, mode
 business rule lives here. Access: signed session cookies, CSRF on every POST, a role check on every route.
 """
 
+import gc
 import os
 import secrets
 from collections.abc import Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -140,7 +142,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         templates=templates,
         after_action=after_action or (lambda number, action: ""),
     )
-    app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None)
+    app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_serving)
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -182,6 +184,22 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     app.include_router(views.router)
     return app
+
+
+def settle_collector() -> None:
+    """Keep the garbage collector out of the requests: the objects of start-up (Prefect, SQLAlchemy, the
+    templates) are frozen so that no collection rescans them, and the youngest generation is collected
+    less often, since a dashboard request allocates tens of thousands of short-lived rows. Measured in
+    bench/desk_bench.py: the dashboard's p95 falls from about 1.8× its p50 to about 1.2×."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 20, 20)
+
+
+@asynccontextmanager
+async def _serving(app: FastAPI):
+    settle_collector()
+    yield
 
 
 def _plain_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:

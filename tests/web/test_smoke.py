@@ -16,3 +16,18 @@ def test_clerk_registers_and_sees_case(login):
     page = clerk.get(r.headers["location"])
     assert page.status_code == 200, page.text
     assert "交办承办单位" in page.text
+
+
+def test_a_served_desk_keeps_the_collector_out_of_its_requests(desk):
+    import gc
+
+    from fastapi.testclient import TestClient
+
+    before = gc.get_threshold()
+    try:
+        with TestClient(desk) as served:  # runs the lifespan, as uvicorn does
+            assert served.get("/login").status_code == 200
+            assert gc.get_threshold()[0] == 10_000 and gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
