@@ -5,6 +5,8 @@ import datetime as dt
 import typer
 
 import calendars
+from interfaces.cli.errors import BadValue
+from interfaces.cli.runtime import parse_day
 
 app = typer.Typer(help="工作日历与法定期限", no_args_is_help=True)
 
@@ -12,10 +14,10 @@ OverlayOption = typer.Option(None, "--overlay", help="叠加地区日历（data/
 
 
 def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise calendars.CalendarError(f"not a date: {text}", message_zh=f"日期格式错误：{text}（应为 YYYY-MM-DD）")
+    day = parse_day(text, "日期")
+    if day is None:
+        raise BadValue("日期不能为空。")
+    return day
 
 
 def _calendar(overlays: list[str] | None) -> calendars.WorkingCalendar:

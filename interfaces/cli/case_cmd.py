@@ -142,29 +142,30 @@ def _merged(flags: dict, from_file: dict) -> dict:
 
 
 def _application_in(record: dict):
+    """The registration record (flags merged with --file); a bad field is refused like any registration error."""
     from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
     from models.outcomes import ApplicantKind
     from models.registration import ApplicantIn, ApplicationIn
 
     person = record["applicant"]
-    arrived = parse_day(record.get("arrived_on"), "到达日期") or now().date()
+    arrived = parse_day(record.get("arrived_on"), "到达日期", in_record=True) or now().date()
     return ApplicationIn(
         agency=record.get("agency") or "",
         applicant=ApplicantIn(
-            kind=parse_enum(ApplicantKind, person["kind"], "申请人类型"),
+            kind=parse_enum(ApplicantKind, person["kind"], "申请人类型", in_record=True),
             name=person.get("name") or "",
-            id_type=parse_enum(ApplicantIdType, person["id_type"], "证件类型"),
+            id_type=parse_enum(ApplicantIdType, person["id_type"], "证件类型", in_record=True),
             id_number=person.get("id_number"),
             phone=person.get("phone") or "",
             email=person.get("email") or "",
             address=person.get("address") or "",
         ),
-        channel=parse_enum(Channel, record["channel"], "递交渠道"),
+        channel=parse_enum(Channel, record["channel"], "递交渠道", in_record=True),
         arrived_on=arrived,
-        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期") or arrived,
+        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期", in_record=True) or arrived,
         request_text=record.get("request_text") or "",
-        requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式"),
-        delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式"),
+        requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式", in_record=True),
+        delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式", in_record=True),
         electronic_delivery_consent=bool(record.get("electronic_delivery_consent")),
         applicant_confirmed=bool(record.get("applicant_confirmed")),
         transcribed_by_clerk=bool(record.get("transcribed_by_clerk")),

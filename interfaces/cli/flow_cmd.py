@@ -10,6 +10,8 @@ from pathlib import Path
 
 import typer
 
+from interfaces.cli.runtime import parse_day
+
 app = typer.Typer(help="流程：自动步骤、晨检、批量登记", no_args_is_help=True)
 archive_app = typer.Typer(help="归档：核验归档包", no_args_is_help=True)
 
@@ -17,7 +19,7 @@ archive_app = typer.Typer(help="归档：核验归档包", no_args_is_help=True)
 def _today(value: str | None) -> date:
     from workflows.engine import shanghai_now
 
-    return date.fromisoformat(value) if value else shanghai_now().date()
+    return parse_day(value, "晨检日期") or shanghai_now().date()
 
 
 @app.command("advance")

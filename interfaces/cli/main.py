@@ -4,24 +4,29 @@ Each command group lives in its own module and imports only typer at module leve
 answering a calendar question does not pay for Prefect, SQLModel or reportlab.
 """
 
-import sys
-
 import typer
 
-from interfaces.cli.errors import run_app
+from interfaces.cli.errors import GongkaiGroup
 
 app = typer.Typer(
     name="gongkai",
+    cls=GongkaiGroup,  # Chinese messages and exit codes for usage and domain errors, never a traceback
     help="公开 Gongkai：依申请公开办理系统",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+_registered = False
 
 
-def _register() -> None:
+def register() -> typer.Typer:
+    """The app with every command group; registering again changes nothing."""
+    global _registered
+    if _registered:
+        return app
     from interfaces.cli import actions_cmd, calendar_cmd, case_cmd, desk_cmd, flow_cmd, report_cmd, up_cmd
 
+    _registered = True
     case_cmd.install(app)
     actions_cmd.install(app)
     app.add_typer(calendar_cmd.app, name="calendar")
@@ -30,11 +35,11 @@ def _register() -> None:
     app.add_typer(flow_cmd.archive_app, name="archive")
     app.add_typer(desk_cmd.app, name="desk")
     app.command("up")(up_cmd.up)
+    return app
 
 
 def main() -> None:
-    _register()
-    sys.exit(run_app(app))
+    register()(prog_name="gongkai")
 
 
 if __name__ == "__main__":

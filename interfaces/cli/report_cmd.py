@@ -6,6 +6,8 @@ from pathlib import Path
 
 import typer
 
+from interfaces.cli.runtime import parse_day
+
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
 AgencyOption = typer.Option(..., "--agency", help="机关名称")
@@ -22,14 +24,11 @@ def _fail(message_zh: str):
 
 def _today(text: str | None) -> dt.date:
     """Only the entry point reads the clock (Asia/Shanghai)."""
-    if text is None:
+    if not text:
         from models.tables import SHANGHAI
 
         return dt.datetime.now(SHANGHAI).date()
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _fail(f"日期格式错误：{text}（应为 YYYY-MM-DD）") from None
+    return parse_day(text, "统计截止日")
 
 
 def _read_json(path: Path) -> dict:
@@ -91,7 +90,7 @@ def check(file: Path, previous: Path | None = typer.Option(None, "--previous", h
         typer.echo(f"{name}：全部校验通过。")
         return
     _print_failures(failures, err=False)
-    # a domain error, not typer.Exit: run_app turns it into exit code 1 (standalone_mode=False swallows Exit codes)
+    # a domain error: interfaces.cli.errors prints its Chinese message and exits 1
     raise _fail(f"{name}：{len(failures)}处校验未通过。")
 
 

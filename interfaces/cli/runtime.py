@@ -10,6 +10,8 @@ from datetime import date, datetime
 
 import typer
 
+from interfaces.cli.errors import BadValue
+
 
 def now() -> datetime:
     from models.tables import SHANGHAI
@@ -51,24 +53,30 @@ def context(username: str | None):
         yield Ctx(s, calendar(), now(), user_by_username(s, username))
 
 
-def parse_day(value: str | None, what: str) -> date | None:
-    """A YYYY-MM-DD option, or None when it was not given."""
-    from models.errors import ValidationFailed
+def _refused(message_zh: str, what: str, *, in_record: bool) -> Exception:
+    """A bad option value is a usage error (exit 2); a bad field of a record, e.g. a registration file, is not."""
+    if in_record:
+        from models.errors import ValidationFailed
 
+        return ValidationFailed(message_zh, what)
+    return BadValue(message_zh)
+
+
+def parse_day(value: str | None, what: str, *, in_record: bool = False) -> date | None:
+    """A YYYY-MM-DD option (or record field), or None when it was not given."""
     try:
         return date.fromisoformat(value) if value else None
     except ValueError as exc:
-        raise ValidationFailed(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what) from exc
+        raise _refused(f"{what}「{value}」不是 YYYY-MM-DD 格式。", what, in_record=in_record) from exc
 
 
-def parse_enum(cls, value: str, what: str):
-    """An enum option by its value, with the allowed values in the error."""
-    from models.errors import ValidationFailed
-
+def parse_enum(cls, value: str, what: str, *, in_record: bool = False):
+    """An enum option (or record field) by its value, with the allowed values in the error."""
     try:
         return cls(value)
     except ValueError as exc:
-        raise ValidationFailed(f"{what}「{value}」无效，应为：{'、'.join(m.value for m in cls)}。", what) from exc
+        allowed = "、".join(m.value for m in cls)
+        raise _refused(f"{what}「{value}」无效，应为：{allowed}。", what, in_record=in_record) from exc
 
 
 def emit(data: dict, *, as_json: bool, lines: list[str]) -> None:

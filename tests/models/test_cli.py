@@ -101,3 +101,59 @@ def test_a_department_attaches_files_to_its_opinion_and_show_lists_them(cli, tmp
     shown = cli("show", "2026-000001").stdout
     digest = hashlib.sha256(SMALL_PDF).hexdigest()
     assert f"附件：答复依据.pdf（{len(SMALL_PDF)} B，SHA-256 {digest[:12]}…）" in shown
+
+
+USAGE_ERRORS = [
+    (("show", "2026-000001", "-u", "clerk"), "没有选项「-u」", "gongkai show"),
+    (("show",), "缺少参数「number」", "gongkai show"),
+    (("route", "2026-000001"), "缺少选项「--department」", "gongkai route"),
+    (("list", "--status", "closed"), "状态「closed」无效，应为：registered、", "gongkai list"),
+    (("dispatch", "2026-000001", "--method", "pigeon"), "送达方式「pigeon」无效", "gongkai dispatch"),
+    (("calendar", "add-working-days", "2022-09-30", "twenty"), "参数「days」的值无效", "gongkai calendar add-working-days"),
+    (("report", "annual", "--agency", "示范区人民政府", "--year", "二〇二六"), "选项「--year」的值无效",
+     "gongkai report annual"),
+    (("flow", "sweep", "--today", "2026-02-30"), "晨检日期「2026-02-30」不是 YYYY-MM-DD 格式", "gongkai flow sweep"),
+    (("nosuch",), "命令用法有误", "gongkai"),
+]
+USAGE_IDS = ["unknown-option", "missing-argument", "missing-option", "bad-choice", "bad-choice-of-an-action",
+             "bad-integer-argument", "bad-integer-option", "bad-date", "unknown-command"]
+
+
+@pytest.fixture
+def runner(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from interfaces.cli.main import register
+
+    monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path))  # nothing here may touch a database, but never the real one
+    return lambda *args: CliRunner().invoke(register(), list(args))
+
+
+@pytest.mark.parametrize("args, problem, command", USAGE_ERRORS, ids=USAGE_IDS)
+def test_a_usage_error_names_the_problem_in_chinese_points_to_help_and_exits_2(runner, args, problem, command):
+    result = runner(*args)
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"错误：{problem}")
+    assert f"请运行「{command} --help」查看用法。" in result.stderr
+    assert "Traceback" not in result.output and result.stdout == ""
+
+
+def test_a_domain_error_keeps_its_chinese_message_and_exit_1_without_a_help_hint(runner, tmp_path):
+    result = runner("report", "check", str(tmp_path / "没有.json"))
+    assert result.exit_code == 1
+    assert result.stderr == f"错误：文件不存在：{tmp_path / '没有.json'}\n"
+
+
+def test_gongkai_without_a_command_prints_its_help_as_click_does(runner):
+    result = runner()
+    assert result.exit_code == 2 and "register" in result.output and "Traceback" not in result.output
+
+
+def test_the_console_script_turns_an_unknown_option_into_a_chinese_usage_error(tmp_path):
+    script = Path(sys.executable).with_name("gongkai")  # the entry point pip installed, not python -m
+    env = {**os.environ, "GONGKAI_VAR_DIR": str(tmp_path)}
+    done = subprocess.run([str(script), "show", "2026-000001", "-u", "clerk"], env=env, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == ("错误：没有选项「-u」。（No such option: -u）\n"
+                           "请运行「gongkai show --help」查看用法。\n")
