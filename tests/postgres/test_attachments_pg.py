@@ -1,0 +1,3 @@
+"""tests/models/test_attachments.py on PostgreSQL."""
+
+from tests.models.test_attachments import *  # noqa: F401,F403
