@@ -14,6 +14,7 @@ from sqlmodel import SQLModel
 
 from models.db import make_engine, migrate
 from tests.statistics.conftest import hedong  # noqa: F401  (a resource some statistics tests use)
+from tests.web.conftest import clock, demo_hash, desk, login  # noqa: F401  (the desk, for the web flow)
 
 DATABASE = "gongkai_test"
 
