@@ -19,11 +19,13 @@ from models.outcomes import ApplicantKind, Outcome
 from models.tables import Agency as AgencyRow
 from models.tables import Applicant as ApplicantRow
 from models.tables import (
+    SHANGHAI,
     Application as ApplicationRow,
     Assignment,
     Consultation,
     Decision,
     Department,
+    Event,
     Extension,
     Fee,
     JointConsultation,
@@ -100,6 +102,19 @@ def routing(session: Session, app: ApplicationRow, row: Assignment) -> nc.Routin
                              application=application(session, app), department=department.name,
                              tasks="请检索、核实申请公开的政府信息是否由本单位制作或保存，并提出书面答复意见。",
                              due_date=row.due_date, reply_due_date=app.due_date or row.due_date)
+
+
+COORDINATION_MATTER = "请各单位分别检索、核实申请公开的政府信息是否由本单位制作或保存，并就本单位职责范围内的信息提出是否公开的意见。"
+
+
+def coordination(session: Session, app: ApplicationRow, assigned: Event) -> nc.CoordinationContext:
+    """协调函 of the coordinating leader's assignment: the departments he named and the deadline he set, dated that day."""
+    if assigned.action != "assign_departments":
+        raise ValueError(f"a 协调函 comes from the leader's assign_departments event, not {assigned.action}")
+    return nc.CoordinationContext(
+        issue=issue(session, app, DocumentKind.coordination, assigned.at.astimezone(SHANGHAI).date()),
+        application=application(session, app), departments=tuple(assigned.data["departments"]),
+        matter=COORDINATION_MATTER, due_date=date.fromisoformat(assigned.data["due_date"]))
 
 
 def _paragraphs(text: str) -> tuple[str, ...]:

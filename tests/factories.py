@@ -85,6 +85,17 @@ def consult(session, calendar, number: str, day: date) -> None:
                          party="某某房地产开发有限公司")
 
 
+COORDINATED = ("区自然资源局", "区住房和城乡建设局")
+
+
+def coordinate(session, calendar, number: str, day: date, *, due_date: date, departments=COORDINATED) -> None:
+    """Several departments: the clerk refers the case to the coordinating leader, who names them and their deadline."""
+    if application_by_number(session, number).status != Status.coordinating:
+        A.refer_to_leader(ctx(session, calendar, "clerk", day), number, reason="涉及多个部门")
+    A.assign_departments(ctx(session, calendar, "leader", day), number, departments=list(departments),
+                         due_date=due_date)
+
+
 JOINT_PARTICIPANTS = "区自然资源局、区住房和城乡建设局、区司法局、法律顾问陈律师"
 JOINT_MINUTES = "该信息由区自然资源局制作并保存，不涉及国家秘密。\n其中涉及第三方的部分，应当书面征求第三方意见。"
 JOINT_PROPOSED_REPLY = "予以公开；涉及第三方的部分征求意见后区分处理。"

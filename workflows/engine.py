@@ -3,9 +3,9 @@
 No Prefect here: the flows (workflows.flows) wrap these functions in tasks, and the CLI can call them
 inline when no Prefect server runs. Every step is idempotent by construction:
 
-    documents      one per source row (receipt, supplement, routing slip per assignment, 会商纪要 per
-                   recorded 会商 …); rendering is dated from the rows, so the same rows give the same
-                   bytes and add_document keeps one
+    documents      one per source row (receipt, supplement, routing slip per assignment, 协调函 per
+                   assignment by the coordinating leader, 会商纪要 per recorded 会商 …); rendering is dated
+                   from the rows, so the same rows give the same bytes and add_document keeps one
     notifications  an outbox row + Event under a unique key (models.outbox.enqueue)
     archive        the dossier is rebuilt identically; archive() runs once (the lifecycle refuses a second)
 """
@@ -76,7 +76,7 @@ def label_of(action: str) -> str:
 @dataclass(frozen=True)
 class DocStep:
     kind: DocumentKind
-    row_id: int | None = None  # the row the notice is about (assignment, consultation …)
+    row_id: int | None = None  # the row the notice is about (assignment, consultation, the leader's assign Event …)
     applicant_copy: bool = False  # the consultation notice to the applicant rather than the letter
 
 
@@ -135,6 +135,12 @@ def _entry_event(s: Session, app: Application) -> Event | None:
                   .order_by(Event.id.desc())).first()
 
 
+def _leader_assignments(s: Session, app: Application) -> list[Event]:
+    """Each time the coordinating leader named departments and their deadline (assign_departments)."""
+    return list(s.exec(select(Event).where(Event.application_id == app.id, Event.action == "assign_departments")
+                       .order_by(Event.id)))
+
+
 def _applicant_notice(app: Application, applicant: Applicant, what: str, subject: str) -> Notice:
     channel, recipient = ("sms", applicant.phone) if applicant.phone else ("post", applicant.address or applicant.name)
     return Notice(key=f"{app.number}:{what}", kind=what, recipient=recipient, channel=channel,
@@ -163,6 +169,8 @@ def plan(s: Session, number: str) -> Plan:
             p.notices.append(Notice(key=f"{app.number}:assignment:{row.id}:{user.username}", kind="assignment",
                                     recipient=user.username,
                                     subject=f"【{app.number}】交办{dept.name}，请于 {row.due_date} 前提交书面答复意见"))
+    for event in _leader_assignments(s, app):  # the leader's 协调函 to the departments, beside their routing slips
+        p.documents.append(DocStep(DocumentKind.coordination, event.id))
     for row in _rows(s, JointConsultation, app):
         if from_case.recorded(row):  # the 会商纪要 exists once the meeting is recorded, not when it is convened
             p.documents.append(DocStep(DocumentKind.joint_consultation, row.id))
@@ -212,6 +220,8 @@ def _context(s: Session, app: Application, step: DocStep):
         return k, from_case.supplement(s, app, s.get(Supplement, step.row_id))
     if k == DocumentKind.routing:
         return k, from_case.routing(s, app, s.get(Assignment, step.row_id))
+    if k == DocumentKind.coordination:
+        return k, from_case.coordination(s, app, s.get(Event, step.row_id))
     if k == DocumentKind.joint_consultation:
         return k, from_case.joint_consultation(s, app, s.get(JointConsultation, step.row_id))
     if k == DocumentKind.consultation_notice:

@@ -184,7 +184,7 @@ def test_several_departments_one_returns(desk):
     desk.act("clerk", A.refer_to_leader, number, MON, reason="涉及多个部门")
     desk.act("leader", A.assign_departments, number, MON, departments=[DEPT, "区住房和城乡建设局"],
              due_date=date(2026, 3, 9))
-    assert kinds(desk, number) == ["receipt", "routing", "routing"]
+    assert kinds(desk, number) == ["receipt", "routing", "routing", "coordination"]
     desk.act("dept_zhujian", A.return_assignment, number, WED, reason="不属于本局职责")
     desk.act("dept_ziran", A.submit_opinion, number, WED, opinion="由我局答复。")
     assert desk.status(number) == Status.drafting
