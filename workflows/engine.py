@@ -141,8 +141,17 @@ def _leader_assignments(s: Session, app: Application) -> list[Event]:
                        .order_by(Event.id)))
 
 
+def applicant_channel(applicant: Applicant) -> tuple[str, str]:
+    """How the applicant is told: by SMS when there is a phone, else by e-mail, else the clerk posts the paper."""
+    if applicant.phone:
+        return "sms", applicant.phone
+    if applicant.email:
+        return "email", applicant.email
+    return "post", applicant.address or applicant.name
+
+
 def _applicant_notice(app: Application, applicant: Applicant, what: str, subject: str) -> Notice:
-    channel, recipient = ("sms", applicant.phone) if applicant.phone else ("post", applicant.address or applicant.name)
+    channel, recipient = applicant_channel(applicant)
     return Notice(key=f"{app.number}:{what}", kind=what, recipient=recipient, channel=channel,
                   subject=f"【{app.number}】{subject}")
 
