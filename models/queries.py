@@ -64,6 +64,15 @@ def documents_of(session: Session, application: Application) -> list[Document]:
     return list(session.exec(select(Document).where(Document.application_id == application.id).order_by(Document.id)))
 
 
+def document_of(session: Session, application: Application, document_id: int) -> Document:
+    """One generated document of this case; the id of another case's document is not found."""
+    document = session.get(Document, document_id)
+    if document is None or document.application_id != application.id:
+        raise NotFound(f"申请 {application.number} 没有编号为 {document_id} 的文书。",
+                       f"no document {document_id} on {application.number}")
+    return document
+
+
 def attachments_of(session: Session, application: Application) -> list[Attachment]:
     """The departments' files on this case, oldest first; their content is loaded only if read."""
     query = (select(Attachment).where(Attachment.application_id == application.id)

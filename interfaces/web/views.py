@@ -29,10 +29,11 @@ from models.errors import GongkaiError, NotFound, ValidationFailed
 from models.outcomes import OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
-                            documents_of, events_of)
+                            document_of, documents_of, events_of)
 from models.registration import ApplicantIn, ApplicationIn, register
 from models.statistics import annual_report, cell_cases, period, scope_of
-from models.tables import Agency, Application, Department, Document, Review, User
+from models.tables import Agency, Application, Department, Review, User
+from notices.render import DocumentKind
 
 router = APIRouter()
 R = Role
@@ -128,9 +129,18 @@ def _zh_date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def _document_title(kind: str) -> str:
+    """A generated document's Chinese title (政府信息公开申请交办单); an unknown kind as stored."""
+    try:
+        return DocumentKind(kind).title
+    except ValueError:
+        return kind
+
+
 def install_filters(env) -> None:
     env.filters.update(
         status=_status_label, zh_date=_zh_date, mask_id=mask_id, mask_phone=mask_phone,
+        document_title=_document_title,
         event_label=lambda a: EVENT_LABELS.get(a, a), level_label=lambda lv: D.LEVEL_LABELS.get(lv, ""),
         outcome_label=lambda o: Outcome(o).label if o else "",
         assignment_label=lambda s: AssignmentStatus(s).label, waits_for=lambda s: lifecycle.waits_for(Status(s)),
@@ -382,9 +392,10 @@ async def case_action(number: str, name: str, request: Request, web: Web = Depen
 @router.get("/cases/{number}/documents/{doc_id}")
 def document_download(number: str, doc_id: int, web: Web = Depends(allow(*CASE_READERS))):
     app = load_case(web, number)
-    doc = web.db.get(Document, doc_id)
-    if doc is None or doc.application_id != app.id:
-        raise Denied("文书不存在。")
+    try:
+        doc = document_of(web.db, app, doc_id)
+    except NotFound as exc:  # another case's id is not found here, as for attachments
+        return web.render("message.html", 404, title="文书不存在", message=exc.message_zh)
     ext = "pdf" if doc.content_type == "application/pdf" else "txt"
     filename = f"{app.number}-{doc.kind}-v{doc.version}.{ext}"
     content_type = doc.content_type if ext == "pdf" else "text/plain; charset=utf-8"

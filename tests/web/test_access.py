@@ -80,6 +80,21 @@ def test_an_attachment_requested_under_another_case_is_not_found(login, cases):
     assert wrong.status_code == 404 and "没有编号为" in wrong.text
 
 
+def test_a_document_requested_under_another_case_is_not_found(login, cases):
+    clerk = login("clerk")
+    right = clerk.get(f"/cases/{cases['drafting']}/documents/{cases['doc']}")
+    assert right.status_code == 200 and right.content == b"%PDF-1.4 test"
+    wrong = clerk.get(f"/cases/{cases['review']}/documents/{cases['doc']}")
+    assert wrong.status_code == 404 and "文书不存在" in wrong.text
+    assert f"申请 {cases['review']} 没有编号为 {cases['doc']} 的文书。" in wrong.text
+    assert clerk.get(f"/cases/{cases['drafting']}/documents/999999").status_code == 404
+
+
+def test_documents_are_listed_by_their_chinese_titles(login, cases):
+    page = login("clerk").get(f"/cases/{cases['drafting']}").text
+    assert f'/documents/{cases["doc"]}">政府信息公开申请接收回执 第1版</a>' in page
+
+
 ACTIONS = [
     # (action, gate, user, expected status) — 303: done, 403: not offered to this role in this state
     ("route", "registered", "clerk", 303),
