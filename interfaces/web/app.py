@@ -12,6 +12,7 @@ from collections.abc import Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 
 from fastapi import FastAPI, Request
@@ -22,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from interfaces.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, RateLimiter, Sessions, WebSession, csrf_ok
+from models import outbox
 from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
 from models.tables import SHANGHAI, User
@@ -83,6 +85,12 @@ class Web:
     @property
     def role(self) -> Role | None:
         return Role(self.user.role) if self.user else None
+
+    @cached_property
+    def unread_notices(self) -> int:
+        """The user's unread notifications for the navigation: one COUNT on ix_outbox_message_inbox, run only
+        when a page that shows the navigation reads it (htmx fragments never do)."""
+        return outbox.unread_count(self.db, self.user) if self.user else 0
 
     def render(self, template: str, status_code: int = 200, **context) -> HTMLResponse:
         context.setdefault("flash", self.session.pop_flash())

@@ -18,7 +18,7 @@ from interfaces.web import case_actions
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, checked_form
 from interfaces.web.security import mask_id, mask_phone
 from models import dashboard as D
-from models import lifecycle
+from models import lifecycle, outbox
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
 from models.citation_check import CitationCheckFailed
@@ -32,7 +32,7 @@ from models.queries import (applicant_of, application_by_number, assignments_of,
                             document_of, documents_of, events_of)
 from models.registration import ApplicantIn, ApplicationIn, register
 from models.statistics import annual_report, cell_cases, period, scope_of
-from models.tables import Agency, Application, Department, Review, User
+from models.tables import SHANGHAI, Agency, Application, Department, Review, User
 from notices.render import DocumentKind
 
 router = APIRouter()
@@ -58,6 +58,7 @@ ROUTE_ROLES = {
     "/dashboard/cases": DASHBOARD,
     "/dashboard/table3": DASHBOARD,
     "/dashboard/table3/cases": DASHBOARD,
+    "/notices": ALL_STAFF,
 }
 
 
@@ -129,6 +130,14 @@ def _zh_date(value) -> str:
     return f"{value.year}年{value.month}月{value.day}日"
 
 
+def _zh_time(value) -> str:
+    """An event time as the desk shows it: 2026年3月2日 09:05 (Asia/Shanghai)."""
+    if value is None:
+        return "—"
+    local = value.astimezone(SHANGHAI)
+    return f"{_zh_date(local)} {local:%H:%M}"
+
+
 def _document_title(kind: str) -> str:
     """A generated document's Chinese title (政府信息公开申请交办单); an unknown kind as stored."""
     try:
@@ -139,7 +148,7 @@ def _document_title(kind: str) -> str:
 
 def install_filters(env) -> None:
     env.filters.update(
-        status=_status_label, zh_date=_zh_date, mask_id=mask_id, mask_phone=mask_phone,
+        status=_status_label, zh_date=_zh_date, zh_time=_zh_time, mask_id=mask_id, mask_phone=mask_phone,
         document_title=_document_title,
         event_label=lambda a: EVENT_LABELS.get(a, a), level_label=lambda lv: D.LEVEL_LABELS.get(lv, ""),
         outcome_label=lambda o: Outcome(o).label if o else "",
@@ -585,6 +594,42 @@ def coordination(web: Web = Depends(allow(*ROUTE_ROLES["/coordination"]))):
     rows = D.coordination_queue(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
     extensions = D.pending_extensions(web.db, agency_id=web.user.agency_id)
     return web.render("coordination.html", rows=rows, extensions=extensions)
+
+
+# --- notifications (the outbox's internal channel) ----------------------------------------------------------
+
+
+NOTICES_SHOWN = 100
+
+
+@router.get("/notices", response_class=HTMLResponse)
+def notices(web: Web = Depends(allow(*ROUTE_ROLES["/notices"]))):
+    """The user's own notifications, newest first, each linked to its case when it has one."""
+    messages = outbox.inbox(web.db, web.user, limit=NOTICES_SHOWN)
+    ids = {m.application_id for m in messages if m.application_id is not None}
+    numbers = {}
+    if ids:
+        numbers = dict(web.db.exec(select(Application.id, Application.number).where(Application.id.in_(ids))).all())
+    return web.render("notices.html", messages=messages, numbers=numbers, shown=NOTICES_SHOWN)
+
+
+def _row_id(value) -> bool:
+    """A posted id that can be a row id: ASCII digits that fit a 64-bit integer (no ² or 10**30)."""
+    return isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18
+
+
+@router.post("/notices/read")
+async def notices_read(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/notices"]))):
+    """Mark all (`all`) or the posted `id`s read; only the user's own messages can change."""
+    form = await checked_form(request)
+    if form.get("all"):
+        ids = None
+    else:
+        ids = [int(v) for v in form.getlist("id")[:NOTICES_SHOWN] if _row_id(v)]
+        if not ids:
+            return web.redirect("/notices", "未选择通知。")
+    count = outbox.mark_read(web.db, web.user, now=web.now, ids=ids)
+    return web.redirect("/notices", f"已将 {count} 条通知标为已读。" if count else "没有需要标为已读的通知。")
 
 
 # --- supervisor dashboard ------------------------------------------------------------------------------------

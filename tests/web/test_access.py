@@ -173,7 +173,7 @@ def test_case_page_shows_exactly_the_lifecycle_actions(login, cases, engine, rol
 
 
 @pytest.mark.parametrize("path", ["/register", "/logout", "/status", "/cases/{number}/actions/route",
-                                  "/cases/{number}/draft", "/cases/{number}/draft/check"])
+                                  "/cases/{number}/draft", "/cases/{number}/draft/check", "/notices/read"])
 def test_post_without_csrf_token_is_refused(login, cases, path):
     clerk = login("clerk")
     url = path.replace("{number}", cases["registered"])
