@@ -66,11 +66,7 @@ def documents_of(session: Session, application: Application) -> list[Document]:
 
 def document_of(session: Session, application: Application, document_id: int) -> Document:
     """One generated document of this case; the id of another case's document is not found."""
-    document = session.get(Document, document_id)
-    if document is None or document.application_id != application.id:
-        raise NotFound(f"申请 {application.number} 没有编号为 {document_id} 的文书。",
-                       f"no document {document_id} on {application.number}")
-    return document
+    return _of_case(session, Document, application, document_id, "文书")
 
 
 def attachments_of(session: Session, application: Application) -> list[Attachment]:
@@ -82,11 +78,15 @@ def attachments_of(session: Session, application: Application) -> list[Attachmen
 
 def attachment_of(session: Session, application: Application, attachment_id: int) -> Attachment:
     """One file of this case; the id of another case's file is not found."""
-    attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.application_id != application.id:
-        raise NotFound(f"申请 {application.number} 没有编号为 {attachment_id} 的附件。",
-                       f"no attachment {attachment_id} on {application.number}")
-    return attachment
+    return _of_case(session, Attachment, application, attachment_id, "附件")
+
+
+def _of_case(session: Session, model, application: Application, row_id: int, what: str):
+    row = session.get(model, row_id)
+    if row is None or row.application_id != application.id:
+        raise NotFound(f"申请 {application.number} 没有编号为 {row_id} 的{what}。",
+                       f"no {model.__name__.lower()} {row_id} on {application.number}")
+    return row
 
 
 @dataclass(frozen=True)

@@ -33,7 +33,8 @@ from models.queries import (applicant_of, application_by_number, assignments_of,
 from models.registration import ApplicantIn, ApplicationIn, register
 from models.statistics import annual_report, cell_cases, period, scope_of
 from models.tables import SHANGHAI, Agency, Application, Department, Review, User
-from notices.render import DocumentKind
+from notices.from_case import reply as reply_context
+from notices.render import DocumentKind, render_html
 
 router = APIRouter()
 R = Role
@@ -436,11 +437,6 @@ def reply_preview(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{nu
     decision = latest_decision(web.db, app)
     if decision is None:
         raise Denied("尚无答复草稿。")
-    try:
-        from notices.from_case import reply as reply_context
-        from notices.render import DocumentKind, render_html
-    except ImportError:
-        return HTMLResponse("<!DOCTYPE html><meta charset='utf-8'><p>文书生成模块尚未安装。</p>")
     try:
         html = render_html(DocumentKind.reply, reply_context(web.db, app, decision, doc_number="（签发时编号）",
                                                              on=web.now.date()))
