@@ -50,6 +50,29 @@ def session_scope(engine: Engine | None = None):
         yield session
 
 
+def require_current_schema(engine: Engine) -> None:
+    """Refuse, in Chinese, a database that `gongkai init` has not created or upgraded to this code's schema."""
+    from alembic.runtime.migration import MigrationContext
+
+    from models.errors import SchemaNotCurrent
+
+    with engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    if current != _heads():
+        found = "、".join(sorted(current)) or "无"
+        raise SchemaNotCurrent(
+            f"数据库尚未初始化或版本过旧（当前版本：{found}），请先运行 gongkai init 创建或升级数据库。",
+            f"schema at {sorted(current)}, code expects {sorted(_heads())}",
+        )
+
+
+@lru_cache(maxsize=1)
+def _heads() -> set[str]:
+    from alembic.script import ScriptDirectory
+
+    return set(ScriptDirectory.from_config(_alembic_config("sqlite://")).get_heads())
+
+
 def _alembic_config(url: str):
     from alembic.config import Config
 

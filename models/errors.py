@@ -8,7 +8,8 @@
     ├── RoleNotAllowed                the actor's role may not take this action
     ├── GuardFailed                   a legal condition is not met (one 补正 only, extension too late …)
     ├── ConcurrentUpdate              someone else changed the case first (optimistic locking)
-    └── CaseReadOnly                  the case is archived, or its year is locked
+    ├── CaseReadOnly                  the case is archived, or its year is locked
+    └── SchemaNotCurrent              the database was never initialised, or predates the code's migrations
 
 calendars.errors.CalendarError is the calendar's own tree; the interfaces treat both alike.
 """
@@ -53,4 +54,8 @@ class ConcurrentUpdate(GongkaiError):
 
 
 class CaseReadOnly(GongkaiError):
+    pass
+
+
+class SchemaNotCurrent(GongkaiError):
     pass

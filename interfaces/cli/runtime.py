@@ -33,9 +33,11 @@ def calendar():
 
 @contextmanager
 def session():
-    from models.db import default_engine, session_scope
+    from models.db import default_engine, require_current_schema, session_scope
 
-    with session_scope(default_engine()) as s:
+    engine = default_engine()
+    require_current_schema(engine)
+    with session_scope(engine) as s:
         yield s
 
 

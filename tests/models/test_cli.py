@@ -157,3 +157,11 @@ def test_the_console_script_turns_an_unknown_option_into_a_chinese_usage_error(t
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert done.stderr == ("错误：没有选项「-u」。（No such option: -u）\n"
                            "请运行「gongkai show --help」查看用法。\n")
+
+
+def test_a_database_never_initialised_is_refused_with_a_pointer_to_init(runner):
+    result = runner("list")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "数据库尚未初始化或版本过旧（当前版本：无），请先运行 gongkai init" in result.stderr
+    assert runner("init").exit_code == 0
+    assert runner("list").exit_code == 0
