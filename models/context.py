@@ -9,7 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
 from models.errors import ConcurrentUpdate, ValidationFailed
-from models.tables import SHANGHAI, User
+from models.tables import User, shanghai_day
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Ctx:
 
     @property
     def today(self) -> date:
-        return self.now.astimezone(SHANGHAI).date()
+        return shanghai_day(self.now)
 
 
 def action(fn):

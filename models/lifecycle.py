@@ -20,7 +20,7 @@ from TRANSITIONS (`python -m models.diagram`) and a test fails when it drifts.
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 
 from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
@@ -28,7 +28,7 @@ from sqlalchemy.orm import attributes
 
 from models.enums import Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
-from models.tables import SHANGHAI, Application, Event, User
+from models.tables import Application, Event, User, shanghai_day
 
 S = Status
 R = Role
@@ -100,7 +100,7 @@ def admit(session: OrmSession, application: Application, *, actor: User | None, 
     if actor is None or Role(actor.role) not in REGISTER_ROLES:
         raise RoleNotAllowed("只有公开办经办人可以登记申请。", "only clerks register applications")
     application.status = Status.registered
-    application.status_since = _day(now)
+    application.status_since = shanghai_day(now)
     session.add(application)
     session.flush()
     return record(session, application, "register", actor=actor, now=now, after=Status.registered, data=data)
@@ -177,7 +177,7 @@ def apply(
         application.paused_from = None
     with _lifecycle_write(session):
         application.status = after
-        application.status_since = _day(now)
+        application.status_since = shanghai_day(now)
         session.add(application)
         session.flush()
     return record(session, application, action, actor=actor, now=now, before=before, after=after, data=data)
@@ -209,11 +209,6 @@ def record(
     )
     session.add(event)
     return event
-
-
-def _day(now: datetime) -> date:
-    """The Shanghai calendar day of an aware datetime: the day a status began, for the dashboard's cases at risk."""
-    return now.astimezone(SHANGHAI).date()
 
 
 def _target(application: Application, transition: Transition) -> Status:

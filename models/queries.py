@@ -61,7 +61,10 @@ def assignments_of(session: Session, application: Application) -> list[Assignmen
 
 
 def documents_of(session: Session, application: Application) -> list[Document]:
-    return list(session.exec(select(Document).where(Document.application_id == application.id).order_by(Document.id)))
+    """The case's generated documents, oldest first; their PDFs are loaded only if read."""
+    query = (select(Document).where(Document.application_id == application.id)
+             .options(defer(Document.content)).order_by(Document.id))
+    return list(session.exec(query))
 
 
 def document_of(session: Session, application: Application, document_id: int) -> Document:

@@ -29,6 +29,11 @@ from models.outcomes import DEFAULT_PRECEDENCE, ApplicantKind, ChallengeKind, Ch
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
+def shanghai_day(moment: datetime) -> date:
+    """The calendar day of an aware event time in Asia/Shanghai: the day deadlines and statuses count from."""
+    return moment.astimezone(SHANGHAI).date()
+
+
 class AwareDateTime(TypeDecorator):
     """Stores UTC, returns Asia/Shanghai: event times are timezone-aware on SQLite and PostgreSQL alike."""
 

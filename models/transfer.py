@@ -20,7 +20,7 @@ from models.errors import ImportLineError
 from models.lifecycle import CONCLUDED
 from models.outcomes import ApplicantKind, ChallengeKind, ChallengeResult, Outcome, RESULT_ROW_KEYS
 from models.registration import new_query_code
-from models.tables import SHANGHAI, Agency, Applicant, Application, Counter, Event, LegalChallenge
+from models.tables import Agency, Applicant, Application, Counter, Event, LegalChallenge, shanghai_day
 from models.validation import credit_code_valid, resident_id_valid
 
 CLOSED = "closed"  # a concluded legacy case: it is stored as archived
@@ -251,7 +251,7 @@ def _insert_applications(session, rows, applicant_ids, *, now, calendar, progres
     for i, row in enumerate(rows, 1):
         values = dict(row.application, agency_id=row.agency_id, applicant_id=applicant_ids[_identity(row.applicant)],
                       created_at=now, version=1, monthly_count=1,
-                      status_since=row.application["closed_on"] or now.astimezone(SHANGHAI).date())
+                      status_since=row.application["closed_on"] or shanghai_day(now))
         if Status(values["status"]) not in CONCLUDED:
             values["due_date"] = calendar.add_working_days(values["receipt_date"], days=20)  # Art 33(2)
             values["calendar_fingerprint"] = calendar.fingerprint

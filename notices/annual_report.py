@@ -12,7 +12,7 @@ from pathlib import Path
 
 import jinja2
 
-from models.outcomes import APPLICANT_KIND_LABELS, TABLE3_COLUMNS, TABLE3_ROWS, ChallengeKind, ChallengeResult
+from models.outcomes import APPLICANT_KIND_LABELS, TABLE3_ROWS, ChallengeKind, ChallengeResult
 from models.statistics import AnnualReport
 from models.statistics.table4 import TABLE4_KEYS
 

@@ -19,7 +19,6 @@ from models.outcomes import ApplicantKind, Outcome
 from models.tables import Agency as AgencyRow
 from models.tables import Applicant as ApplicantRow
 from models.tables import (
-    SHANGHAI,
     Application as ApplicationRow,
     Assignment,
     Consultation,
@@ -31,6 +30,7 @@ from models.tables import (
     JointConsultation,
     Supplement,
     User,
+    shanghai_day,
 )
 from notices import context as nc
 from notices.render import DocumentKind, NoticeFieldMissing, render_pdf
@@ -112,7 +112,7 @@ def coordination(session: Session, app: ApplicationRow, assigned: Event) -> nc.C
     if assigned.action != "assign_departments":
         raise ValueError(f"a 协调函 comes from the leader's assign_departments event, not {assigned.action}")
     return nc.CoordinationContext(
-        issue=issue(session, app, DocumentKind.coordination, assigned.at.astimezone(SHANGHAI).date()),
+        issue=issue(session, app, DocumentKind.coordination, shanghai_day(assigned.at)),
         application=application(session, app), departments=tuple(assigned.data["departments"]),
         matter=COORDINATION_MATTER, due_date=date.fromisoformat(assigned.data["due_date"]))
 

@@ -42,6 +42,7 @@ from models.tables import (
     JointConsultation,
     Supplement,
     User,
+    shanghai_day,
 )
 from notices import from_case
 from notices.render import DocumentKind, render_pdf
@@ -295,7 +296,7 @@ def record_archive(s: Session, number: str, *, now: datetime) -> dossier.Archive
     location, manifest = event.data["location"], event.data["manifest_sha256"]
     files = len(json.loads((Path(location) / dossier.MANIFEST).read_text("utf-8"))["files"])
     built = dossier.Built(location, manifest, files)
-    return dossier.record_package(s, app, built, archived_on=event.at.astimezone(SHANGHAI).date(), now=now)
+    return dossier.record_package(s, app, built, archived_on=shanghai_day(event.at), now=now)
 
 
 def send_notifications(s: Session, *, now: datetime, sender=None) -> int:

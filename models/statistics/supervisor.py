@@ -13,7 +13,7 @@ from sqlmodel import Session
 
 from models.enums import AssignmentStatus, ExtensionStatus, Status
 from models.statistics.scope import Period, Scope
-from models.tables import SHANGHAI, Application, Assignment, AwareDateTime, Department, Event, Extension
+from models.tables import Application, Assignment, AwareDateTime, Department, Event, Extension, shanghai_day
 
 THRESHOLDS = (5, 10, 15, 20)  # WD: the district's 5-WD routing rule, then the Art 33 20-WD reply period
 # The milestones of the lifecycle a supervisor follows; a stage ends when its milestone is first reached.
@@ -97,7 +97,7 @@ def _stage_days(session: Session, ids: list[int], calendar) -> dict[str, float |
     ).all()
     reached: dict[int, dict[str, date]] = defaultdict(dict)
     for application_id, status, at in rows:
-        reached[application_id][status] = at.astimezone(SHANGHAI).date()
+        reached[application_id][status] = shanghai_day(at)
     spans: dict[str, list[int]] = {m.value: [] for m in MILESTONES[1:]}
     for milestones in reached.values():
         previous = None
