@@ -127,10 +127,11 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     exactly as the CLI does; with an injected engine the caller decides (tests pass their own or none).
     """
     if engine is None:
-        from models.db import default_engine
+        from models.db import default_engine, require_current_schema
         from workflows.trigger import after_action as trigger
 
         engine = default_engine()
+        require_current_schema(engine)  # a database gongkai init has not prepared is refused at start, in Chinese
         after_action = after_action or trigger
     if calendar is None:
         from calendars import load_calendar

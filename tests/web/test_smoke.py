@@ -31,3 +31,15 @@ def test_a_served_desk_keeps_the_collector_out_of_its_requests(desk):
     finally:
         gc.unfreeze()
         gc.set_threshold(*before)
+
+
+def test_the_desk_refuses_to_start_on_a_database_gongkai_init_has_not_prepared(tmp_path, monkeypatch):
+    import pytest
+
+    from interfaces.web.app import create_app
+    from models.errors import SchemaNotCurrent
+
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaNotCurrent) as err:
+        create_app()
+    assert "请先运行 gongkai init" in err.value.message_zh
