@@ -7,7 +7,7 @@ calendars.clock.DueLevel: T-5 / T-3 / T-1 count working days left after today.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property
 from datetime import date, timedelta
 
 from sqlalchemy import case, func
@@ -64,21 +64,25 @@ class Cutoffs:
         return cls(today, add(1), add(3), add(5),
                    {s: _entered_by(today, usual, calendar) for s, usual in STAGE_USUAL.items()})
 
+    @cached_property
+    def _last_days(self) -> list[tuple[str, date | None]]:
+        """Each level in LEVELS order with the last due date it holds (None: no end): the one definition."""
+        return [("overdue", self.today - timedelta(days=1)), ("due_today", self.today), ("t1", self.t1),
+                ("t3", self.t3), ("t5", self.t5), ("on_track", None)]
+
     def level(self, due: date | None) -> str | None:
         if due is None:
             return None
-        if due < self.today:
-            return "overdue"
-        if due == self.today:
-            return "due_today"
-        return "t1" if due <= self.t1 else "t3" if due <= self.t3 else "t5" if due <= self.t5 else "on_track"
+        return next(lv for lv, last in self._last_days if last is None or due <= last)
 
     def due_range(self, level: str) -> tuple[date | None, date | None]:
         """The due dates of one level as an inclusive range (None: open-ended), for the drill-down's WHERE."""
-        day = timedelta(days=1)
-        return {"overdue": (None, self.today - day), "due_today": (self.today, self.today),
-                "t1": (self.today + day, self.t1), "t3": (self.t1 + day, self.t3), "t5": (self.t3 + day, self.t5),
-                "on_track": (self.t5 + day, None)}[level]
+        first = None
+        for lv, last in self._last_days:
+            if lv == level:
+                return first, last
+            first = last + timedelta(days=1)
+        raise KeyError(level)
 
 
 def _entered_by(today: date, usual: int, calendar) -> date:
