@@ -37,6 +37,7 @@ from models.enums import (
 )
 from models.errors import CaseReadOnly, GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.fees import FeeMethod, fee_amount
+from models.identity import CaseRef
 from models.outcomes import ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
 from models.queries import application_by_number, department_by_name
 from models.registration import next_in_sequence
@@ -68,10 +69,16 @@ class Done:
     status: Status
     waits_for: str
     due_date: date | None
+    agency_id: int | None = None
+
+    @property
+    def case(self) -> CaseRef:
+        return CaseRef(self.agency_id, self.number)
 
 
 def _load(ctx: Ctx, number: str) -> Application:
-    return application_by_number(ctx.session, number)
+    """A number names a case within the acting user's agency (or the system's scope): never another agency's."""
+    return application_by_number(ctx.session, number, agency_id=ctx.scope)
 
 
 def _done(ctx: Ctx, app: Application, message: str, *, clock: bool = False) -> Done:
@@ -79,7 +86,7 @@ def _done(ctx: Ctx, app: Application, message: str, *, clock: bool = False) -> D
     if clock:
         refresh_due_date(ctx.session, app, calendar=ctx.calendar, today=ctx.today)
     status = Status(app.status)
-    return Done(app.number, message, status, lifecycle.waits_for(status), app.due_date)
+    return Done(app.number, message, status, lifecycle.waits_for(status), app.due_date, app.agency_id)
 
 
 def _transition(ctx: Ctx, app: Application, name: str, **data) -> None:

@@ -17,7 +17,13 @@ class Ctx:
     session: Session
     calendar: object  # calendars.WorkingCalendar
     now: datetime  # timezone-aware; only entry points read the clock
-    actor: User | None  # None: the system (the morning sweep)
+    actor: User | None  # None: the system (the morning sweep, a workflow run)
+    agency_id: int | None = None  # the system's scope: the agency of the case it acts on
+
+    @property
+    def scope(self) -> int | None:
+        """The agency whose cases a number names: the actor's own, or the one the system was given."""
+        return self.actor.agency_id if self.actor is not None else self.agency_id
 
     def __post_init__(self):
         if self.now.tzinfo is None:

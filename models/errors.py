@@ -9,7 +9,8 @@
     ├── GuardFailed                   a legal condition is not met (one 补正 only, extension too late …)
     ├── ConcurrentUpdate              someone else changed the case first (optimistic locking)
     ├── CaseReadOnly                  the case is archived, or its year is locked
-    └── SchemaNotCurrent              the database was never initialised, or predates the code's migrations
+    ├── SchemaNotCurrent              the database was never initialised, or predates the code's migrations
+    └── WrongInstallation             a workflow run meant for another installation's database
 
 calendars.errors.CalendarError is the calendar's own tree; the interfaces treat both alike.
 """
@@ -58,4 +59,8 @@ class CaseReadOnly(GongkaiError):
 
 
 class SchemaNotCurrent(GongkaiError):
+    pass
+
+
+class WrongInstallation(GongkaiError):
     pass

@@ -35,17 +35,25 @@ def user_by_username(session: Session, username: str) -> User:
     return user
 
 
-def application_by_number(session: Session, number: str, *, agency: Agency | None = None) -> Application:
-    """The application with this number; with several agencies, the number alone may be ambiguous."""
-    query = select(Application).where(Application.number == number)
+def application_by_number(session: Session, number: str, *, agency: Agency | None = None,
+                          agency_id: int | None = None) -> Application:
+    """The application with this number in this agency; without one, the number alone may be ambiguous."""
     if agency is not None:
-        query = query.where(Application.agency_id == agency.id)
+        agency_id = agency.id
+    query = select(Application).where(Application.number == number)
+    if agency_id is not None:
+        query = query.where(Application.agency_id == agency_id)
     found = session.exec(query).all()
     if not found:
-        raise NotFound(f"申请编号「{number}」不存在。", f"no application {number}")
+        raise NotFound(f"申请编号「{number}」不存在。", f"no application {number} (agency {agency_id})")
     if len(found) > 1:
         raise ValidationFailed(f"编号「{number}」在多个机关下都存在，请指定机关。", f"ambiguous number {number}")
     return found[0]
+
+
+def application_of(session: Session, case) -> Application:
+    """The application a CaseRef (models.identity) names: agency and number, never the number alone."""
+    return application_by_number(session, case.number, agency_id=case.agency_id)
 
 
 def applicant_of(session: Session, application: Application) -> Applicant:

@@ -64,6 +64,19 @@ def _when(**kw):
     return Field(sa_column=Column(AwareDateTime(), **kw))
 
 
+class Installation(SQLModel, table=True):
+    """One row: the identity of this installation's database, and the Prefect API that `gongkai up` started for it.
+
+    Every workflow run carries `id`; a run that finds another id refuses to act (it was sent to the wrong
+    installation). The CLI and the desk trigger runs through `prefect_api_url`, never through a guessed port.
+    """
+
+    id: str = Field(sa_column=Column(String(36), primary_key=True))
+    created_at: datetime = _when(nullable=False)
+    prefect_api_url: str | None = Field(default=None, sa_column=Column(String(300), nullable=True))
+    prefect_api_since: datetime | None = _when(nullable=True)
+
+
 class Agency(SQLModel, table=True):
     """机关: the agency that answers, with what its notices must name."""
 

@@ -7,6 +7,7 @@ from models import actions as A
 from models.attachments import Upload
 from models.context import Ctx
 from models.demo import DEMO_AGENCY, seed_demo
+from models.identity import CaseRef
 from models.enums import ApplicantIdType, Channel, ConsultationKind, DeliveryMethod, Status
 from models.outcomes import ApplicantKind, Outcome
 from models.queries import application_by_number, user_by_username
@@ -43,6 +44,11 @@ def application_in(received: date = date(2026, 3, 2), **overrides) -> Applicatio
     base = ApplicationIn(agency=DEMO_AGENCY, applicant=applicant_in(), channel=Channel.in_person, arrived_on=received,
                          receipt_date=received, request_text="请公开本区2025年财政预算执行情况报告")
     return replace(base, **overrides)
+
+
+def case(session, number: str) -> CaseRef:
+    """The CaseRef (agency + number) of a case registered by these factories."""
+    return CaseRef.of(application_by_number(session, number))
 
 
 def register_case(session, calendar, received: date = date(2026, 3, 2), **overrides) -> str:

@@ -1,4 +1,8 @@
-"""The deployments served on one machine (`gongkai up`); prefect.yaml declares the same for workers."""
+"""The deployments served on one machine (`gongkai up`); prefect.yaml declares the same for workers.
+
+Served deployments carry this installation's id as a default parameter, so a scheduled sweep or reconcile
+that somehow reaches another database refuses to act, like every triggered advance-case run.
+"""
 
 from prefect import serve
 from prefect.schedules import Cron
@@ -6,22 +10,30 @@ from prefect.schedules import Cron
 from workflows.flows import advance_case, batch_intake, morning_sweep, reconcile
 
 SWEEP_CRON = "30 7 * * *"  # 07:30 Shanghai, every day: 调休 weekends work, so the flow itself skips days off
+RECONCILE_CRON = "*/10 * * * *"  # a trigger the server never received is caught up within minutes, not hours
 TIMEZONE = "Asia/Shanghai"
 
 
-def deployments():
+def deployments(installation: str | None = None):
+    mine = {"installation": installation} if installation else {}
     return [
         advance_case.to_deployment(name="advance-case", tags=["gongkai"]),
-        morning_sweep.to_deployment(name="morning-sweep", tags=["gongkai"],
+        morning_sweep.to_deployment(name="morning-sweep", tags=["gongkai"], parameters=mine,
                                     schedules=[Cron(SWEEP_CRON, timezone=TIMEZONE)]),
-        reconcile.to_deployment(name="reconcile", tags=["gongkai"]),
-        batch_intake.to_deployment(name="batch-intake", tags=["gongkai"]),
+        reconcile.to_deployment(name="reconcile", tags=["gongkai"], parameters=mine,
+                                schedules=[Cron(RECONCILE_CRON, timezone=TIMEZONE)]),
+        batch_intake.to_deployment(name="batch-intake", tags=["gongkai"], parameters=mine),
     ]
 
 
 def serve_all(limit: int = 4) -> None:
     """Blocks: polls for runs of these deployments and runs them in subprocesses."""
-    serve(*deployments(), limit=limit)
+    from models.db import session_scope
+    from models.identity import installation_id
+
+    with session_scope() as s:
+        installation = installation_id(s)
+    serve(*deployments(installation), limit=limit)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,8 @@ from models.db import default_engine, session_scope
 from models.enums import ExtensionStatus, Role, Status
 from models.lifecycle import BY_ACTION
 from models.outbox import Notice
-from models.queries import application_by_number
+from models.identity import CaseRef, ensure_installation
+from models.queries import application_of
 from models.settings import Settings
 from models.tables import (
     SHANGHAI,
@@ -85,7 +86,7 @@ class DocStep:
 class Plan:
     """The automatic steps due on a case now."""
 
-    number: str
+    case: CaseRef
     status: Status
     documents: list[DocStep] = field(default_factory=list)
     notices: list[Notice] = field(default_factory=list)
@@ -105,12 +106,19 @@ def calendar():
     return load_calendar(s.jurisdiction, s.calendar_overlays)
 
 
-def session():
-    return session_scope(default_engine())
+def session(engine=None):
+    return session_scope(engine or default_engine())
 
 
-def system_ctx(s: Session, now: datetime) -> Ctx:
-    return Ctx(s, calendar(), now, None)
+def system_ctx(s: Session, now: datetime, case: CaseRef) -> Ctx:
+    """The system acting on one case: numbers are read within that case's agency."""
+    return Ctx(s, calendar(), now, None, agency_id=case.agency_id)
+
+
+def check_installation(installation: str) -> None:
+    """A run triggered for another installation's database refuses before it reads any case (WrongInstallation)."""
+    with session() as s:
+        ensure_installation(s, installation)
 
 
 # --- planning ----------------------------------------------------------------------------------------------
@@ -153,15 +161,15 @@ def applicant_channel(applicant: Applicant) -> tuple[str, str]:
 
 def _applicant_notice(app: Application, applicant: Applicant, what: str, subject: str) -> Notice:
     channel, recipient = applicant_channel(applicant)
-    return Notice(key=f"{app.number}:{what}", kind=what, recipient=recipient, channel=channel,
+    return Notice(key=f"{CaseRef.of(app).key}:{what}", kind=what, recipient=recipient, channel=channel,
                   subject=f"【{app.number}】{subject}")
 
 
-def plan(s: Session, number: str) -> Plan:
+def plan(s: Session, case: CaseRef) -> Plan:
     """Read the case and list what is due: documents, notifications, archiving."""
-    app = application_by_number(s, number)
+    app = application_of(s, case)
     status = Status(app.status)
-    p = Plan(number, status)
+    p = Plan(case, status)
     if status == Status.archived:
         p.record_archive = s.exec(select(dossier.ArchivePackage.id)
                                   .where(dossier.ArchivePackage.application_id == app.id)).first() is None
@@ -176,7 +184,7 @@ def plan(s: Session, number: str) -> Plan:
         p.documents.append(DocStep(DocumentKind.routing, row.id))
         dept = s.get(Department, row.department_id)
         for user in _users(s, app, Role.department_handler, department_id=row.department_id):
-            p.notices.append(Notice(key=f"{app.number}:assignment:{row.id}:{user.username}", kind="assignment",
+            p.notices.append(Notice(key=f"{case.key}:assignment:{row.id}:{user.username}", kind="assignment",
                                     recipient=user.username,
                                     subject=f"【{app.number}】交办{dept.name}，请于 {row.due_date} 前提交书面答复意见"))
     for event in _leader_assignments(s, app):  # the leader's 协调函 to the departments, beside their routing slips
@@ -197,7 +205,7 @@ def plan(s: Session, number: str) -> Plan:
             p.notices.append(_applicant_notice(app, applicant, "extension", "答复期限已依法延长"))
         elif ExtensionStatus(row.status) == ExtensionStatus.requested:
             for user in _users(s, app, Role.office_head):
-                p.notices.append(Notice(key=f"{app.number}:extension_request:{row.id}:{user.username}",
+                p.notices.append(Notice(key=f"{case.key}:extension_request:{row.id}:{user.username}",
                                         kind="extension_request", recipient=user.username,
                                         subject=f"【{app.number}】延期申请待审批（须在 {app.due_date} 前批准）"))
     if status in (Status.deemed_abandoned, Status.fee_unpaid):
@@ -215,7 +223,7 @@ def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
         return []
     role, text = owners
     users = _users(s, app, role, government_counsel=status == Status.legal_review and app.litigation_prone)
-    return [Notice(key=f"{app.number}:{status.value}:{entry.id}:{u.username}", kind=status.value,
+    return [Notice(key=f"{CaseRef.of(app).key}:{status.value}:{entry.id}:{u.username}", kind=status.value,
                    recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
 
 
@@ -256,7 +264,7 @@ def _expected(p: Plan) -> dict[str, int]:
 
 def missing_documents(s: Session, p: Plan) -> list[DocStep]:
     """Skip rendering what is already stored (the hash check in add_document is the real guarantee)."""
-    app = application_by_number(s, p.number)
+    app = application_of(s, p.case)
     have: dict[str, int] = {}
     for kind in s.exec(select(Document.kind).where(Document.application_id == app.id)):
         have[kind] = have.get(kind, 0) + 1
@@ -266,31 +274,34 @@ def missing_documents(s: Session, p: Plan) -> list[DocStep]:
     return [step for step in p.documents if have.get(step.kind.value, 0) < expected[step.kind.value]]
 
 
-def generate_document(s: Session, number: str, step: DocStep, *, now: datetime) -> int:
+def generate_document(s: Session, case: CaseRef, step: DocStep, *, now: datetime) -> int:
     """Render one notice from the rows and keep it; the same rows twice give one Document."""
-    app = application_by_number(s, number)
+    app = application_of(s, case)
     kind, ctx = _context(s, app, step)
-    doc = A.add_document(system_ctx(s, now), number, kind=kind.value, content=render_pdf(kind, ctx))
+    doc = A.add_document(system_ctx(s, now, case), case.number, kind=kind.value, content=render_pdf(kind, ctx))
     return doc.id
 
 
-def queue_notification(s: Session, number: str, notice: Notice, *, now: datetime) -> bool:
-    return outbox.enqueue(s, application_by_number(s, number), notice, now=now)
+def queue_notification(s: Session, case: CaseRef, notice: Notice, *, now: datetime) -> bool:
+    return outbox.enqueue(s, application_of(s, case), notice, now=now)
 
 
-def archive_case(s: Session, number: str, *, now: datetime, root: Path | None = None) -> str:
-    """Build the dossier with its manifest, archive the case (read-only from now on), record the package."""
-    app = application_by_number(s, number)
+def archive_case(s: Session, case: CaseRef, *, now: datetime, root: Path | None = None, actor=None) -> str:
+    """Build the dossier with its manifest, archive the case (read-only from now on), record the package.
+
+    `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system."""
+    app = application_of(s, case)
     root = root or settings().var_dir / "archive"
     if Status(app.status) != Status.archived:
         built = dossier.build_package(s, app, root=root)
-        A.archive(system_ctx(s, now), number, manifest_sha256=built.manifest_sha256, location=built.location)
-    return record_archive(s, number, now=now).location
+        ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
+        A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
+    return record_archive(s, case, now=now).location
 
 
-def record_archive(s: Session, number: str, *, now: datetime) -> dossier.ArchivePackage:
+def record_archive(s: Session, case: CaseRef, *, now: datetime) -> dossier.ArchivePackage:
     """The package row, from the archive Event (so a run that died after archiving is completed later)."""
-    app = application_by_number(s, number)
+    app = application_of(s, case)
     event = s.exec(select(Event).where(Event.application_id == app.id, Event.action == "archive")
                    .order_by(Event.id.desc())).one()
     location, manifest = event.data["location"], event.data["manifest_sha256"]
@@ -307,38 +318,42 @@ def default_sender():
     return outbox.senders_from(settings())
 
 
-def waits_for(s: Session, number: str) -> str:
+def waits_for(s: Session, case: CaseRef) -> str:
     from models.lifecycle import waits_for as _waits
 
-    return _waits(Status(application_by_number(s, number).status))
+    return _waits(Status(application_of(s, case).status))
 
 
-def advance(number: str, *, now: datetime, sender=None) -> str:
+def advance(case: CaseRef, *, now: datetime, sender=None, engine=None) -> str:
     """Inline (no Prefect): the same steps as workflows.flows.advance_case, in the same order."""
-    with session() as s:
-        p = plan(s, number)
+    with session(engine) as s:
+        p = plan(s, case)
         for step in missing_documents(s, p):
-            generate_document(s, number, step, now=now)
+            generate_document(s, case, step, now=now)
         for notice in unqueued(s, p.notices):
-            queue_notification(s, number, notice, now=now)
+            queue_notification(s, case, notice, now=now)
         if p.archive:
-            archive_case(s, number, now=now)
+            archive_case(s, case, now=now)
         elif p.record_archive:
-            record_archive(s, number, now=now)
+            record_archive(s, case, now=now)
         send_notifications(s, now=now, sender=sender)
-        return waits_for(s, number)
+        return waits_for(s, case)
 
 
-def open_numbers(s: Session) -> list[str]:
-    """Every case an advance may still have work on (reconciliation after a crash)."""
-    return list(s.exec(select(Application.number).where(Application.status != Status.archived)
-                       .order_by(Application.id)))
+def _refs(s: Session, query) -> list[CaseRef]:
+    return [CaseRef(agency_id, number) for agency_id, number in s.exec(query)]
 
 
-def unrecorded_archives(s: Session) -> list[str]:
+def open_cases(s: Session) -> list[CaseRef]:
+    """Every case an advance may still have work on (reconciliation after a crash), in every agency."""
+    return _refs(s, select(Application.agency_id, Application.number).where(Application.status != Status.archived)
+                 .order_by(Application.id))
+
+
+def unrecorded_archives(s: Session) -> list[CaseRef]:
     recorded = select(dossier.ArchivePackage.application_id)
-    return list(s.exec(select(Application.number).where(Application.status == Status.archived,
-                                                         Application.id.not_in(recorded))))
+    return _refs(s, select(Application.agency_id, Application.number)
+                 .where(Application.status == Status.archived, Application.id.not_in(recorded)))
 
 
 def unqueued(s: Session, notices: list[Notice]) -> list[Notice]:
@@ -349,10 +364,10 @@ def unqueued(s: Session, notices: list[Notice]) -> list[Notice]:
     return [n for n in notices if n.key not in keys]
 
 
-def has_work(s: Session, number: str) -> bool:
-    p = plan(s, number)
+def has_work(s: Session, case: CaseRef) -> bool:
+    p = plan(s, case)
     return bool(missing_documents(s, p) or unqueued(s, p.notices) or p.archive or p.record_archive)
 
 
-def cases_with_work(s: Session) -> list[str]:
-    return [n for n in open_numbers(s) if has_work(s, n)] + unrecorded_archives(s)
+def cases_with_work(s: Session) -> list[CaseRef]:
+    return [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)

@@ -1,12 +1,13 @@
 """The Prefect flows: each reads like a table of contents; the work is in workflows.engine / sweep / intake.
 
-    advance_case(number)   re-entrant: every automatic step that is due, then it ends at the next human gate;
+    advance_case(agency_id, number, installation)   re-entrant: every automatic step that is due, then it ends at the next human gate;
                            each human action (CLI, desk) triggers the next run — nothing waits in a process
     morning_sweep(today)   cron, Asia/Shanghai, working days only (by the legal calendar)
     reconcile()            catches up every case a dead process left behind (run at start-up)
     batch_intake(rows)     registers and routes a batch in one run
 
-Run names and tags carry the case number (`2026-000123 · 交办`), so a case's runs are found by number.
+Run names carry the case number (`2026-000123 · 交办`) and tags the case (`case:3/2026-000123`), so a case's
+runs are found by agency and number. Every flow refuses a run triggered for another installation's database.
 """
 
 from datetime import date, datetime
@@ -14,6 +15,7 @@ from datetime import date, datetime
 from prefect import flow, tags, task
 
 from models.deadlines import recompute_stale
+from models.identity import CaseRef
 from models.outbox import Notice
 from workflows import engine, intake, sweep
 from workflows.engine import DocStep, Plan
@@ -21,37 +23,42 @@ from workflows.engine import DocStep, Plan
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
 
 
+def _check(installation: str | None) -> None:
+    if installation is not None:  # a run from the trigger always names its installation; a bare one acts on its own DB
+        engine.check_installation(installation)
+
+
 @task
-def plan_case(number: str) -> Plan:
+def plan_case(case: CaseRef) -> Plan:
     with engine.session() as s:
-        p = engine.plan(s, number)
+        p = engine.plan(s, case)
         p.documents = engine.missing_documents(s, p)
         p.notices = engine.unqueued(s, p.notices)
         return p
 
 
-@task(task_run_name="{number} · 生成{step.kind.title}", **DB_RETRIES)
-def generate_notice(number: str, step: DocStep, now: datetime) -> int:
+@task(task_run_name="{case.number} · 生成{step.kind.title}", **DB_RETRIES)
+def generate_notice(case: CaseRef, step: DocStep, now: datetime) -> int:
     with engine.session() as s:
-        return engine.generate_document(s, number, step, now=now)
+        return engine.generate_document(s, case, step, now=now)
 
 
-@task(task_run_name="{number} · 通知 {notice.recipient}", **DB_RETRIES)
-def queue_notification(number: str, notice: Notice, now: datetime) -> bool:
+@task(task_run_name="{case.number} · 通知 {notice.recipient}", **DB_RETRIES)
+def queue_notification(case: CaseRef, notice: Notice, now: datetime) -> bool:
     with engine.session() as s:
-        return engine.queue_notification(s, number, notice, now=now)
+        return engine.queue_notification(s, case, notice, now=now)
 
 
-@task(task_run_name="{number} · 归档", **DB_RETRIES)
-def archive_dossier(number: str, now: datetime) -> str:
+@task(task_run_name="{case.number} · 归档", **DB_RETRIES)
+def archive_dossier(case: CaseRef, now: datetime) -> str:
     with engine.session() as s:
-        return engine.archive_case(s, number, now=now)
+        return engine.archive_case(s, case, now=now)
 
 
-@task(task_run_name="{number} · 补记归档", **DB_RETRIES)
-def record_archive(number: str, now: datetime) -> str:
+@task(task_run_name="{case.number} · 补记归档", **DB_RETRIES)
+def record_archive(case: CaseRef, now: datetime) -> str:
     with engine.session() as s:
-        return engine.record_archive(s, number, now=now).location
+        return engine.record_archive(s, case, now=now).location
 
 
 @task(retries=3, retry_delay_seconds=5)  # the channel's I/O (mail server, SMS gateway)
@@ -61,26 +68,29 @@ def send_notifications(now: datetime) -> int:
 
 
 @task
-def read_waits_for(number: str) -> str:
+def read_waits_for(case: CaseRef) -> str:
     with engine.session() as s:
-        return engine.waits_for(s, number)
+        return engine.waits_for(s, case)
 
 
 @flow(name="advance-case", flow_run_name="{number} · {after}", log_prints=True)
-def advance_case(number: str, after: str = "核查", now: datetime | None = None) -> str:
-    """Do what is due on one case and stop at its next human gate."""
+def advance_case(agency_id: int, number: str, installation: str | None = None, after: str = "核查",
+                 now: datetime | None = None) -> str:
+    """Do what is due on one case (agency + number) and stop at its next human gate."""
+    _check(installation)
     now = now or engine.shanghai_now()
-    p = plan_case(number)
+    case = CaseRef(agency_id, number)
+    p = plan_case(case)
     for step in p.documents:
-        generate_notice(number, step, now)
+        generate_notice(case, step, now)
     for notice in p.notices:
-        queue_notification(number, notice, now)
+        queue_notification(case, notice, now)
     if p.archive:
-        archive_dossier(number, now)
+        archive_dossier(case, now)
     elif p.record_archive:
-        record_archive(number, now)
+        record_archive(case, now)
     send_notifications(now)
-    return read_waits_for(number)
+    return read_waits_for(case)
 
 
 # --- the morning sweep ------------------------------------------------------------------------------------
@@ -92,15 +102,15 @@ def is_working_day(today: date) -> bool:
 
 
 @task
-def find_expired(today: date) -> list[str]:
+def find_expired(today: date) -> list[CaseRef]:
     with engine.session() as s:
         return sweep.expired(s, today)
 
 
-@task(task_run_name="{number} · 逾期处理", **DB_RETRIES)
-def close_expired(number: str, today: date) -> str:
+@task(task_run_name="{case.number} · 逾期处理", **DB_RETRIES)
+def close_expired(case: CaseRef, today: date) -> str:
     with engine.session() as s:
-        return sweep.close_expired(s, number, today=today, calendar=engine.calendar())
+        return sweep.close_expired(s, case, today=today, calendar=engine.calendar())
 
 
 @task(**DB_RETRIES)
@@ -114,23 +124,24 @@ def queue_deadline_notices(today: date) -> int:
     now = sweep.sweep_time(today)
     with engine.session() as s:
         due = sweep.deadline_notices(s, today=today, calendar=engine.calendar())
-        return sum(engine.queue_notification(s, app.number, notice, now=now) for app, notice in due)
+        return sum(engine.queue_notification(s, CaseRef.of(app), notice, now=now) for app, notice in due)
 
 
 @flow(name="morning-sweep", flow_run_name="晨检 {today}", log_prints=True)
-def morning_sweep(today: date | None = None) -> str:
+def morning_sweep(today: date | None = None, installation: str | None = None) -> str:
     """Deadlines, chases and expiries of the day; skips days that are not working days."""
+    _check(installation)
     today = today or engine.shanghai_now().date()
     report = sweep.SweepReport(today, working_day=is_working_day(today))
     if report.working_day:
         report.recomputed = recompute_due_dates(today)
-        for number in find_expired(today):
-            close_expired(number, today)
-            report.closed.append(number)
+        for case in find_expired(today):
+            close_expired(case, today)
+            report.closed.append(case)
         report.notified = queue_deadline_notices(today)
-        for number in report.closed:
-            with tags(number, "gongkai"):
-                advance_case(number, after="逾期处理", now=sweep.sweep_time(today))
+        for case in report.closed:
+            with tags(f"case:{case.key}", "gongkai"):
+                advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))
         send_notifications(sweep.sweep_time(today))
     print(report.summary())
     return report.summary()
@@ -140,24 +151,25 @@ def morning_sweep(today: date | None = None) -> str:
 
 
 @task
-def cases_with_work() -> list[str]:
+def cases_with_work() -> list[CaseRef]:
     with engine.session() as s:
         return engine.cases_with_work(s)
 
 
-@task(task_run_name="{number} · 补办", **DB_RETRIES)
-def catch_up(number: str, now: datetime) -> str:
-    return engine.advance(number, now=now)
+@task(task_run_name="{case.number} · 补办", **DB_RETRIES)
+def catch_up(case: CaseRef, now: datetime) -> str:
+    return engine.advance(case, now=now)
 
 
 @flow(name="reconcile", flow_run_name="补办 {now}")
-def reconcile(now: datetime | None = None) -> int:
-    """After a crash or a missed trigger: every case with a due automatic step gets it done."""
+def reconcile(now: datetime | None = None, installation: str | None = None) -> int:
+    """After a crash or a missed trigger: every case with a due automatic step gets it done, in every agency."""
+    _check(installation)
     now = now or engine.shanghai_now()
-    numbers = cases_with_work()
-    for number in numbers:
-        catch_up(number, now)
-    return len(numbers)
+    cases = cases_with_work()
+    for case in cases:
+        catch_up(case, now)
+    return len(cases)
 
 
 @task
@@ -171,8 +183,10 @@ def register_and_route(rows: list[dict], clerk: str, now: datetime, first: int =
 
 
 @flow(name="batch-intake", flow_run_name="批量登记 {source}")
-def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = 250) -> int:
+def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = 250,
+                 installation: str | None = None) -> int:
     """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path)."""
+    _check(installation)
     now = now or engine.shanghai_now()
     rows = read_batch(source)
     registered = 0

@@ -14,10 +14,12 @@ from sqlmodel import Session, col, select
 from calendars import DueLevel
 from models import actions as A
 from models.context import Ctx
+from models.identity import CaseRef
 from models.deadlines import read_clock, recompute_stale
 from models.enums import AssignmentStatus, Role, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.outbox import Notice
+from models.queries import application_of
 from models.tables import SHANGHAI, Application, Assignment, Consultation, Department, Fee, Supplement, User
 from workflows import engine
 
@@ -35,7 +37,7 @@ class SweepReport:
     today: date
     working_day: bool = True
     notified: int = 0
-    closed: list[str] = field(default_factory=list)  # cases whose state the sweep changed
+    closed: list[CaseRef] = field(default_factory=list)  # cases whose state the sweep changed
     recomputed: int = 0  # stored due dates recomputed on new calendar data
 
     def summary(self) -> str:
@@ -50,23 +52,23 @@ def sweep_time(today: date) -> datetime:
     return datetime.combine(today, time(7, 30), tzinfo=SHANGHAI)
 
 
-def expired(s: Session, today: date) -> list[str]:
+def expired(s: Session, today: date) -> list[CaseRef]:
     """Cases whose supplement period, payment period or consultation period ended before today."""
-    numbers = []
+    cases = []
     for status, (table, due, _) in EXPIRY.items():
-        query = (select(Application.number).join(table, table.application_id == Application.id)
+        query = (select(Application.agency_id, Application.number).join(table, table.application_id == Application.id)
                  .where(Application.status == status, due < today).order_by(Application.id))
         if table is Consultation:
             query = query.where(Consultation.ended_on.is_(None))
-        numbers += list(s.exec(query))
-    return list(dict.fromkeys(numbers))
+        cases += [CaseRef(agency_id, number) for agency_id, number in s.exec(query)]
+    return list(dict.fromkeys(cases))
 
 
-def close_expired(s: Session, number: str, *, today: date, calendar) -> str:
+def close_expired(s: Session, case: CaseRef, *, today: date, calendar) -> str:
     """Take the system action the expired wait calls for (deem abandoned, fee unpaid, consultation ended)."""
-    app = s.exec(select(Application).where(Application.number == number)).one()
+    app = application_of(s, case)
     _, _, action = EXPIRY[Status(app.status)]
-    return action(Ctx(s, calendar, sweep_time(today), None), number).message
+    return action(Ctx(s, calendar, sweep_time(today), None, agency_id=case.agency_id), case.number).message
 
 
 def _users(s: Session, app: Application, role: Role, **where) -> list[User]:
@@ -96,11 +98,11 @@ def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Applica
             for a in open_assignments:
                 people += _users(s, app, Role.department_handler, department_id=a.department_id)
             for user in people:
-                found.append((app, Notice(key=f"{app.number}:deadline:{reading.level.value}:{reading.due_date}:{user.username}",
+                found.append((app, Notice(key=f"{CaseRef.of(app).key}:deadline:{reading.level.value}:{reading.due_date}:{user.username}",
                                           kind=f"deadline_{reading.level.value}", recipient=user.username, subject=text)))
         elif reading.level == DueLevel.overdue:
             for user in _users(s, app, Role.supervisor):
-                found.append((app, Notice(key=f"{app.number}:overdue:{reading.due_date}:{user.username}", kind="overdue",
+                found.append((app, Notice(key=f"{CaseRef.of(app).key}:overdue:{reading.due_date}:{user.username}", kind="overdue",
                                           recipient=user.username,
                                           subject=f"【{app.number}】已超过答复期限 {reading.due_date}，请督办")))
         for a in open_assignments:
@@ -110,7 +112,7 @@ def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Applica
                 if a.due_set_by_leader:
                     people += _users(s, app, Role.coordinating_leader)
                 for user in people:
-                    found.append((app, Notice(key=f"{app.number}:chase:{a.id}:{today}:{user.username}", kind="chase",
+                    found.append((app, Notice(key=f"{CaseRef.of(app).key}:chase:{a.id}:{today}:{user.username}", kind="chase",
                                               recipient=user.username,
                                               subject=f"【{app.number}】{dept.name}书面答复意见已逾期（应于 {a.due_date} 前提交），请尽快办理")))
     return found
@@ -125,13 +127,13 @@ def sweep(today: date, *, sender=None) -> SweepReport:
     now = sweep_time(today)
     with engine.session() as s:
         report.recomputed = recompute_stale(s, calendar=calendar, today=today)
-        for number in expired(s, today):
-            close_expired(s, number, today=today, calendar=calendar)
-            report.closed.append(number)
+        for case in expired(s, today):
+            close_expired(s, case, today=today, calendar=calendar)
+            report.closed.append(case)
         for app, notice in deadline_notices(s, today=today, calendar=calendar):
-            report.notified += engine.queue_notification(s, app.number, notice, now=now)
-    for number in report.closed:
-        engine.advance(number, now=now, sender=sender)
+            report.notified += engine.queue_notification(s, CaseRef.of(app), notice, now=now)
+    for case in report.closed:
+        engine.advance(case, now=now, sender=sender)
     with engine.session() as s:
         engine.send_notifications(s, now=now, sender=sender)
     return report

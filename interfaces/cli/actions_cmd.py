@@ -15,14 +15,17 @@ def _run(user: str | None, as_json: bool, fn_name: str, number, **kwargs) -> Non
     from models import actions
 
     with context(user) as ctx:
-        report_done(getattr(actions, fn_name)(ctx, number, **kwargs), as_json=as_json)
-    _after(number, fn_name, as_json)
+        done = getattr(actions, fn_name)(ctx, number, **kwargs)
+        report_done(done, as_json=as_json)
+    _after(done.case, fn_name, as_json)
 
 
-def _after(number: str, action: str, as_json: bool) -> None:
+def _after(case, action: str, as_json: bool) -> None:
+    """The automatic steps the action made due (workflows.trigger): the same trigger as the desk's."""
+    from interfaces.cli.runtime import now
     from workflows.trigger import after_action
 
-    line = after_action(number, action)
+    line = after_action(case, action, now=now())
     if line and not as_json:
         typer.echo(line)
 
@@ -224,9 +227,11 @@ def issue(number: str = NUMBER, signed_by: str = typer.Option("", help="签发�
     from notices.from_case import reply_renderer
 
     with context(user) as ctx:
-        render = reply_renderer(ctx.session, application_by_number(ctx.session, number), on=ctx.today)
-        report_done(actions.issue_reply(ctx, number, render=render, signed_by=signed_by), as_json=as_json)
-    _after(number, "issue_reply", as_json)
+        app = application_by_number(ctx.session, number, agency_id=ctx.scope)
+        done = actions.issue_reply(ctx, number, render=reply_renderer(ctx.session, app, on=ctx.today),
+                                   signed_by=signed_by)
+        report_done(done, as_json=as_json)
+    _after(done.case, "issue_reply", as_json)
 
 
 def dispatch(number: str = NUMBER, method: str = typer.Option("post", help="pickup | post | email | platform | fax"),

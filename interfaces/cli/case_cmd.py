@@ -131,8 +131,9 @@ def register(
             *(["提示：涉及征地拆迁等易诉事项，须政府法律顾问审核。"] if done.litigation_prone else []),
         ])
     from interfaces.cli.actions_cmd import _after
+    from models.identity import CaseRef
 
-    _after(app.number, "register", as_json)
+    _after(CaseRef.of(app), "register", as_json)
 
 
 def _merged(flags: dict, from_file: dict) -> dict:

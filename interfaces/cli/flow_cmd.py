@@ -22,19 +22,35 @@ def _today(value: str | None) -> date:
     return parse_day(value, "晨检日期") or shanghai_now().date()
 
 
-@app.command("advance")
-def advance(number: str, prefect: bool = typer.Option(False, "--prefect", help="作为 Prefect 流程运行")) -> None:
-    """执行本申请当前到期的自动步骤（文书、通知、归档），直到下一个人工环节。"""
-    from workflows.engine import shanghai_now
+AGENCY = typer.Option(None, "--agency", help="机关名称（编号在多个机关下重复时必填）")
 
+
+def _case(number: str, agency: str | None):
+    """The case this number names (in `agency` when given): a CaseRef, agency and number."""
+    from interfaces.cli.runtime import session
+    from models.identity import CaseRef
+    from models.queries import agency_by_name, application_by_number
+
+    with session() as s:
+        owner = agency_by_name(s, agency) if agency else None
+        return CaseRef.of(application_by_number(s, number, agency=owner))
+
+
+@app.command("advance")
+def advance(number: str, agency: str = AGENCY,
+            prefect: bool = typer.Option(False, "--prefect", help="作为 Prefect 流程运行")) -> None:
+    """执行本申请当前到期的自动步骤（文书、通知、归档），直到下一个人工环节。"""
+    from interfaces.cli.runtime import now
+
+    case = _case(number, agency)
     if prefect:
         from workflows.flows import advance_case
 
-        typer.echo(advance_case(number=number, after="核查"))
+        typer.echo(advance_case(agency_id=case.agency_id, number=case.number, after="核查"))
     else:
         from workflows.engine import advance as run
 
-        typer.echo(f"{number}：{run(number, now=shanghai_now())}")
+        typer.echo(f"{number}：{run(case, now=now())}")
 
 
 @app.command("sweep")
@@ -54,14 +70,15 @@ def sweep(today: str = typer.Option(None, help="晨检日期 YYYY-MM-DD，默认
 
 @app.command("reconcile")
 def reconcile() -> None:
-    """补办：为所有有待办自动步骤的申请补做（进程中断后使用）。"""
-    from workflows.engine import advance as run, cases_with_work, session, shanghai_now
+    """补办：为所有有待办自动步骤的申请补做，各机关全部（进程中断后使用）。"""
+    from interfaces.cli.runtime import now
+    from workflows.engine import advance as run, cases_with_work, session
 
     with session() as s:
-        numbers = cases_with_work(s)
-    for number in numbers:
-        run(number, now=shanghai_now())
-    typer.echo(f"已补办 {len(numbers)} 件。")
+        cases = cases_with_work(s)
+    for case in cases:
+        run(case, now=now())
+    typer.echo(f"已补办 {len(cases)} 件。")
 
 
 @app.command("intake")
@@ -79,14 +96,15 @@ def intake(path: Path, clerk: str = typer.Option("clerk", help="登记人用户�
 
 
 @archive_app.command("verify")
-def verify(number: str) -> None:
+def verify(number: str, agency: str = AGENCY) -> None:
     """重新计算归档包中每个文件的 SHA-256，与清单和归档记录核对。"""
+    from interfaces.cli.runtime import session
     from models.archive import package_of, verify_package
-    from models.db import session_scope
-    from models.queries import application_by_number
+    from models.queries import application_of
 
-    with session_scope() as s:
-        package = package_of(s, application_by_number(s, number))
+    case = _case(number, agency)
+    with session() as s:
+        package = package_of(s, application_of(s, case))
     problems = verify_package(package.location, package.manifest_sha256)
     if problems:
         for p in problems:

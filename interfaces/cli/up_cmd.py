@@ -1,12 +1,17 @@
 """gongkai up: one command, one machine — Prefect's server, the deployments (serve) and the web desk.
 
-    prefect server start (127.0.0.1:4200, PREFECT_HOME=var/prefect, analytics off)
-    → migrate + demo data (--demo) → reconcile → serve() the deployments → uvicorn web desk (:8000)
-Ctrl-C stops every child process this command started.
+    check both ports are free → prefect server start (127.0.0.1:--prefect-port, PREFECT_HOME=<var>/prefect)
+    → migrate + demo data (--demo) → record the Prefect API in this installation's database
+    → reconcile (steps a dead process left behind) → serve() the deployments → uvicorn web desk (--web-port)
+
+The CLI and the desk of this installation trigger runs through the recorded API (workflows.trigger), never
+through whatever answers on a well-known port; the record is cleared when `up` stops. Ctrl-C or SIGTERM
+stops every child process this command started.
 """
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -15,46 +20,64 @@ from pathlib import Path
 
 import typer
 
-API = "http://127.0.0.1:4200/api"
+HOST = "127.0.0.1"
 
 
-def _wait_for(url: str, seconds: int) -> bool:
+def _wait_for(url: str, seconds: int, child: subprocess.Popen) -> bool:
+    """True once `url` answers 200 while `child` still runs (a server that answers after our child died is not ours)."""
     deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and child.poll() is None:
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
-                    return True
+                    return child.poll() is None
         except OSError:
             time.sleep(0.5)
     return False
 
 
+def port_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            return False
+    return True
+
+
 def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演示用户"),
-       web_port: int = typer.Option(8000, help="网页工作台端口")) -> None:
+       prefect_port: int = typer.Option(4200, "--prefect-port", help="Prefect 服务端口（本机 127.0.0.1）"),
+       web_port: int = typer.Option(8000, "--web-port", help="网页工作台端口")) -> None:
     """启动 Prefect 服务、流程部署和网页工作台（单机、SQLite）。"""
     from models.settings import Settings
 
+    for port, what in ((prefect_port, "--prefect-port"), (web_port, "--web-port")):
+        if not port_free(port):
+            typer.echo(f"端口 {port} 已被占用（可能是本机另一套安装），请用 {what} 指定其他端口。", err=True)
+            raise typer.Exit(1)
     settings = Settings.load()
-    env = {**os.environ, "PREFECT_HOME": str(settings.var_dir / "prefect"), "PREFECT_API_URL": API,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": API}
+    api = f"http://{HOST}:{prefect_port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(settings.var_dir / "prefect"), "PREFECT_API_URL": api,
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api}
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops with SIGTERM: stop the children too
+    recorded = False
     try:
-        typer.echo("启动 Prefect 服务（127.0.0.1:4200）…")
-        children.append(subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                                          "--port", "4200"], env=env, start_new_session=True))
-        if not _wait_for(f"{API}/health", 90):
+        typer.echo(f"启动 Prefect 服务（{HOST}:{prefect_port}）…")
+        children.append(_start(["-m", "prefect", "server", "start", "--host", HOST, "--port", str(prefect_port)], env))
+        if not _wait_for(f"{api}/health", 90, children[0]):
             raise typer.Exit(_fail("Prefect 服务在90秒内未就绪。"))
         _init(demo)
+        _record(api)
+        recorded = True
+        typer.echo(f"补办遗漏的自动步骤：{_reconcile()} 件。")
         typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake）…")
-        children.append(subprocess.Popen([sys.executable, "-m", "workflows.deployments"], env=env, start_new_session=True))
-        children.append(subprocess.Popen([sys.executable, "-m", "uvicorn", "interfaces.web.app:create_app", "--factory",
-                                          "--host", "127.0.0.1", "--port", str(web_port)], env=env,
-                                         start_new_session=True))
-        typer.echo(f"网页工作台：http://127.0.0.1:{web_port}/")
-        typer.echo("Prefect 界面：http://127.0.0.1:4200/")
+        children.append(_start(["-m", "workflows.deployments"], env))
+        children.append(_start(["-m", "uvicorn", "interfaces.web.app:create_app", "--factory", "--host", HOST,
+                                "--port", str(web_port)], env))
+        typer.echo(f"网页工作台：http://{HOST}:{web_port}/")
+        typer.echo(f"Prefect 界面：http://{HOST}:{prefect_port}/")
         if demo:
             from models.demo import DEMO_PASSWORD, USERS
 
@@ -68,6 +91,12 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
     finally:
         for child in reversed(children):
             _stop(child)
+        if recorded:
+            _record(None)
+
+
+def _start(args: list[str], env: dict) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, *args], env=env, start_new_session=True)
 
 
 def _init(demo: bool) -> None:
@@ -79,6 +108,27 @@ def _init(demo: bool) -> None:
 
         with session_scope() as s:
             seed_demo(s, password_hash=_demo_hash())
+
+
+def _record(api: str | None) -> None:
+    """This installation's database names the Prefect API its CLI and desk trigger through (None: stopped)."""
+    from models.db import session_scope
+    from models.identity import record_prefect_api
+    from workflows.engine import shanghai_now
+
+    with session_scope() as s:
+        record_prefect_api(s, api, now=shanghai_now())
+
+
+def _reconcile() -> int:
+    """At start: every case a process that died left with due steps gets them, inline, before serving."""
+    from workflows.engine import advance, cases_with_work, session, shanghai_now
+
+    with session() as s:
+        cases = cases_with_work(s)
+    for case in cases:
+        advance(case, now=shanghai_now())
+    return len(cases)
 
 
 def _demo_hash() -> str:

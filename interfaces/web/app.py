@@ -6,6 +6,7 @@ business rule lives here. Access: signed session cookies, CSRF on every POST, a 
 """
 
 import gc
+import logging
 import os
 import secrets
 from collections.abc import Callable
@@ -26,9 +27,11 @@ from interfaces.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, RateLimiter
 from models import outbox
 from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
+from models.identity import CaseRef
 from models.tables import SHANGHAI, User
 
 HERE = Path(__file__).parent
+log = logging.getLogger("gongkai.desk")
 
 
 class Denied(Exception):
@@ -67,7 +70,7 @@ class Desk:
     public_limiter: RateLimiter
     login_limiter: RateLimiter
     templates: Jinja2Templates
-    after_action: Callable[[str, str], str]  # starts the case's next workflow run (workflows.trigger)
+    after_action: Callable[[CaseRef, str, datetime], str]  # the case's automatic steps (workflows.trigger)
     upload_limit: int = MAX_TOTAL_BYTES + MiB  # the largest POST body: one opinion's attachments and its fields
 
 
@@ -120,19 +123,18 @@ HOME = {
 def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], datetime] | None = None, *,
                secret_key: str | None = None, idle_timeout: timedelta = timedelta(minutes=30),
                absolute_timeout: timedelta = timedelta(hours=10), public_limit: int = 10,
-               secure_cookies: bool = False, after_action: Callable[[str, str], str] | None = None) -> FastAPI:
-    """The desk application; engine, calendar, `clock()` (an aware now) and the workflow trigger are injected.
+               secure_cookies: bool = False) -> FastAPI:
+    """The desk application on `engine` (the configured database by default), with calendar and `clock()` injected.
 
-    On the default database every action triggers the case's workflow (workflows.trigger.after_action),
-    exactly as the CLI does; with an injected engine the caller decides (tests pass their own or none).
+    Every action triggers the case's automatic steps through workflows.trigger, exactly as the CLI does, on
+    the desk's own database: through this installation's Prefect, or inline (GONGKAI_ENGINE=inline, or no
+    Prefect configured). There is no other trigger to inject: what the tests drive is what clerks use.
     """
-    if engine is None:
-        from models.db import default_engine, require_current_schema
-        from workflows.trigger import after_action as trigger
+    from models.db import default_engine, require_current_schema
+    from workflows.trigger import after_action as trigger
 
-        engine = default_engine()
-        require_current_schema(engine)  # a database gongkai init has not prepared is refused at start, in Chinese
-        after_action = after_action or trigger
+    engine = engine or default_engine()
+    require_current_schema(engine)  # a database gongkai init has not prepared is refused at start, in Chinese
     if calendar is None:
         from calendars import load_calendar
 
@@ -149,7 +151,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         public_limiter=RateLimiter(limit=public_limit, window=timedelta(minutes=1), now=now),
         login_limiter=RateLimiter(limit=20, window=timedelta(minutes=1), now=now),
         templates=templates,
-        after_action=after_action or (lambda number, action: ""),
+        after_action=lambda case, action, now: trigger(case, action, engine=engine, now=now),
     )
     app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_serving)
     app.state.desk = desk
@@ -186,6 +188,15 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     async def _body_refused(request: Request, exc: BodyRefused):
         return _plain_page(request, desk, "无法提交", exc.message_zh, exc.status)
 
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception):
+        """Never a bare 500: a Chinese page with a reference the administrator finds in the log with its traceback."""
+        reference = secrets.token_hex(4).upper()
+        log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
+        return _plain_page(request, desk, "系统错误",
+                           f"系统处理请求时出错，本次操作可能未完成。请稍后重试；如仍出错，请将参考编号 {reference} "
+                           "告知系统管理员。", 500)
+
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed):
         return _plain_page(request, desk, "请求已失效",
@@ -212,9 +223,10 @@ async def _serving(app: FastAPI):
 
 
 def _plain_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
-    session = request.state.web_session
+    session = getattr(request.state, "web_session", None)  # absent only if the error came before the session loaded
     return desk.templates.TemplateResponse(
-        request, "message.html", {"web": None, "user": None, "role": None, "csrf": session.csrf, "flash": [],
+        request, "message.html", {"web": None, "user": None, "role": None, "csrf": session.csrf if session else "",
+                                  "flash": [],
                                   "title": title, "message": message}, status_code=status)
 
 
@@ -229,6 +241,12 @@ def _check_length(request: Request) -> None:
     if not length.isdigit() or int(length) > limit:
         raise BodyRefused(413, f"提交的内容超过 {size_label(limit)} 的上限（附件合计不超过 {size_label(MAX_TOTAL_BYTES)}），"
                                "请减少或压缩附件后重新提交。")
+
+
+async def posted_form(request: Request):
+    """Dependency: the POSTed form, read on the event loop and CSRF-checked, so that the handlers stay sync and
+    run in FastAPI's threadpool (SQL, password hashing, PDF rendering and the trigger never block the loop)."""
+    return await checked_form(request)
 
 
 async def checked_form(request: Request):

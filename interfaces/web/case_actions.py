@@ -17,6 +17,7 @@ from models.attachments import ACCEPT, READ_AT_MOST, Upload, limits_label
 from models.context import Ctx
 from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
 from models.errors import ValidationFailed
+from models.identity import CaseRef
 from models.fees import FeeMethod
 from models.queries import application_by_number
 from models.tables import Application, Assignment, Department, Extension
@@ -116,13 +117,14 @@ def parse(action: DeskAction, form) -> dict:
 
 
 def _archive(ctx: Ctx, number: str) -> A.Done:
-    """归档 builds the real dossier and its SHA-256 manifest (workflows.engine), then archives the case."""
+    """归档 builds the real dossier and its SHA-256 manifest (workflows.engine), then archives the case as the clerk."""
     from workflows.engine import archive_case
 
-    location = archive_case(ctx.session, number, now=ctx.now)
-    app = application_by_number(ctx.session, number)
-    return A.Done(number, f"已归档，档案包：{location}", Status(app.status), lifecycle.waits_for(Status(app.status)),
-                  app.due_date)
+    app = application_by_number(ctx.session, number, agency_id=ctx.scope)
+    location = archive_case(ctx.session, CaseRef.of(app), now=ctx.now, actor=ctx.actor)
+    status = Status(app.status)
+    return A.Done(number, f"已归档，档案包：{location}", status, lifecycle.waits_for(status), app.due_date,
+                  app.agency_id)
 
 
 def _render_reply(web, app: Application):

@@ -15,7 +15,7 @@ from sqlmodel import Session, select
 
 from calendars import CalendarError
 from interfaces.web import case_actions
-from interfaces.web.app import HOME, Denied, LoginRequired, Web, checked_form
+from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import mask_id, mask_phone
 from models import dashboard as D
 from models import lifecycle, outbox
@@ -26,6 +26,7 @@ from models.context import Ctx
 from models.deadlines import read_clock
 from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionStatus, DeliveryMethod, RequestedForm, Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
+from models.identity import CaseRef
 from models.outcomes import OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
@@ -187,8 +188,7 @@ def _safe_next(target: str) -> str | None:
 
 
 @router.post("/login", response_class=HTMLResponse)
-async def login(request: Request, web: Web = Depends(web_dep)):
-    form = await checked_form(request)
+def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
     username, password = (form.get("username") or "").strip(), form.get("password") or ""
     if not web.desk.login_limiter.allow(request.client.host if request.client else "?"):
         return web.render("login.html", 429, next="", error="登录尝试过于频繁，请一分钟后再试。", username=username)
@@ -209,8 +209,7 @@ async def login(request: Request, web: Web = Depends(web_dep)):
 
 
 @router.post("/logout")
-async def logout(request: Request, web: Web = Depends(web_dep)):
-    await checked_form(request)
+def logout(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
     web.desk.sessions.log_out(web.session)
     return web.redirect("/login", "已退出登录。")
 
@@ -292,8 +291,7 @@ def _reg_field(field: str | None) -> str:
 
 
 @router.post("/register", response_class=HTMLResponse)
-async def registration_submit(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
-    form = await checked_form(request)
+def registration_submit(request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
     values = {k: v for k, v in form.items() if k != "csrf_token"}
     try:
         done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), _registration_in(web, form))
@@ -303,6 +301,7 @@ async def registration_submit(request: Request, web: Web = Depends(allow(*ROUTE_
         return _registration_page(web, values, {"_form": exc.message_zh}, 422)
     app = done.application
     notes = [f"已登记，申请编号 {app.number}，查询码 {app.query_code}，答复期限 {_zh_date(app.due_date)}。"]
+    notes.append(web.desk.after_action(CaseRef.of(app), "register", web.now))
     if done.possible_repeats:
         notes.append(f"可能与 {'、'.join(done.possible_repeats)} 重复，请比对（《条例》第三十六条第（六）项）。")
     if done.litigation_prone:
@@ -376,8 +375,7 @@ def case_view(number: str, web: Web = Depends(allow(*CASE_READERS))):
 
 
 @router.post("/cases/{number}/actions/{name}", response_class=HTMLResponse)
-async def case_action(number: str, name: str, request: Request, web: Web = Depends(allow(*ALL_STAFF))):
-    form = await checked_form(request)
+def case_action(number: str, name: str, request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ALL_STAFF))):
     app = load_case(web, number)
     action = case_actions.find(web, app, name)
     if action is None or action.run is None:
@@ -392,11 +390,11 @@ async def case_action(number: str, name: str, request: Request, web: Web = Depen
         web.db.rollback()
         return case_page(web, load_case(web, number), errors={name: exc.message_zh}, status_code=422, open_form=name,
                          submitted=form)
-    web.desk.after_action(number, name)
+    automatic = web.desk.after_action(done.case, name, web.now)
     back = "/inbox" if web.role == Role.department_handler and done.status != Status(app.status) else f"/cases/{number}"
     if web.role == Role.department_handler and name in ("return_assignment", "submit_opinion"):
         back = "/inbox"
-    return web.redirect(back, f"{action.label}：{done.message}")
+    return web.redirect(back, " ".join(x for x in (f"{action.label}：{done.message}", automatic) if x))
 
 
 @router.get("/cases/{number}/documents/{doc_id}")
@@ -541,9 +539,8 @@ def _check_findings(web: Web, app: Application, form):
 
 
 @router.post("/cases/{number}/draft/check", response_class=HTMLResponse)
-async def draft_check(number: str, request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
+def draft_check(number: str, request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
     """htmx: the findings for the form as typed, before it is submitted."""
-    form = await checked_form(request)
     app = _draftable(web, number)
     try:
         findings = _check_findings(web, app, form)
@@ -553,8 +550,7 @@ async def draft_check(number: str, request: Request, web: Web = Depends(allow(*R
 
 
 @router.post("/cases/{number}/draft", response_class=HTMLResponse)
-async def draft_submit(number: str, request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
-    form = await checked_form(request)
+def draft_submit(number: str, request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
     app = _draftable(web, number)
     values = _form_values(form)
     try:
@@ -565,7 +561,8 @@ async def draft_submit(number: str, request: Request, web: Web = Depends(allow(*
         return _draft_page(web, load_case(web, number), values, findings=exc.findings, status_code=422)
     except (GongkaiError, CalendarError) as exc:
         return _draft_page(web, load_case(web, number), values, error=exc.message_zh, status_code=422)
-    return web.redirect(f"/cases/{number}", done.message)
+    automatic = web.desk.after_action(done.case, "submit_for_review", web.now)
+    return web.redirect(f"/cases/{number}", " ".join(x for x in (done.message, automatic) if x))
 
 
 # --- department, counsel, leaders ------------------------------------------------------------------------
@@ -615,9 +612,8 @@ def _row_id(value) -> bool:
 
 
 @router.post("/notices/read")
-async def notices_read(request: Request, web: Web = Depends(allow(*ROUTE_ROLES["/notices"]))):
+def notices_read(request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ROUTE_ROLES["/notices"]))):
     """Mark all (`all`) or the posted `id`s read; only the user's own messages can change."""
-    form = await checked_form(request)
     if form.get("all"):
         ids = None
     else:
@@ -689,14 +685,13 @@ def public_status_form(web: Web = Depends(web_dep)):
 
 
 @router.post("/status", response_class=HTMLResponse)
-async def public_status(request: Request, web: Web = Depends(web_dep)):
+def public_status(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
     """Number + query code → stage and due date; nothing personal. Rate-limited per client address."""
     if not web.desk.public_limiter.allow(request.client.host if request.client else "?"):
         return web.render("status.html", 429, result=None, number="", error="查询过于频繁，请一分钟后再试。")
-    form = await checked_form(request)
     number, code = (form.get("number") or "").strip(), (form.get("query_code") or "").strip().upper()
-    app = web.db.exec(select(Application).where(Application.number == number)).first() if number else None
-    if app is None or not hmac.compare_digest(app.query_code, code):
+    app = _by_query_code(web, number, code)
+    if app is None:
         return web.render("status.html", 404, result=None, number=number,
                           error="未找到该申请，请核对申请编号和查询码。")
     status = Status(app.status)
@@ -704,6 +699,16 @@ async def public_status(request: Request, web: Web = Depends(web_dep)):
               "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
               "closed_on": app.closed_on}
     return web.render("status.html", result=result, error=None, number=number)
+
+
+def _by_query_code(web: Web, number: str, code: str) -> Application | None:
+    """The case with this number whose query code matches: numbers repeat across agencies, the code tells them
+    apart. Every candidate's code is compared in constant time, so the reply time says nothing about the code."""
+    if not number:
+        return None
+    candidates = web.db.exec(select(Application).where(Application.number == number)).all()
+    matching = [app for app in candidates if hmac.compare_digest(app.query_code.encode(), code.encode())]
+    return matching[0] if len(matching) == 1 else None
 
 
 def today_of(web: Web) -> date:

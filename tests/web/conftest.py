@@ -39,7 +39,10 @@ def clock():
 
 
 @pytest.fixture
-def desk(engine, calendar, clock, demo_hash):
+def desk(engine, calendar, clock, demo_hash, monkeypatch, tmp_path):
+    """The desk on the test database; its actions run the real trigger, inline (no Prefect configured)."""
+    monkeypatch.setenv("GONGKAI_ENGINE", "inline")
+    monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path / "var"))  # archive packages, outbox files
     with Session(engine) as session:
         seed_demo(session, password_hash=demo_hash)
     return create_app(engine, calendar, clock, secret_key="test-secret")

@@ -164,17 +164,14 @@ def test_anonymous_is_sent_to_login(login, notes, engine):
 
 @pytest.fixture
 def desk_with_engine(engine, calendar, clock, demo_hash, monkeypatch, tmp_path):
-    """The desk whose actions run the case's workflow inline (workflows.engine.advance) on the test database."""
-    from workflows.engine import advance
-
+    """The desk whose actions run the case's workflow inline (workflows.trigger, as configured) on the test database."""
     monkeypatch.setenv("GONGKAI_DATABASE_URL", engine.url.render_as_string(hide_password=False))
     monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path / "var"))
     for name in ("GONGKAI_CONFIG", "GONGKAI_SMTP_URL", "GONGKAI_SMS_URL"):
         monkeypatch.delenv(name, raising=False)
     with Session(engine) as s:
         seed_demo(s, password_hash=demo_hash)
-    return create_app(engine, calendar, clock, secret_key="test-secret",
-                      after_action=lambda number, action: advance(number, now=clock()))
+    return create_app(engine, calendar, clock, secret_key="test-secret")
 
 
 def test_routing_on_the_desk_notifies_the_department_on_its_notices_page(desk_with_engine, engine, calendar):

@@ -5,6 +5,7 @@ from datetime import date
 from sqlmodel import Session, select
 
 from models.enums import Status
+from models.identity import CaseRef
 from models.queries import application_by_number
 from models.tables import Event
 from tests import factories as F
@@ -37,11 +38,16 @@ class Desk:
             self.advance(number, fn.__name__, day)
         return done
 
+    def case(self, number: str) -> CaseRef:
+        with self.session() as s:
+            return F.case(s, number)
+
     def advance(self, number: str, action: str, day: date) -> str:
         label = label_of(action)
         self.runs.setdefault(number, []).append(label)
-        with tags(number, "gongkai"):
-            return self.flow(number=number, after=label, now=F.at(day, 11))
+        case = self.case(number)
+        with tags(f"case:{case.key}", "gongkai"):
+            return self.flow(agency_id=case.agency_id, number=number, after=label, now=F.at(day, 11))
 
     def status(self, number: str) -> Status:
         with self.session() as s:

@@ -21,7 +21,7 @@ DUE = date(2026, 3, 9)  # the leader's deadline for the departments' written opi
 
 
 def coordination_steps(session, number) -> list[E.DocStep]:
-    return [step for step in E.plan(session, number).documents if step.kind is DocumentKind.coordination]
+    return [step for step in E.plan(session, F.case(session, number)).documents if step.kind is DocumentKind.coordination]
 
 
 def leader_assignments(session, number) -> list[int]:
@@ -56,7 +56,7 @@ def test_a_case_routed_by_the_clerk_gets_no_letter(session, calendar):
     number = F.register_case(session, calendar, MON)
     F.advance(session, calendar, number, Status.routed)
     assert coordination_steps(session, number) == []
-    assert [s.kind for s in E.plan(session, number).documents] == [DocumentKind.receipt, DocumentKind.routing]
+    assert [s.kind for s in E.plan(session, F.case(session, number)).documents] == [DocumentKind.receipt, DocumentKind.routing]
 
 
 def test_the_leader_naming_another_department_after_a_send_back_writes_to_it(session, calendar):
@@ -103,9 +103,9 @@ def test_inline_engine_writes_one_letter_per_leader_assignment_and_none_when_rou
     F.advance(session, calendar, routed, Status.routed, MON)
     for _ in range(2):  # idempotent: the second pass finds nothing to do
         for number in (coordinated, routed):
-            E.advance(number, now=F.at(MON, 11))
+            E.advance(F.case(session, number), now=F.at(MON, 11))
 
     assert len(documents(session, coordinated)) == 1
     assert len(documents(session, coordinated, DocumentKind.routing)) == 2  # each department keeps its routing slip
     assert documents(session, routed) == []
-    assert not E.has_work(session, coordinated) and not E.has_work(session, routed)
+    assert not E.has_work(session, F.case(session, coordinated)) and not E.has_work(session, F.case(session, routed))

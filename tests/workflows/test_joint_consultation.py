@@ -20,7 +20,7 @@ MON, TUE, WED = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
 
 
 def joint_steps(session, number) -> list[E.DocStep]:
-    return [step for step in E.plan(session, number).documents if step.kind is DocumentKind.joint_consultation]
+    return [step for step in E.plan(session, F.case(session, number)).documents if step.kind is DocumentKind.joint_consultation]
 
 
 def documents(session, number, kind=DocumentKind.joint_consultation) -> list[Document]:
@@ -79,8 +79,8 @@ def test_inline_engine_writes_the_minutes_and_nothing_for_an_unrecorded_meeting(
     F.record_joint(session, calendar, recorded, WED, held_on=TUE)
     for _ in range(2):  # idempotent: the second pass finds nothing to do
         for number in (recorded, unrecorded):
-            E.advance(number, now=F.at(WED, 11))
+            E.advance(F.case(session, number), now=F.at(WED, 11))
 
     assert len(documents(session, recorded)) == 1
     assert documents(session, unrecorded) == [] and len(documents(session, unrecorded, DocumentKind.receipt)) == 1
-    assert not E.has_work(session, recorded) and not E.has_work(session, unrecorded)
+    assert not E.has_work(session, F.case(session, recorded)) and not E.has_work(session, F.case(session, unrecorded))

@@ -84,13 +84,14 @@ def test_happy_path_registration_to_archive_in_at_most_eight_runs(desk):
     desk.advance(number, "check", WED)
     assert len(desk.events(number)) == before
 
-    # The runs are found by number in Prefect.
+    # The runs are found by their case (agency and number) in Prefect.
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterTags
 
     async def names():
         async with get_client() as client:
-            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[number])))
+            case_tag = f"case:{desk.case(number).key}"
+            runs = await client.read_flow_runs(flow_run_filter=FlowRunFilter(tags=FlowRunFilterTags(all_=[case_tag])))
             return sorted(r.name for r in runs)
 
     found = asyncio.run(names())

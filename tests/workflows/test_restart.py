@@ -45,8 +45,8 @@ def finish(session, calendar, number):
     steps = list(F._steps(session, calendar, number, WED))[PATH.index(status):PATH.index(Status.delivered)]
     for _, step in steps:
         step()
-        E.advance(number, now=F.at(WED, 11))
-    E.advance(number, now=F.at(WED, 12))
+        E.advance(F.case(session, number), now=F.at(WED, 11))
+    E.advance(F.case(session, number), now=F.at(WED, 12))
 
 
 @pytest.mark.slow
