@@ -34,6 +34,22 @@ def ctx(session, calendar, username: str | None, day: date) -> Ctx:
     return Ctx(session, calendar, at(day), actor)
 
 
+def seed_agency(session, name: str, prefix: str, *, password_hash: str | None = None) -> None:
+    """Another agency shaped like the demo one (same departments), its users named `<prefix>_<demo username>`:
+    an installation serves many agencies, each numbering its cases from 2026-000001."""
+    from models.admin import add_agency, add_department, add_user
+    from models.demo import DEPARTMENTS, USERS
+
+    seed_demo(session)
+    add_agency(session, name=name, disclosure_office=f"{name}办公室", reconsideration_body="示范市人民政府",
+               court="示范市中级人民法院", doc_number_prefix=f"{name[:2]}政公开", seal_text=name)
+    for department in DEPARTMENTS:
+        add_department(session, agency=name, name=department)
+    for username, full_name, role, department, government_counsel in USERS:
+        add_user(session, username=f"{prefix}_{username}", full_name=full_name, role=role, agency=name,
+                 department=department, password_hash=password_hash, government_counsel=government_counsel)
+
+
 def applicant_in(**overrides) -> ApplicantIn:
     base = ApplicantIn(kind=ApplicantKind.natural_person, name="张三", id_type=ApplicantIdType.resident_id,
                        id_number=VALID_ID, phone="13800138000")

@@ -165,3 +165,24 @@ def test_a_database_never_initialised_is_refused_with_a_pointer_to_init(runner):
     assert "数据库尚未初始化或版本过旧（当前版本：无），请先运行 gongkai init" in result.stderr
     assert runner("init").exit_code == 0
     assert runner("list").exit_code == 0
+
+
+def test_two_agencies_share_2026_000001_and_each_users_command_acts_on_their_own(cli):
+    """Actions name the case within the acting user's agency; system commands need --agency when numbers collide."""
+    cli("agency", "add", "乙区人民政府", "--reconsideration-body", "示范市人民政府", "--court", "示范市中级人民法院",
+        "--doc-number-prefix", "乙政公开")
+    cli("department", "add", "乙区人民政府", "区自然资源局")
+    cli("user", "add", "yi_clerk", "钱经办", "--role", "clerk", "--agency", "乙区人民政府", "--password", "pw-yi-clerk")
+    cli(*REGISTER)
+    yi = [arg if arg != "示范区人民政府" else "乙区人民政府" for arg in REGISTER]
+    assert json.loads(cli(*yi, "--json", "-u", "yi_clerk").stdout.splitlines()[0])["number"] == "2026-000001"
+
+    routed = cli("route", "2026-000001", "--department", "区自然资源局", "-u", "yi_clerk")
+    assert "已交办区自然资源局" in routed.stdout and "自动步骤已完成" in routed.stdout
+    assert json.loads(cli("show", "2026-000001", "--agency", "乙区人民政府", "--json").stdout)["status"] == "routed"
+    assert json.loads(cli("show", "2026-000001", "--agency", "示范区人民政府", "--json").stdout)["status"] == "registered"
+
+    ambiguous = cli("flow", "advance", "2026-000001", ok=False)
+    assert "在多个机关下都存在，请指定机关" in ambiguous.stderr
+    assert "2026-000001" in cli("flow", "advance", "2026-000001", "--agency", "乙区人民政府").stdout
+    assert cli("flow", "reconcile").stdout.strip() == "已补办 0 件。"
