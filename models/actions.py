@@ -640,7 +640,9 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     ctx.session.flush()
     _transition(ctx, app, "submit_for_review", decision_id=decision.id, version=decision.version,
                 outcome=Outcome(decision.outcome).value)
-    return _done(ctx, app, f"答复草稿第{decision.version}稿已通过引用检查，提交法律审核。")
+    counted = (f"逐项答复{len(decision.item_outcomes)}项，年度报告按“{Outcome(decision.outcome).label}”统计；"
+               if decision.item_outcomes else "")
+    return _done(ctx, app, f"答复草稿第{decision.version}稿已通过引用检查，{counted}提交法律审核。")
 
 
 def _decision_in_review(ctx: Ctx, app: Application) -> Decision:

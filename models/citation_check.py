@@ -282,11 +282,11 @@ def _check_citations(d) -> list[Finding]:
     allowed = set(spec.citations) | set(SUPPORTING_CITATIONS.get(d.outcome, ()))
     for item in d.withheld_items:
         allowed |= set(item.ground.spec.citations) | set(SUPPORTING_CITATIONS.get(item.ground, ()))
+    own = "、".join(c.zh(with_law=False) for c in sorted(required, key=_key) if c.law == OGI)
     for c in d.citations:
         if c.law == OGI and c not in allowed:
-            findings.append(
-                Finding(Rule.contradicting_citation, f"引用的{c.zh()}与处理结果“{d.outcome.label}”不符")
-            )
+            findings.append(Finding(Rule.contradicting_citation,
+                                    f"引用的{c.zh()}与处理结果“{d.outcome.label}”不符" + (f"（其依据为{own}）" if own else "")))
     return findings
 
 

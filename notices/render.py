@@ -100,6 +100,11 @@ def ground_citations(outcome: Outcome) -> tuple[Citation, ...]:
     return exemption_citations(outcome)
 
 
+def quantity(n: int) -> str:
+    """How many, in words: 2 → 两 (两项), otherwise as numbered (三项, 十二项)."""
+    return "两" if n == 2 else chinese_number(n)
+
+
 def ogi_citations(citations) -> tuple[Citation, ...]:
     """The Regulation's articles among a reply's citations."""
     return tuple(c for c in citations if c.law == OGI)
@@ -120,7 +125,7 @@ _env = jinja2.Environment(
     keep_trailing_newline=False,
 )
 _env.filters.update(zh_date=zh_date, cite=cite, cn=chinese_number, ground_citations=ground_citations,
-                    ogi=ogi_citations, laws=law_citations)
+                    ogi=ogi_citations, laws=law_citations, quantity=quantity)
 _env.globals.update(required=_required, Outcome=Outcome, fee_bands=fee_bands)
 
 
