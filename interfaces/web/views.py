@@ -321,6 +321,9 @@ def _decision_text(decision) -> list[str]:
     lines += [f"答复内容：{line}" for line in (decision.body or "").splitlines() or [""]]
     for n, w in enumerate(decision.withheld_items, start=1):
         lines.append(f"不予公开第{n}项：{w['part']}｜{Outcome(w['ground']).label}｜{w['reason']}")
+    for n, i in enumerate((i for i in decision.item_outcomes if isinstance(i, dict)), start=1):
+        basis = "、".join(Citation(**c).zh(with_law=c.get("law") != OGI) for c in i["citations"])
+        lines.append(f"逐项答复第{n}项：{i['part']}｜{Outcome(i['outcome']).label}｜{basis}｜{i['reasons']}｜{i['body']}")
     return lines
 
 

@@ -65,6 +65,7 @@ def test_several_items_are_drafted_on_the_desk_and_the_preview_answers_each(logi
     assert "逐项答复" in needs and "第2项（经检索，所申请公开的政府信息不存在）：须填写理由：检索范围和方式" in needs
     r = clerk.post(f"/cases/{number}/draft", form)
     assert r.status_code == 303, plain(r.text)[-800:]
+    assert "逐项答复第2项：2018年房屋调查登记表" in plain(clerk.get(f"/cases/{number}").text)
     preview = plain(clerk.get(f"/cases/{number}/reply-preview").text)
     assert "关于“2018年房屋调查登记表”" in preview and "告知您该政府信息不存在" in preview
     assert "第三十六条第（二）项" in preview and "第三十六条第（四）项" in preview
