@@ -22,7 +22,15 @@ from calendars import (
 )
 from models import lifecycle
 from models.attachments import Upload, check_uploads
-from models.citation_check import ReplyDraft, Remedy, WithheldItem, ensure_reply_passes
+from models.citation_check import (
+    ItemAnswer,
+    ReplyDraft,
+    WithheldItem,
+    default_citations,
+    ensure_reply_passes,
+    items_citations,
+    remedy_for,
+)
 from models.context import Ctx, action
 from models.deadlines import case_dates, refresh_due_date
 from models.enums import (
@@ -515,15 +523,66 @@ class DraftIn:
     reasons: str = ""
     body: str = ""  # what is provided, or how and where to obtain it
     withheld_items: list[dict] | None = None  # [{"part", "ground", "reason"}]
-    item_outcomes: list[Outcome] | None = None  # several outcomes in one application
+    # Several items, each answered with its own outcome and basis (Arts 36, 37):
+    # [{"part", "outcome", "reasons", "body", "law_citations": [Citation], "responsible_agency",
+    #   "responsible_agency_contact"}]. With items, the application is counted under the outcome the agency's
+    # precedence gives them (main_outcome), whatever `outcome` says.
+    item_outcomes: list[dict] | None = None
     responsible_agency: str | None = None
     responsible_agency_contact: str | None = None
-    citations: list[Citation] | None = None  # defaults to the outcome's own
+    citations: list[Citation] | None = None  # the full list; None: default_citations (always passes the check)
+    # Provisions of other laws the reply names: the prohibiting law (Art 14), the special law (Art 36(7)),
+    # the basis of a query service (行政查询); checked against models.laws.
+    law_citations: list[Citation] | None = None
 
 
-def reply_draft(agency: Agency, decision: Decision) -> ReplyDraft:
-    """What the reply will say, in the shape the citation check and the notices read."""
+def _citation_json(c: Citation) -> dict:
+    return {"article": c.article, "paragraph": c.paragraph, "item": c.item, "law": c.law}
+
+
+def item_outcome_values(decision: Decision) -> list[Outcome]:
+    """The outcomes of a decision's items (stored as dicts; older rows hold the bare outcome values)."""
+    return [Outcome(entry if isinstance(entry, str) else entry["outcome"]) for entry in decision.item_outcomes]
+
+
+def _stored_items(item_outcomes: list[dict]) -> list[dict]:
+    """Each item as the Decision keeps it, with the citations it gets by default (its outcome's and its laws)."""
+    stored = []
+    for n, raw in enumerate(item_outcomes, start=1):
+        if not isinstance(raw, dict):  # a bare outcome answers nothing: the reply must name the item and its basis
+            raise ValidationFailed(f"第{n}项须写明所申请的内容、处理结果和理由。", "bare item outcome",
+                                   field=f"i{n}_part")
+        try:
+            outcome = Outcome(raw["outcome"])
+        except (KeyError, ValueError):
+            raise ValidationFailed(f"请选择第{n}项的处理结果。", "item without outcome", field=f"i{n}_outcome") from None
+        laws = list(raw.get("law_citations") or [])
+        stored.append({
+            "part": (raw.get("part") or "").strip(),
+            "outcome": outcome.value,
+            "citations": [_citation_json(c) for c in default_citations(outcome, laws=laws)],
+            "reasons": (raw.get("reasons") or "").strip(),
+            "body": (raw.get("body") or "").strip(),
+            "responsible_agency": (raw.get("responsible_agency") or "").strip() or None,
+            "responsible_agency_contact": (raw.get("responsible_agency_contact") or "").strip() or None,
+        })
+    return stored
+
+
+def _item_answers(item_outcomes: list) -> tuple[ItemAnswer, ...]:
+    return tuple(
+        ItemAnswer(part=entry["part"], outcome=Outcome(entry["outcome"]),
+                   citations=tuple(Citation(**c) for c in entry["citations"]), reasons=entry["reasons"],
+                   access=entry["body"], responsible_agency=entry["responsible_agency"],
+                   responsible_agency_contact=entry["responsible_agency_contact"])
+        for entry in item_outcomes if not isinstance(entry, str)
+    )
+
+
+def reply_draft(agency: Agency, decision: Decision, *, on: date | None = None) -> ReplyDraft:
+    """What the reply dated `on` will say (None: today's law), in the shape the citation check and notices read."""
     outcome = Outcome(decision.outcome)
+    items = _item_answers(decision.item_outcomes)
     return ReplyDraft(
         outcome=outcome,
         citations=tuple(Citation(**c) for c in decision.citations),
@@ -532,10 +591,40 @@ def reply_draft(agency: Agency, decision: Decision) -> ReplyDraft:
         ),
         responsible_agency=decision.responsible_agency,
         responsible_agency_contact=decision.responsible_agency_contact,
-        remedy=Remedy(reconsideration_body=agency.reconsideration_body, court=agency.court,
-                      reconsideration_first=outcome.spec.reconsideration_first),
+        remedy=remedy_for([i.outcome for i in items] or [outcome], reconsideration_body=agency.reconsideration_body,
+                          court=agency.court, on=on),
         table3_row=outcome.table3_row,
         reasons=decision.reasons,
+        access=decision.body,
+        items=items,
+        on=on,
+    )
+
+
+def draft_decision(agency: Agency, draft: DraftIn, **fields) -> Decision:
+    """The Decision a DraftIn stands for, its citations filled in by default where the clerk chose none."""
+    withheld = [{"part": (w.get("part") or "").strip(), "ground": Outcome(w["ground"]).value,
+                 "reason": (w.get("reason") or "").strip()} for w in (draft.withheld_items or [])]
+    items = _stored_items(draft.item_outcomes or [])
+    outcome = Outcome(draft.outcome)
+    if items:
+        outcome = main_outcome([Outcome(i["outcome"]) for i in items], tuple(agency.outcome_precedence.split(",")))
+        citations = list(items_citations(outcome, _item_answers(items)))
+    elif draft.citations is not None:
+        citations = list(draft.citations)
+    else:
+        citations = list(default_citations(outcome, grounds=[Outcome(w["ground"]) for w in withheld],
+                                           laws=draft.law_citations or []))
+    return Decision(
+        outcome=outcome,
+        citations=[_citation_json(c) for c in citations],
+        withheld_items=withheld,
+        item_outcomes=items,
+        reasons=draft.reasons.strip(),
+        body=draft.body.strip(),
+        responsible_agency=draft.responsible_agency,
+        responsible_agency_contact=draft.responsible_agency_contact,
+        **fields,
     )
 
 
@@ -550,29 +639,17 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     app = _load(ctx, number)
     lifecycle.check(app, "submit_for_review", ctx.actor)
     previous = latest_decision(ctx.session, app)
-    citations = draft.citations if draft.citations is not None else list(Outcome(draft.outcome).spec.citations)
-    decision = Decision(
-        application_id=app.id,
-        version=(previous.version + 1) if previous else 1,
-        outcome=draft.outcome,
-        citations=[{"article": c.article, "paragraph": c.paragraph, "item": c.item, "law": c.law} for c in citations],
-        withheld_items=[{"part": w["part"], "ground": Outcome(w["ground"]).value, "reason": w["reason"]}
-                        for w in (draft.withheld_items or [])],
-        item_outcomes=[Outcome(o).value for o in (draft.item_outcomes or [])],
-        reasons=draft.reasons.strip(),
-        body=draft.body.strip(),
-        responsible_agency=draft.responsible_agency,
-        responsible_agency_contact=draft.responsible_agency_contact,
-        status=DecisionStatus.in_review,
-        drafted_by_id=ctx.actor.id,
-        drafted_at=ctx.now,
-    )
-    ensure_reply_passes(reply_draft(ctx.session.get(Agency, app.agency_id), decision))
+    agency = ctx.session.get(Agency, app.agency_id)
+    decision = draft_decision(agency, draft, application_id=app.id, version=(previous.version + 1) if previous else 1,
+                              status=DecisionStatus.in_review, drafted_by_id=ctx.actor.id, drafted_at=ctx.now)
+    ensure_reply_passes(reply_draft(agency, decision, on=ctx.today))  # the law in force today, the day it is drafted
     ctx.session.add(decision)
     ctx.session.flush()
     _transition(ctx, app, "submit_for_review", decision_id=decision.id, version=decision.version,
-                outcome=Outcome(draft.outcome).value)
-    return _done(ctx, app, f"答复草稿第{decision.version}稿已通过引用检查，提交法律审核。")
+                outcome=Outcome(decision.outcome).value)
+    counted = (f"逐项答复{len(decision.item_outcomes)}项，年度报告按“{Outcome(decision.outcome).label}”统计；"
+               if decision.item_outcomes else "")
+    return _done(ctx, app, f"答复草稿第{decision.version}稿已通过引用检查，{counted}提交法律审核。")
 
 
 def _decision_in_review(ctx: Ctx, app: Application) -> Decision:
@@ -697,7 +774,7 @@ def dispatch(ctx: Ctx, number: str, *, method: DeliveryMethod, dispatched_on: da
                              dispatched_on=dispatched_on, tracking_no=tracking_no.strip()))
     decision = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
-    outcomes = [Outcome(o) for o in decision.item_outcomes] or [Outcome(decision.outcome)]
+    outcomes = item_outcome_values(decision) or [Outcome(decision.outcome)]
     _conclude(ctx, app, main_outcome(outcomes, tuple(agency.outcome_precedence.split(","))), dispatched_on)
     on_time = app.due_date is None or dispatched_on <= app.due_date
     _transition(ctx, app, "dispatch", method=method.value, dispatched_on=dispatched_on, tracking_no=tracking_no,

@@ -21,11 +21,92 @@ def add_agency(session: Session, *, name: str, parent: str | None = None, **prof
     name = check_required(name, what="机关名称", field="name")
     if session.exec(select(Agency).where(Agency.name == name)).first():
         raise ValidationFailed(f"机关「{name}」已存在。", f"agency {name!r} exists", field="name")
-    parent_id = agency_by_name(session, parent).id if parent else None
+    parent_row = agency_by_name(session, parent) if parent else None
     unknown = set(profile) - set(Agency.model_fields)
     if unknown:
         raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
-    return _commit(session, Agency(name=name, parent_id=parent_id, **profile))
+    check_remedy_bodies(name=name, reconsideration_body=profile.get("reconsideration_body", ""),
+                        court=profile.get("court", ""), parent=parent_row.name if parent_row else None)
+    return _commit(session, Agency(name=name, parent_id=parent_row.id if parent_row else None, **profile))
+
+
+# --- the remedy bodies a reply names (行政复议法 (2023) Arts 24–28; 行政诉讼法 Arts 14, 15, 18) ----------------
+
+GOVERNMENT = "人民政府"
+# 行政诉讼法 Art 18(2): cross-region administrative jurisdiction is often given to railway transport courts.
+COURT_SUFFIXES = ("人民法院", "铁路运输法院", "铁路运输中级法院")
+INTERMEDIATE_COURTS = ("中级人民法院", "铁路运输中级法院")
+# 行政复议法 (2023) Art 27: these go to the department one level up, not to a people's government.
+VERTICAL_KEYWORDS = ("海关", "税务", "国家安全", "外汇管理", "金融监督管理", "金融监管", "中国人民银行", "证券监督管理")
+# Art 28: a justice department acting as the reconsideration office may also go to the justice department above.
+JUSTICE_KEYWORDS = ("司法局", "司法厅")
+PROVINCIAL_MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
+
+
+def _is_government(name: str) -> bool:
+    return name.endswith(GOVERNMENT)
+
+
+def _is_township(name: str) -> bool:
+    return name.endswith(("乡人民政府", "镇人民政府"))
+
+
+def _is_provincial(name: str) -> bool:
+    stem = name.removesuffix(GOVERNMENT)
+    return _is_government(name) and (stem.endswith(("省", "自治区")) or stem in PROVINCIAL_MUNICIPALITIES)
+
+
+def _is_state_council_department(name: str) -> bool:
+    return name.startswith(("中华人民共和国", "国务院"))
+
+
+def check_remedy_bodies(*, name: str, reconsideration_body: str, court: str, parent: str | None = None) -> None:
+    """The reconsideration body and the court a reply names must be the ones the law gives this agency.
+
+    An empty value is left for later (the citation check refuses a reply that names none).
+    """
+    body, court = (reconsideration_body or "").strip(), (court or "").strip()
+    if court:
+        if not court.endswith(COURT_SUFFIXES) or court in COURT_SUFFIXES:
+            raise ValidationFailed(f"管辖法院应为人民法院（如“示范市中级人民法院”），填写的「{court}」不是法院。",
+                                   f"court {court!r} is not a court", field="court")
+        if _is_government(name) and not _is_township(name) and not court.endswith(INTERMEDIATE_COURTS):
+            raise ValidationFailed(
+                f"对县级以上地方人民政府的行政行为提起诉讼的案件由中级人民法院管辖（《中华人民共和国行政诉讼法》"
+                f"第十五条第（一）项），「{court}」不是中级人民法院。", "government needs an intermediate court",
+                field="court")
+    if not body:
+        return
+    if body == name:
+        # 行政复议法 (2023) Art 24(2): a provincial government hears cases against itself; Art 25: so does a
+        # State Council department. Any other agency is reconsidered by another.
+        if _is_provincial(name) or _is_state_council_department(name):
+            return
+        raise ValidationFailed(f"「{name}」不能作为自己的行政复议机关（《中华人民共和国行政复议法》第二十四条）。",
+                               "agency is its own reconsideration body", field="reconsideration_body")
+    if _is_provincial(name):
+        raise ValidationFailed(f"对省、自治区、直辖市人民政府的行政行为不服的，向该人民政府申请行政复议"
+                               f"（《中华人民共和国行政复议法》第二十四条第二款），应填写「{name}」。",
+                               "a provincial government reconsiders itself", field="reconsideration_body")
+    vertical = any(k in name for k in VERTICAL_KEYWORDS)
+    justice = any(k in name for k in JUSTICE_KEYWORDS)
+    if vertical:
+        if _is_government(body):
+            raise ValidationFailed(f"「{name}」属于实行垂直领导的机关，向上一级主管部门申请行政复议"
+                                   "（《中华人民共和国行政复议法》第二十七条），不是人民政府。",
+                                   "vertical agency goes to its superior department", field="reconsideration_body")
+    elif not _is_government(body) and not (justice and any(k in body for k in JUSTICE_KEYWORDS)):
+        level = "上一级人民政府" if _is_government(name) else "本级人民政府"
+        raise ValidationFailed(
+            f"行政复议机关应为人民政府（「{name}」的行政复议机关是{level}，《中华人民共和国行政复议法》第二十四条），"
+            f"填写的「{body}」不是人民政府。", f"reconsideration body {body!r} is not a people's government",
+            field="reconsideration_body")
+    if parent and body != parent and (_is_government(parent) or vertical):
+        # The parent agency given is the one the law names: the government one level up (Art 24(1)(2)),
+        # the department's own government (Art 24(1)(1)), or a vertical body's superior department (Art 27).
+        if not (justice and not _is_government(body)):
+            raise ValidationFailed(f"「{name}」的上级机关是「{parent}」，行政复议机关应为「{parent}」，填写的是「{body}」。",
+                                   "reconsideration body differs from the parent agency", field="reconsideration_body")
 
 
 def add_department(session: Session, *, agency: str, name: str, contact: str = "") -> Department:

@@ -6,7 +6,7 @@ This module is the single place that knows which outcome cites which article and
 notices, the citation check and the statistics all read it.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 
@@ -121,24 +121,38 @@ _CN_DIGITS = "零一二三四五六七八九"
 
 
 def chinese_number(n: int) -> str:
-    """1 → 一, 10 → 十, 36 → 三十六: how articles are numbered in Chinese statutes (1–99)."""
-    if not 0 < n < 100:
-        raise ValueError(f"article numbers are 1-99, got {n}")
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
-    return head + (_CN_DIGITS[ones] if ones else "")
+    """1 → 一, 10 → 十, 36 → 三十六, 103 → 一百零三: how articles are numbered in Chinese statutes (1–999)."""
+    if not 0 < n < 1000:
+        raise ValueError(f"article numbers are 1-999, got {n}")
+    hundreds, rest = divmod(n, 100)
+    tens, ones = divmod(rest, 10)
+    if hundreds == 0:
+        head = "" if tens == 0 else ("十" if tens == 1 else _CN_DIGITS[tens] + "十")
+        return head + (_CN_DIGITS[ones] if ones else "")
+    text = _CN_DIGITS[hundreds] + "百"
+    if tens:
+        text += _CN_DIGITS[tens] + "十"  # 110 → 一百一十, not 一百十
+    elif ones:
+        text += "零"
+    return text + (_CN_DIGITS[ones] if ones else "")
 
 
 @dataclass(frozen=True)
 class Citation:
-    """A provision of a law: article, paragraph (款) and item (项), rendered the way notices cite it."""
+    """A provision of a law: article, paragraph (款) and item (项), rendered the way notices cite it.
 
-    article: int
+    `article` is None only for an instrument cited as a whole because its articles are not verified
+    (models.laws: the fee rules of 国办函〔2020〕109号).
+    """
+
+    article: int | None
     paragraph: int | None = None
     item: int | None = None
     law: str = "《中华人民共和国政府信息公开条例》"
 
     def zh(self, *, with_law: bool = True) -> str:
+        if self.article is None:
+            return self.law
         text = f"第{chinese_number(self.article)}条"
         if self.paragraph:
             text += f"第{chinese_number(self.paragraph)}款"
@@ -156,10 +170,17 @@ class OutcomeSpec:
     label: str  # the decision in the words a reply uses
     citations: tuple[Citation, ...]  # the exact legal basis, most specific first
     table3_row: str
-    category: str  # disclose | partial | withhold | unable | not_processed | other
+    category: str  # disclose | partial | withhold | unable | not_processed | other (the table 三 group)
     # 行政复议法 (2023) Art 23(1)(4): a refusal to disclose must be reconsidered before any lawsuit,
     # and Art 23(2) obliges the agency to say so in the decision.
     reconsideration_first: bool = False
+    exemption: bool = False  # an Art 14–16 ground: what a refusal (36(3)) or a withheld part (Art 37) rests on
+    remedy: bool = True  # the reply tells the applicant how to challenge it
+    law_needed: str | None = None  # the reply must also name this provision of another law (models.laws)
+    reasons_needed: str | None = None  # what the reasons must state; None: optional
+    access_needed: str | None = None  # how, where, when the applicant obtains it (Arts 36(1)(2)(7), 39)
+    open_basis: bool = False  # no fixed article: the clerk cites the basis, any provision in force
+    is_reply: bool = True  # False: the case closes without a 答复书 (withdrawal, §6.5)
 
 
 class Outcome(StrEnum):
@@ -206,88 +227,116 @@ class Outcome(StrEnum):
     @property
     def is_withholding_ground(self) -> bool:
         """A ground on which content may be withheld (Arts 14–16): a refusal or a partial item."""
-        return OUTCOMES[self].category == "withhold"
+        return OUTCOMES[self].exemption
 
 
 _36_3 = Citation(36, item=3)
+_REFUSAL = "不予公开的理由"
 
 
-def _spec(label, citations, row, category, reconsideration_first=False):
-    return OutcomeSpec(label, tuple(citations), row, category, reconsideration_first)
+def _spec(label, citations, row, category, **more) -> OutcomeSpec:
+    return OutcomeSpec(label, tuple(citations), row, category, **more)
+
+
+def _exemption(label, citations, row) -> OutcomeSpec:
+    """Art 36(3) with its Art 14–16 ground: reasons are owed (Art 36(3) "说明理由"), reconsideration comes first."""
+    return _spec(label, [_36_3, *citations], row, "withhold", reconsideration_first=True, exemption=True,
+                 reasons_needed=_REFUSAL)
 
 
 OUTCOMES: dict[Outcome, OutcomeSpec] = {
-    Outcome.already_public: _spec("已主动公开，告知获取方式和途径", [Citation(36, item=1)], "r1_disclosed", "disclose"),
-    Outcome.disclosed: _spec("予以公开", [Citation(36, item=2)], "r1_disclosed", "disclose"),
-    Outcome.partial: _spec("部分公开", [Citation(37)], "r2_partial", "partial", True),
-    Outcome.state_secret: _spec(
-        "不予公开（属于国家秘密）", [_36_3, Citation(14)], "r3_1_state_secret", "withhold", True
+    Outcome.already_public: _spec("已主动公开，告知获取方式和途径", [Citation(36, item=1)], "r1_disclosed", "disclose",
+                                  access_needed="获取方式和途径"),
+    Outcome.disclosed: _spec("予以公开", [Citation(36, item=2)], "r1_disclosed", "disclose", access_needed="提供方式"),
+    Outcome.partial: _spec("部分公开", [Citation(37)], "r2_partial", "partial", reconsideration_first=True,
+                           reasons_needed=_REFUSAL, access_needed="提供方式"),
+    Outcome.state_secret: _exemption("不予公开（属于国家秘密）", [Citation(14)], "r3_1_state_secret"),
+    Outcome.law_prohibits: replace(
+        _exemption("不予公开（法律、行政法规禁止公开）", [Citation(14)], "r3_2_law_prohibits"),
+        law_needed="禁止公开该信息的法律、行政法规及其条款",  # Art 14; regulation.md §5.3 T8
     ),
-    Outcome.law_prohibits: _spec(
-        "不予公开（法律、行政法规禁止公开）", [_36_3, Citation(14)], "r3_2_law_prohibits", "withhold", True
+    Outcome.security_stability: _exemption(
+        "不予公开（公开后可能危及国家安全、公共安全、经济安全、社会稳定）", [Citation(14)], "r3_3_security_stability"
     ),
-    Outcome.security_stability: _spec(
-        "不予公开（公开后可能危及国家安全、公共安全、经济安全、社会稳定）",
-        [_36_3, Citation(14)],
-        "r3_3_security_stability",
-        "withhold",
-        True,
+    Outcome.third_party: _exemption(
+        "不予公开（涉及商业秘密、个人隐私等，公开会对第三方合法权益造成损害）", [Citation(15)], "r3_4_third_party"
     ),
-    Outcome.third_party: _spec(
-        "不予公开（涉及商业秘密、个人隐私等，公开会对第三方合法权益造成损害）",
-        [_36_3, Citation(15)],
-        "r3_4_third_party",
-        "withhold",
-        True,
+    Outcome.internal_affairs: _exemption("不予公开（属于内部事务信息）", [Citation(16, paragraph=1)], "r3_5_internal_affairs"),
+    Outcome.process_info: _exemption("不予公开（属于过程性信息）", [Citation(16, paragraph=2)], "r3_6_process_info"),
+    Outcome.enforcement_file: _exemption(
+        "不予公开（属于行政执法案卷信息）", [Citation(16, paragraph=2)], "r3_7_enforcement_file"
     ),
-    Outcome.internal_affairs: _spec(
-        "不予公开（属于内部事务信息）", [_36_3, Citation(16, paragraph=1)], "r3_5_internal_affairs", "withhold", True
-    ),
-    Outcome.process_info: _spec(
-        "不予公开（属于过程性信息）", [_36_3, Citation(16, paragraph=2)], "r3_6_process_info", "withhold", True
-    ),
-    Outcome.enforcement_file: _spec(
-        "不予公开（属于行政执法案卷信息）", [_36_3, Citation(16, paragraph=2)], "r3_7_enforcement_file", "withhold", True
-    ),
-    Outcome.admin_query: _spec("不予公开（属于行政查询事项）", [_36_3], "r3_8_admin_query", "withhold", True),
-    Outcome.not_held: _spec("经检索，所申请公开的政府信息不存在", [Citation(36, item=4)], "r4_1_not_held", "unable"),
+    # regulation.md §4.4: "a request that is really a query service … (三)8", basis: practice. It is not an
+    # Art 14–16 ground, so it neither cites Art 36(3) nor carries the Art 23 reconsideration-first clause: the
+    # reply tells where to query, under the provision that provides the query service.
+    Outcome.admin_query: _spec("属于行政查询事项，告知查询渠道", [], "r3_8_admin_query", "withhold",
+                               law_needed="提供该查询服务的法律、法规及其条款", reasons_needed="属于行政查询事项的理由",
+                               access_needed="查询渠道"),
+    Outcome.not_held: _spec("经检索，所申请公开的政府信息不存在", [Citation(36, item=4)], "r4_1_not_held", "unable",
+                            reasons_needed="检索范围和方式"),
     Outcome.not_responsible: _spec(
         "所申请公开信息不属于本机关负责公开", [Citation(36, item=5)], "r4_1_not_held", "unable"
     ),
     Outcome.needs_creation: _spec(
-        "没有现成信息，需要另行制作或加工、分析", [Citation(38)], "r4_2_needs_creation", "unable"
+        "没有现成信息，需要另行制作或加工、分析", [Citation(38)], "r4_2_needs_creation", "unable",
+        reasons_needed="需要另行制作的理由",
     ),
     Outcome.unclear_after_supplement: _spec(
-        "补正后申请内容仍不明确", [Citation(30)], "r4_3_unclear_after_supplement", "unable"
+        "补正后申请内容仍不明确", [Citation(30)], "r4_3_unclear_after_supplement", "unable",
+        reasons_needed="仍不明确的事项",
     ),
     Outcome.petition: _spec(
-        "属于信访、投诉、举报，不作为政府信息公开申请处理", [Citation(39, paragraph=1)], "r5_1_petition", "not_processed"
+        "属于信访、投诉、举报，不作为政府信息公开申请处理", [Citation(39, paragraph=1)], "r5_1_petition", "not_processed",
+        reasons_needed="申请的实质诉求", access_needed="信访、投诉、举报渠道",
     ),
-    Outcome.repeat: _spec("重复申请，不予重复处理", [Citation(36, item=6)], "r5_2_repeat", "not_processed"),
+    Outcome.repeat: _spec("重复申请，不予重复处理", [Citation(36, item=6)], "r5_2_repeat", "not_processed",
+                          reasons_needed="已作出的答复"),
+    # regulation.md §5.3 T14 has no remedy clause: refusing published materials is not justiciable
+    # (法释〔2011〕17号 Art 2(2)).
     Outcome.publication: _spec(
-        "要求提供公开出版物，告知获取途径", [Citation(39, paragraph=2)], "r5_3_publication", "not_processed"
+        "要求提供公开出版物，告知获取途径", [Citation(39, paragraph=2)], "r5_3_publication", "not_processed",
+        remedy=False, access_needed="获取途径",
     ),
     Outcome.unreasonable_volume: _spec(
-        "申请数量、频次明显超过合理范围且理由不合理，不予处理", [Citation(35)], "r5_4_unreasonable_volume", "not_processed"
+        "申请数量、频次明显超过合理范围且理由不合理，不予处理", [Citation(35)], "r5_4_unreasonable_volume",
+        "not_processed", reasons_needed="说明理由的情况",
     ),
+    # [U] regulation.md §4.4 lists this row as practice; no article names it. Art 38 (first sentence: what is
+    # provided is information already made or obtained) is the nearest basis: a confirmation or a re-issued
+    # document would be made anew, which a request may not demand (cf. 法释〔2011〕17号 Art 2(3)).
     Outcome.confirm_or_reissue: _spec(
-        "要求确认或重新出具已获取信息，不予处理", [], "r5_5_confirm_or_reissue", "not_processed"
+        "要求确认或重新出具已获取信息，不予处理", [Citation(38)], "r5_5_confirm_or_reissue", "not_processed",
+        reasons_needed="已获取信息的情况",
     ),
     Outcome.deemed_abandoned: _spec(
         "无正当理由逾期不补正，视为放弃申请，不再处理", [Citation(30)], "r6_1_no_supplement", "other"
     ),
+    # Art 42 allows the fee; 视为放弃 on non-payment is the fee rules' (国办函〔2020〕109号, spec T17), whose
+    # article is not verified (regulation.md §3.2), so the instrument is cited by name.
     Outcome.fee_unpaid: _spec(
-        "逾期未缴纳信息处理费，不再处理", [Citation(42)], "r6_2_fee_unpaid", "other"
+        "逾期未缴纳信息处理费，不再处理", [Citation(42), Citation(None, law=FEE_RULES)], "r6_2_fee_unpaid", "other"
     ),
+    # Art 36(7) "有关法律、行政法规对信息的获取有特别规定的": the reply names that law (spec T16).
     Outcome.special_law: _spec(
         "属于有关法律、行政法规对信息获取有特别规定的情形，告知依照其规定办理",
         [Citation(36, item=7)],
         "r6_3_other",
         "other",
+        law_needed="对该信息的获取有特别规定的法律、行政法规及其条款", reasons_needed="特别规定",
+        access_needed="办理途径",
     ),
-    Outcome.withdrawn: _spec("申请人撤回申请", [], "r6_3_other", "other"),
-    Outcome.other: _spec("其他处理", [], "r6_3_other", "other"),
+    # regulation.md §6.5: a withdrawal closes the case with no reply document; nothing to cite.
+    Outcome.withdrawn: _spec("申请人撤回申请", [], "r6_3_other", "other", remedy=False, is_reply=False),
+    Outcome.other: _spec("其他处理", [], "r6_3_other", "other", open_basis=True, reasons_needed="处理情况"),
 }
+
+# The outcomes one item of a several-item request may have (Arts 36, 37): each answers a piece of information.
+# Partial disclosure is itself the sum of items (disclosed + withheld); the rest conclude a whole application.
+ITEM_OUTCOMES = tuple(
+    o for o in Outcome
+    if OUTCOMES[o].is_reply and o not in (Outcome.partial, Outcome.unreasonable_volume, Outcome.deemed_abandoned,
+                                          Outcome.fee_unpaid)
+)
 
 # regulation.md §4.3: when one application has several outcomes and is not split, it is counted once,
 # under the first category in this order ("部分公开 > 不予公开 > 予以公开 > 无法提供 > 不予处理 > 其他处理").

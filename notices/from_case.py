@@ -169,7 +169,7 @@ def termination(session: Session, app: ApplicationRow) -> nc.ReplyContext:
     """终止处理告知书 after no supplement (三(六)1) or no payment (三(六)2), dated the day the case closed."""
     row = _agency_row(session, app)
     outcome = Outcome(app.outcome)
-    draft = for_outcome(outcome, reconsideration_body=row.reconsideration_body, court=row.court)
+    draft = for_outcome(outcome, reconsideration_body=row.reconsideration_body, court=row.court, on=app.closed_on)
     if outcome is Outcome.fee_unpaid:
         earlier = session.exec(select(Fee).where(Fee.application_id == app.id)).one()
         notice, deadline = "收费通知书", earlier.pay_due
@@ -184,7 +184,7 @@ def reply(session: Session, app: ApplicationRow, decision: Decision, *, doc_numb
     row = _agency_row(session, app)
     parties = _parties(session, app, DocumentKind.receipt, on)
     parties["issue"] = nc.Issue(agency=agency(row), number=doc_number, date=on)
-    return nc.ReplyContext(**parties, draft=reply_draft(row, decision), access=decision.body or None)
+    return nc.ReplyContext(**parties, draft=reply_draft(row, decision, on=on), access=decision.body or None)
 
 
 def reply_renderer(session: Session, app: ApplicationRow, *, on: date) -> Callable[[str, Decision], bytes]:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import jinja2
 
-from models.citation_check import ensure_fee_notice_passes, ensure_reply_passes
+from models.citation_check import ensure_fee_notice_passes, ensure_reply_passes, exemption_citations
 from models.fees import fee_bands
-from models.outcomes import Citation, Outcome, chinese_number
+from models.outcomes import OGI, Citation, Outcome, chinese_number
 from notices.pdf import layout_pdf
 
 
@@ -97,7 +97,22 @@ def cite(citations) -> str:
 
 def ground_citations(outcome: Outcome) -> tuple[Citation, ...]:
     """Art 37: a withheld item's own exemption, without the Art 36(3) of a whole refusal."""
-    return tuple(c for c in outcome.spec.citations if c.article != 36)
+    return exemption_citations(outcome)
+
+
+def quantity(n: int) -> str:
+    """How many, in words: 2 → 两 (两项), otherwise as numbered (三项, 十二项)."""
+    return "两" if n == 2 else chinese_number(n)
+
+
+def ogi_citations(citations) -> tuple[Citation, ...]:
+    """The Regulation's articles among a reply's citations."""
+    return tuple(c for c in citations if c.law == OGI)
+
+
+def law_citations(citations) -> tuple[Citation, ...]:
+    """The other laws a reply cites: the prohibiting law (Art 14), the special law (Art 36(7)), a query's basis."""
+    return tuple(c for c in citations if c.law != OGI)
 
 
 _TEMPLATES = Path(__file__).parent / "templates"
@@ -109,7 +124,8 @@ _env = jinja2.Environment(
     lstrip_blocks=True,
     keep_trailing_newline=False,
 )
-_env.filters.update(zh_date=zh_date, cite=cite, cn=chinese_number, ground_citations=ground_citations)
+_env.filters.update(zh_date=zh_date, cite=cite, cn=chinese_number, ground_citations=ground_citations,
+                    ogi=ogi_citations, laws=law_citations, quantity=quantity)
 _env.globals.update(required=_required, Outcome=Outcome, fee_bands=fee_bands)
 
 

@@ -184,27 +184,54 @@ def extension_decide(number: str = NUMBER, approve: bool = typer.Option(..., "--
     _run(user, as_json, "decide_extension", number, approve=approve, comment=comment)
 
 
-def submit(number: str = NUMBER, outcome: str = typer.Option(..., help="答复类型，如 art36_2_disclosed"),
+def submit(number: str = NUMBER,
+           outcome: str = typer.Option(None, help="答复类型，如 art36_2_disclosed（逐项答复时按各项确定，可不填）"),
            reasons: str = typer.Option("", help="事实和理由（不予公开时必填）"),
            body: str = typer.Option("", help="提供的信息或获取方式"),
            withheld: list[str] = typer.Option(None, help="部分公开时不予公开的部分：内容|依据|理由（可多次）"),
            responsible_agency: str = typer.Option(None, help="负责公开的机关（第三十六条第（五）项）"),
            responsible_contact: str = typer.Option(None, help="该机关的联系方式"),
+           law: list[str] = typer.Option(None, help="其他法律法规的条款，如 统计法:28 或 《中华人民共和国统计法》第二十八条"
+                                                    "（法律行政法规禁止公开、特别规定、行政查询须填写；可多次）"),
+           item: list[str] = typer.Option(None, help="逐项答复（至少两项）：内容|处理结果|理由|答复内容（可多次）；"
+                                                     "--law、--responsible-agency 用于需要它们的项"),
            user: str = USER, as_json: bool = JSON) -> None:
     """提交答复草稿法律审核（须先通过法律依据检查）。"""
     from models.actions import DraftIn
     from models.errors import ValidationFailed
+    from models.laws import BadCitation, UnknownLaw, parse_citation
     from models.outcomes import Outcome
 
-    items = []
+    withheld_items = []
     for spec in withheld or []:
         parts = spec.split("|")
         if len(parts) != 3:
             raise ValidationFailed(f"不予公开部分「{spec}」应写成 内容|依据|理由。", "bad withheld item")
-        items.append({"part": parts[0], "ground": parse_enum(Outcome, parts[1], "不予公开依据"), "reason": parts[2]})
+        withheld_items.append({"part": parts[0], "ground": parse_enum(Outcome, parts[1], "不予公开依据"),
+                               "reason": parts[2]})
+    try:
+        laws = [parse_citation(text) for text in law or []]
+    except (BadCitation, UnknownLaw) as exc:
+        raise ValidationFailed(exc.message_zh, str(exc)) from None
+    items = []
+    for spec in item or []:
+        parts = spec.split("|")
+        if not 2 <= len(parts) <= 4:
+            raise ValidationFailed(f"逐项答复「{spec}」应写成 内容|处理结果|理由|答复内容。", "bad item")
+        parts += [""] * (4 - len(parts))
+        chosen = parse_enum(Outcome, parts[1], "处理结果")
+        items.append({"part": parts[0], "outcome": chosen, "reasons": parts[2], "body": parts[3],
+                      "law_citations": laws if chosen.spec.law_needed else [],
+                      **({"responsible_agency": responsible_agency, "responsible_agency_contact": responsible_contact}
+                         if chosen is Outcome.not_responsible else {})})
+    if not outcome and not items:
+        raise ValidationFailed("请用 --outcome 指定答复类型，或用 --item 逐项答复。", "no outcome")
+    # With items the application is counted under the outcome their precedence gives (models.actions.draft_decision).
+    chosen_outcome = parse_enum(Outcome, outcome, "答复类型") if outcome else items[0]["outcome"]
     _run(user, as_json, "submit_for_review", number, draft=DraftIn(
-        outcome=parse_enum(Outcome, outcome, "答复类型"), reasons=reasons, body=body, withheld_items=items,
-        responsible_agency=responsible_agency, responsible_agency_contact=responsible_contact))
+        outcome=chosen_outcome, reasons=reasons, body=body, withheld_items=withheld_items,
+        responsible_agency=responsible_agency, responsible_agency_contact=responsible_contact,
+        law_citations=laws, item_outcomes=items))
 
 
 def review_return(number: str = NUMBER, comments: str = typer.Option(..., help="审核意见"), user: str = USER,

@@ -37,8 +37,9 @@ def agency_add(
     name: str,
     parent: str = typer.Option(None, help="上级机关"),
     disclosure_office: str = typer.Option("", help="政府信息公开工作机构"),
-    reconsideration_body: str = typer.Option("", help="行政复议机关"),
-    court: str = typer.Option("", help="管辖法院"),
+    reconsideration_body: str = typer.Option("", help="行政复议机关：部门为本级人民政府，人民政府为上一级人民政府，"
+                                                    "垂直管理机关为上一级主管部门（行政复议法第二十四条至第二十八条）"),
+    court: str = typer.Option("", help="管辖法院：…人民法院；县级以上地方人民政府为中级人民法院（行政诉讼法第十五条）"),
     doc_number_prefix: str = typer.Option("", help="文号前缀，如 河政公开"),
     address: str = typer.Option("", help="地址"),
     phone: str = typer.Option("", help="电话"),

@@ -21,13 +21,13 @@ from models import dashboard as D
 from models import lifecycle, outbox
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
-from models.citation_check import CitationCheckFailed
+from models.citation_check import CitationCheckFailed, default_citations, requirements
 from models.context import Ctx
 from models.deadlines import read_clock
 from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionStatus, DeliveryMethod, RequestedForm, Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
 from models.identity import CaseRef
-from models.outcomes import OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
+from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
                             document_of, documents_of, events_of)
@@ -320,6 +320,9 @@ def _decision_text(decision) -> list[str]:
     lines += [f"答复内容：{line}" for line in (decision.body or "").splitlines() or [""]]
     for n, w in enumerate(decision.withheld_items, start=1):
         lines.append(f"不予公开第{n}项：{w['part']}｜{Outcome(w['ground']).label}｜{w['reason']}")
+    for n, i in enumerate((i for i in decision.item_outcomes if isinstance(i, dict)), start=1):
+        basis = "、".join(Citation(**c).zh(with_law=c.get("law") != OGI) for c in i["citations"])
+        lines.append(f"逐项答复第{n}项：{i['part']}｜{Outcome(i['outcome']).label}｜{basis}｜{i['reasons']}｜{i['body']}")
     return lines
 
 
@@ -448,21 +451,51 @@ def reply_preview(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{nu
 CITATION_CHOICES = tuple(dict.fromkeys(
     c for o in Outcome for c in o.spec.citations if c.law == OGI
 ))
-CITATION_CHOICES = tuple(sorted(set(CITATION_CHOICES) | {Citation(10), Citation(32)},
+CITATION_CHOICES = tuple(sorted(set(CITATION_CHOICES) | {Citation(10), Citation(32), Citation(41)},
                                 key=lambda c: (c.article, c.paragraph or 0, c.item or 0)))
+ITEM_ROWS = 5  # several items answered one by one (Arts 36, 37)
+WITHHELD_ROWS = 3
 
 
 def _citation_key(c: Citation) -> str:
     return f"{c.article}-{c.paragraph or 0}-{c.item or 0}"
 
 
+def _laws_in(form) -> list[Citation]:
+    """Other laws' provisions, one a line: 统计法:28 or 《中华人民共和国统计法》第二十八条 (models.laws)."""
+    from models.laws import BadCitation, UnknownLaw, parse_citation
+
+    found = []
+    for line in (form.get("law_citations") or "").splitlines():
+        if line.strip():
+            try:
+                found.append(parse_citation(line))
+            except (BadCitation, UnknownLaw) as exc:
+                raise ValidationFailed(exc.message_zh, str(exc), field="law_citations") from None
+    return found
+
+
+def _items_in(form, laws: list[Citation], responsible: dict) -> list[dict]:
+    """The item rows filled in; the shared law and responsible agency go to the items that need them."""
+    items = []
+    for n in range(1, ITEM_ROWS + 1):
+        part, chosen = (form.get(f"i{n}_part") or "").strip(), form.get(f"i{n}_outcome") or ""
+        reasons, body = (form.get(f"i{n}_reasons") or "").strip(), (form.get(f"i{n}_body") or "").strip()
+        if not (part or chosen or reasons or body):
+            continue
+        try:
+            outcome = Outcome(chosen)
+        except ValueError:
+            raise ValidationFailed(f"请选择第{n}项的处理结果。", "no item outcome", field=f"i{n}_outcome") from None
+        items.append({"part": part, "outcome": outcome, "reasons": reasons, "body": body,
+                      "law_citations": laws if outcome.spec.law_needed else [],
+                      **(responsible if outcome is Outcome.not_responsible else {})})
+    return items
+
+
 def _draft_in(form) -> DraftIn:
-    try:
-        outcome = Outcome(form.get("outcome") or "")
-    except ValueError:
-        raise ValidationFailed("请选择处理结果。", "no outcome", field="outcome") from None
     withheld = []
-    for n in range(1, 4):
+    for n in range(1, WITHHELD_ROWS + 1):
         part, ground, reason = (form.get(f"w{n}_part") or "").strip(), form.get(f"w{n}_ground") or "", (
             form.get(f"w{n}_reason") or "").strip()
         if part or reason:
@@ -470,12 +503,25 @@ def _draft_in(form) -> DraftIn:
                 withheld.append({"part": part, "ground": Outcome(ground).value, "reason": reason})
             except ValueError:
                 raise ValidationFailed(f"请选择第{n}项不予公开内容的依据。", "no ground", field=f"w{n}_ground") from None
+    laws = _laws_in(form)
+    responsible = {"responsible_agency": (form.get("responsible_agency") or "").strip() or None,
+                   "responsible_agency_contact": (form.get("responsible_agency_contact") or "").strip() or None}
+    items = _items_in(form, laws, responsible)
+    try:
+        outcome = Outcome(form.get("outcome") or "") if not items else items[0]["outcome"]
+    except ValueError:
+        raise ValidationFailed("请选择处理结果。", "no outcome", field="outcome") from None
+    # The citations the check requires are always there (default_citations); the boxes add others.
     keys = {_citation_key(c): c for c in CITATION_CHOICES}
     chosen = [keys[k] for k in form.getlist("citations") if k in keys]
+    defaults = default_citations(outcome, grounds=[Outcome(w["ground"]) for w in withheld], laws=laws)
     return DraftIn(outcome=outcome, reasons=(form.get("reasons") or "").strip(), body=(form.get("body") or "").strip(),
-                   withheld_items=withheld, citations=chosen or None,
-                   responsible_agency=(form.get("responsible_agency") or "").strip() or None,
-                   responsible_agency_contact=(form.get("responsible_agency_contact") or "").strip() or None)
+                   withheld_items=withheld, citations=list(dict.fromkeys([*defaults, *chosen])), law_citations=laws,
+                   item_outcomes=items, **responsible)
+
+
+def _law_line(c: dict) -> str:
+    return Citation(**c).zh()
 
 
 def _draft_values(decision) -> dict:
@@ -484,9 +530,19 @@ def _draft_values(decision) -> dict:
     values = {"outcome": decision.outcome, "reasons": decision.reasons, "body": decision.body,
               "responsible_agency": decision.responsible_agency or "",
               "responsible_agency_contact": decision.responsible_agency_contact or "",
-              "citations": [_citation_key(Citation(**c)) for c in decision.citations]}
+              "citations": [_citation_key(Citation(**c)) for c in decision.citations if c.get("law") == OGI]}
+    own = Outcome(decision.outcome).spec.citations
+    laws = [c for c in decision.citations if c.get("law") != OGI and Citation(**c) not in own]
     for n, w in enumerate(decision.withheld_items, start=1):
         values |= {f"w{n}_part": w["part"], f"w{n}_ground": w["ground"], f"w{n}_reason": w["reason"]}
+    for n, entry in enumerate(e for e in decision.item_outcomes if isinstance(e, dict)):
+        values |= {f"i{n + 1}_part": entry["part"], f"i{n + 1}_outcome": entry["outcome"],
+                   f"i{n + 1}_reasons": entry["reasons"], f"i{n + 1}_body": entry["body"]}
+        laws += [c for c in entry["citations"] if c.get("law") != OGI]
+        if entry.get("responsible_agency"):
+            values |= {"responsible_agency": entry["responsible_agency"],
+                       "responsible_agency_contact": entry.get("responsible_agency_contact") or ""}
+    values["law_citations"] = "\n".join(dict.fromkeys(_law_line(c) for c in laws))
     return values
 
 
@@ -496,14 +552,39 @@ def _form_values(form) -> dict:
     return values
 
 
+def _requirements(web: Web, values: dict) -> list[str]:
+    """What the check will ask of the outcome (and grounds, or items) the form has chosen, before submit."""
+    try:
+        outcome = Outcome(values.get("outcome") or "")
+    except ValueError:
+        return []
+    grounds, items = [], []
+    for n in range(1, WITHHELD_ROWS + 1):
+        if values.get(f"w{n}_ground") in _OUTCOME_VALUES:
+            grounds.append(Outcome(values[f"w{n}_ground"]))
+    for n in range(1, ITEM_ROWS + 1):
+        if values.get(f"i{n}_outcome") in _OUTCOME_VALUES:
+            items.append(Outcome(values[f"i{n}_outcome"]))
+    return requirements(outcome, grounds=grounds if outcome is Outcome.partial else [], items=items,
+                        on=web.now.date())
+
+
+_OUTCOME_VALUES = {o.value for o in Outcome}
+
+
 def _draft_page(web: Web, app: Application, values: dict, findings=None, error=None, status_code=200):
     decision = latest_decision(web.db, app)
     comments = []
     if decision is not None:
         comments = [r for r, _ in _reviews(web, [decision]).get(decision.id, []) if not r.approved]
+    from models.laws import LAWS
+
     return web.render("draft.html", status_code, app=app, values=values, findings=findings, error=error,
-                      outcomes=list(Outcome), grounds=[o for o in Outcome if o.is_withholding_ground],
+                      outcomes=[o for o in Outcome if o.spec.is_reply],
+                      grounds=[o for o in Outcome if o.is_withholding_ground], item_outcomes=ITEM_OUTCOMES,
+                      item_rows=ITEM_ROWS, withheld_rows=WITHHELD_ROWS,
                       citations=[(_citation_key(c), c.zh(with_law=False)) for c in CITATION_CHOICES],
+                      laws=[law for law in LAWS if law.title != OGI], requirements=_requirements(web, values),
                       decision=decision, comments=comments)
 
 
@@ -521,21 +602,14 @@ def draft_form(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{numbe
 
 
 def _check_findings(web: Web, app: Application, form):
-    """The citation check on the form as it stands: the same ReplyDraft the action will check."""
-    from models.actions import reply_draft
+    """The citation check on the form as it stands: the same ReplyDraft the action will check, dated today."""
+    from models.actions import draft_decision, reply_draft
     from models.citation_check import check_reply
-    from models.tables import Decision
 
-    draft = _draft_in(form)
-    citations = draft.citations if draft.citations is not None else list(draft.outcome.spec.citations)
-    decision = Decision(application_id=app.id, version=0, outcome=draft.outcome,
-                        citations=[{"article": c.article, "paragraph": c.paragraph, "item": c.item, "law": c.law}
-                                   for c in citations],
-                        withheld_items=draft.withheld_items or [], reasons=draft.reasons, body=draft.body,
-                        responsible_agency=draft.responsible_agency,
-                        responsible_agency_contact=draft.responsible_agency_contact, drafted_by_id=0,
-                        drafted_at=web.now)
-    return check_reply(reply_draft(_agency(web), decision))
+    agency = _agency(web)
+    decision = draft_decision(agency, _draft_in(form), application_id=app.id, version=0, drafted_by_id=0,
+                              drafted_at=web.now)
+    return check_reply(reply_draft(agency, decision, on=web.now.date()))
 
 
 @router.post("/cases/{number}/draft/check", response_class=HTMLResponse)
@@ -545,8 +619,10 @@ def draft_check(number: str, request: Request, form=Depends(posted_form), web: W
     try:
         findings = _check_findings(web, app, form)
     except ValidationFailed as exc:
-        return web.render("_findings.html", findings=None, error=exc.message_zh, checked=True)
-    return web.render("_findings.html", findings=findings, error=None, checked=True)
+        return web.render("_findings.html", findings=None, error=exc.message_zh, checked=True,
+                          requirements=_requirements(web, _form_values(form)))
+    return web.render("_findings.html", findings=findings, error=None, checked=True,
+                      requirements=_requirements(web, _form_values(form)))
 
 
 @router.post("/cases/{number}/draft", response_class=HTMLResponse)

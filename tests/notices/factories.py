@@ -28,7 +28,15 @@ from notices.context import (
 )
 from notices.render import DocumentKind
 
-SECRETS_LAW = "《中华人民共和国保守国家秘密法》"
+STATISTICS_LAW = "《中华人民共和国统计法》"
+REAL_ESTATE_REGISTRATION = "《不动产登记暂行条例》"
+SOCIAL_INSURANCE_LAW = "《中华人民共和国社会保险法》"
+# The provision of another law each outcome names beside the Regulation (models.outcomes: law_needed).
+LAWS = {
+    Outcome.law_prohibits: (Citation(28, law=STATISTICS_LAW),),  # 统计法 (2024) Art 28: 不得对外提供、泄露
+    Outcome.special_law: (Citation(27, law=REAL_ESTATE_REGISTRATION),),  # 权利人、利害关系人可以依法查询
+    Outcome.admin_query: (Citation(74, paragraph=4, law=SOCIAL_INSURANCE_LAW),),  # 个人可以免费查询、核对缴费记录
+}
 
 
 def agency(**overrides) -> Agency:
@@ -72,13 +80,13 @@ def issue(number: str = "西政办依申请〔2025〕第17号", on: date = date(
 
 REASONS = {
     Outcome.state_secret: "该信息经定密机关依法确定为秘密级国家秘密，保密期限尚未届满。",
-    Outcome.law_prohibits: "《中华人民共和国保守国家秘密法》第二十八条禁止公开该类信息。",
+    Outcome.law_prohibits: "该信息为统计调查中获得的能够识别单个统计调查对象身份的资料。",
     Outcome.security_stability: "该信息涉及重要基础设施的安防部署，公开后可能危及公共安全。",
     Outcome.third_party: "该信息涉及中标企业的报价构成等商业秘密，经征求意见，该企业不同意公开。",
     Outcome.internal_affairs: "该信息为本机关工作人员考勤管理记录。",
     Outcome.process_info: "该信息为项目论证会的讨论记录，相关决定尚未作出。",
     Outcome.enforcement_file: "该信息为本机关行政处罚案件的调查询问笔录。",
-    Outcome.admin_query: "该信息属于依照规定可以通过查询系统自行查询的个人登记事项。",
+    Outcome.admin_query: "您申请获取的是本人社会保险缴费记录，个人可以向社会保险经办机构查询、核对。",
     Outcome.not_held: "经本机关在公文管理系统和档案系统以“老旧小区改造”“立项批复”为关键词检索，并向城建科核查，未检索到您申请获取的信息。",
     Outcome.not_responsible: "该信息由杭州市住房和城乡建设局制作并保存。",
     Outcome.needs_creation: "本机关未制作分街道、分年度的汇总统计表，提供该信息需要对现有政府信息进行加工、分析。",
@@ -87,9 +95,9 @@ REASONS = {
     Outcome.repeat: "您于2025年1月6日提出的内容相同的申请，本机关已于2025年1月20日以西政办依申请〔2025〕第3号作出答复。",
     Outcome.unreasonable_volume: "本机关已于2025年3月10日要求您说明申请理由，您未在期限内说明。",
     Outcome.confirm_or_reissue: "您已于2025年1月20日获取该信息，现要求本机关确认其真实性并重新出具。",
-    Outcome.special_law: "您申请获取的不动产登记资料，《不动产登记暂行条例》对其查询有特别规定。",
+    Outcome.special_law: "您申请获取的是本人名下房屋的不动产登记资料。",
     Outcome.withdrawn: "您于2025年3月20日书面撤回该申请。",
-    Outcome.other: "您的申请已在其他程序中一并处理。",
+    Outcome.other: "您要求更正的本人社会保险缴费记录不属于本机关职能范围，本机关已将您的更正请求转送杭州市社会保险经办机构处理。",
 }
 ACCESS = {
     Outcome.already_public: "西湖区人民政府门户网站“政府信息公开—财政资金”栏目（2025年1月15日发布）",
@@ -98,27 +106,33 @@ ACCESS = {
     Outcome.petition: "西湖区信访局或者12345政务服务便民热线",
     Outcome.publication: "杭州市图书馆或者《西湖区政府公报》订阅渠道",
     Outcome.special_law: "向西湖区不动产登记中心申请查询",
+    Outcome.admin_query: "杭州市社会保险经办机构服务窗口或者“浙里办”社保查询服务",
 }
+# `other` has no fixed article: the clerk cites the basis, here Art 41 (a correction request forwarded).
+OTHER_BASIS = (Citation(41),)
 WITHHELD = (
     WithheldItem("中标企业报价明细表", Outcome.third_party, "属于该企业的商业秘密，经征求意见该企业不同意公开。"),
     WithheldItem("项目论证会讨论记录", Outcome.process_info, "属于论证过程中形成的讨论记录。"),
 )
 
 
+# Every outcome a 答复书 is made for (a withdrawal closes the case without one).
+REPLY_OUTCOMES = [o for o in Outcome if o.spec.is_reply]
+
+
 def draft(outcome: Outcome, **overrides) -> ReplyDraft:
     """A draft that passes the citation check for this outcome."""
-    fields = {"reasons": REASONS.get(outcome, "")}
+    fields = {"reasons": REASONS.get(outcome, ""), "access": ACCESS.get(outcome, "")}
     if outcome is Outcome.partial:
         fields["reasons"] = "本机关已就涉及第三方的内容书面征求该第三方意见。"
         fields["withheld_items"] = WITHHELD
     if outcome is Outcome.not_responsible:
         fields["responsible_agency"] = "杭州市住房和城乡建设局"
         fields["responsible_agency_contact"] = "杭州市解放东路18号，0571-87000001"
-    d = for_outcome(outcome, reconsideration_body="杭州市西湖区人民政府", court="杭州市西湖区人民法院", **fields)
-    if outcome is Outcome.partial:
-        d = replace(d, citations=d.citations + (Citation(15), Citation(16, paragraph=2)))
-    if outcome is Outcome.law_prohibits:
-        d = replace(d, citations=d.citations + (Citation(28, law=SECRETS_LAW),))
+    d = for_outcome(outcome, reconsideration_body="杭州市西湖区人民政府", court="杭州市西湖区人民法院",
+                    on=date(2025, 3, 28), laws=LAWS.get(outcome, ()), **fields)
+    if outcome is Outcome.other:
+        d = replace(d, citations=OTHER_BASIS)
     return replace(d, **overrides)
 
 

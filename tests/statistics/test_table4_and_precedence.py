@@ -48,8 +48,12 @@ def test_main_outcome_precedence(outcomes, precedence, expected):
 
 
 def _two_outcome_draft():
-    return A.DraftIn(outcome=Outcome.disclosed, body="所申请信息见附件；其中部分信息经检索不存在。",
-                     item_outcomes=[Outcome.not_held, Outcome.disclosed])
+    """Item A not held, item B disclosed: each answered with its own basis (Arts 36(4), 36(2))."""
+    return A.DraftIn(outcome=Outcome.disclosed, item_outcomes=[
+        {"part": "2019年项目批复", "outcome": Outcome.not_held,
+         "reasons": "经在公文系统以“项目批复”为关键词检索，未检索到该信息。"},
+        {"part": "2020年项目批复", "outcome": Outcome.disclosed, "body": "随本答复书提供"},
+    ])
 
 
 @pytest.mark.parametrize("precedence, row", [
