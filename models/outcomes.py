@@ -34,7 +34,7 @@ APPLICANT_KIND_LABELS = {
     ApplicantKind.other_org: "其他",
 }
 
-# Column keys of table 三 in the published order (the JSON of ../shared/data uses exactly these).
+# Column keys of table 三 in the published order (the published JSON in tests/statistics/data has exactly these).
 TABLE3_COLUMNS = (*[k.value for k in ApplicantKind], "total")
 
 

@@ -1,12 +1,58 @@
-"""Resources only: a calendar, a migrated SQLite database per test, a session."""
+"""Resources only: a calendar, a migrated SQLite database per test, a session; a temporary var per test.
 
+Tests write only under temporary folders: every test runs with GONGKAI_VAR_DIR in a temporary folder of
+its own (archive packages, the outbox drop folder, the default database), Prefect's home is temporary,
+and the run fails if it left anything new or changed in the repository's ./var (tests/var_guard.py).
+"""
+
+import itertools
+import os
+import re
 import shutil
+import tempfile
+from pathlib import Path
 
-import pytest
-from sqlmodel import Session
+# Before anything imports Prefect: its home (settings, database, logs) is never the repository nor ~/.prefect.
+_PREFECT_HOME = None
+if "PREFECT_HOME" not in os.environ:  # scripts/test names a temporary one; else ours, removed at the end
+    _PREFECT_HOME = os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="gongkai-test-prefect-")
 
-from calendars import load_calendar
-from models.db import make_engine, migrate
+import pytest  # noqa: E402
+from sqlmodel import Session  # noqa: E402
+
+from calendars import load_calendar  # noqa: E402
+from models.db import make_engine, migrate  # noqa: E402
+from tests.var_guard import VarGuard  # noqa: E402
+
+REPOSITORY = Path(__file__).resolve().parents[1]
+_numbers = itertools.count(1)
+
+
+def pytest_configure(config):
+    config.pluginmanager.register(VarGuard(REPOSITORY / "var"), "gongkai-var-guard")
+
+
+def pytest_unconfigure(config):
+    if _PREFECT_HOME:
+        shutil.rmtree(_PREFECT_HOME, ignore_errors=True)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_var(tmp_path_factory):
+    """What session-wide resources start (a Prefect harness, a served process) sees: a temporary var."""
+    root = tmp_path_factory.mktemp("var")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("GONGKAI_VAR_DIR", str(root / "session"))
+        mp.delenv("GONGKAI_DATABASE_URL", raising=False)  # the default database is the one in that var
+        mp.delenv("GONGKAI_CONFIG", raising=False)  # a developer's settings file never points tests at real data
+        yield root
+
+
+@pytest.fixture(autouse=True)
+def _test_var(_session_var, request, monkeypatch):
+    """Each test's own var folder (created only if something writes there); a test may set its own."""
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)[:60]
+    monkeypatch.setenv("GONGKAI_VAR_DIR", str(_session_var / f"{next(_numbers):05d}-{name}"))
 
 
 @pytest.fixture(scope="session")

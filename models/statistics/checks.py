@@ -1,6 +1,6 @@
 """The consistency checks of a table (regulation.md §4.3, §4.5): every failure, each named by row and column.
 
-They run on plain data (the JSON shape of ../shared/data/annual-report-hedong-2021.json), so the same
+They run on plain data (the JSON shape of tests/statistics/data/annual-report-hedong-2021.json), so the same
 code checks a table Gongkai computed and a table some district published.
 """
 

@@ -34,7 +34,7 @@ class AnnualReport:
         return f"{self.agency}{unit}{self.year}年政府信息公开工作年度报告统计表"
 
     def to_json(self) -> dict:
-        """Exactly the keys and column order of the published JSON (../shared/data/annual-report-hedong-2021.json)."""
+        """Exactly the keys and column order of the published JSON (tests/statistics/data/annual-report-hedong-2021.json)."""
         cut = f"，截至{self.as_of.isoformat()}" if self.live else ""
         return {
             "agency": self.agency,

@@ -1,9 +1,11 @@
 """End to end in Debian's Chromium (Playwright for Python): one case through every role's pages.
 
 The server runs in this process on a free loopback port, on the test's own database and a fixed clock.
-Screenshots go to var/screenshots/desk/ (not committed) for a reviewer to look at.
+Screenshots go to the folder GONGKAI_SCREENSHOTS names, for a reviewer to look at, else to the test's temporary
+folder; the test prints where.
 """
 
+import os
 import re
 import socket
 import threading
@@ -18,7 +20,6 @@ from tests.web.conftest import DAY
 
 pytestmark = pytest.mark.slow
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "desk"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]
 
@@ -62,7 +63,8 @@ def browser():
 class Role:
     """One person at one screen: their own browser context (cookies), 1366×768."""
 
-    def __init__(self, browser, base, username, shots):
+    def __init__(self, browser, base, username, shots, folder):
+        self.folder = folder
         self.context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
         self.page = self.context.new_page()
         self.base, self.shots, self.username = base, shots, username
@@ -79,7 +81,7 @@ class Role:
 
     def shot(self, name, full=True):
         self.shots.append(name)
-        self.page.screenshot(path=str(SHOTS / f"{len(self.shots):02d}-{name}.png"), full_page=full)
+        self.page.screenshot(path=str(self.folder / f"{len(self.shots):02d}-{name}.png"), full_page=full)
 
     def act(self, number, summary, fields=None, button=None, files=None):
         """Open the action's disclosure, fill its fields by label, choose its files (label → [(name, bytes)]), submit."""
@@ -101,12 +103,21 @@ class Role:
         return page
 
 
-def test_one_case_through_the_desk_in_chromium(server, browser):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    for old in SHOTS.glob("*.png"):
+@pytest.fixture
+def screenshots(tmp_path, capsys):
+    """GONGKAI_SCREENSHOTS (a reviewer's folder, emptied of old shots) or the test's temporary folder."""
+    folder = Path(os.environ.get("GONGKAI_SCREENSHOTS") or tmp_path / "screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
         old.unlink()
+    with capsys.disabled():
+        print(f"\nscreenshots: {folder}")
+    return folder
+
+
+def test_one_case_through_the_desk_in_chromium(server, browser, screenshots):
     shots: list[str] = []
-    clerk, dept, counsel, supervisor = (Role(browser, server, u, shots)
+    clerk, dept, counsel, supervisor = (Role(browser, server, u, shots, screenshots)
                                         for u in ("clerk", "dept_ziran", "counsel", "supervisor"))
 
     def dashboard_shows(label, name):
