@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
 from models.enums import ConsultationKind, ExtensionStatus
 from models.lifecycle import CONCLUDED
-from models.tables import Application, Consultation, Extension, Fee, Supplement
+from models.tables import Application, Consultation, Extension, Fee, ReasonRequest, Supplement
 
 _PAUSE_KIND = {ConsultationKind.third_party: PauseKind.third_party, ConsultationKind.other_agency: PauseKind.other_agency}
 
@@ -22,11 +22,13 @@ def case_dates(session: Session, application: Application) -> CaseDates:
     app_id = application.id
     supplement = session.exec(select(Supplement).where(Supplement.application_id == app_id)).first()
     consultations = session.exec(select(Consultation).where(Consultation.application_id == app_id)).all()
-    fee = session.exec(select(Fee).where(Fee.application_id == app_id)).first()
+    fee = session.exec(select(Fee).where(Fee.application_id == app_id, Fee.notice_sent_on.is_not(None))).first()
+    asked = session.exec(select(ReasonRequest).where(ReasonRequest.application_id == app_id)).first()
     extension = session.exec(
         select(Extension).where(Extension.application_id == app_id, Extension.status == ExtensionStatus.approved)
     ).first()
-    # Art 33(3): consultations are not counted; 国办函〔2020〕109号 [U]: nor the time until the fee is paid.
+    # Art 33(3): consultations are not counted; 国办函〔2020〕109号 [U]: nor the time until the fee is paid
+    # (counted from the day the notice is sent, after counsel's sign-off).
     pauses = [
         Pause(kind=_PAUSE_KIND[ConsultationKind(c.kind)], sent_on=c.sent_on, ended_on=c.ended_on, expected_end=c.due_date)
         for c in consultations
@@ -38,6 +40,7 @@ def case_dates(session: Session, application: Application) -> CaseDates:
         supplement_received_on=supplement.received_on if supplement else None,
         pauses=tuple(sorted(pauses, key=lambda p: p.sent_on)),
         extension=ClockExtension(days=extension.days, approved_on=extension.decided_on) if extension else None,
+        deferred_due=asked.deferred_due if asked else None,  # Art 35: the deferred reply date replaces the period
     )
 
 

@@ -289,6 +289,9 @@ OUTCOMES: dict[Outcome, OutcomeSpec] = {
     Outcome.other: _spec("其他处理", [], "r6_3_other", "other"),
 }
 
+# The outcomes a 终止处理告知书 states (not a 答复书): no supplement (Art 30), no payment (三(六)2).
+TERMINATION_OUTCOMES = (Outcome.deemed_abandoned, Outcome.fee_unpaid)
+
 # regulation.md §4.3: when one application has several outcomes and is not split, it is counted once,
 # under the first category in this order ("部分公开 > 不予公开 > 予以公开 > 无法提供 > 不予处理 > 其他处理").
 # Configurable per agency (Agency.outcome_precedence); this is the documented default.
