@@ -24,7 +24,7 @@ from models import guards, lifecycle
 from models.attachments import Upload, check_uploads
 from models.citation_check import ReplyDraft, Remedy, WithheldItem, ensure_reply_passes
 from models.context import Ctx, action
-from models.deadlines import case_dates, read_clock, refresh_due_date
+from models.deadlines import case_dates, read_clock, refresh_due_date, reply_period_ended
 from models.enums import (
     AssignmentStatus,
     ConsultationKind,
@@ -161,7 +161,7 @@ def deem_abandoned(ctx: Ctx, number: str) -> Done:
     if ctx.today <= supplement.due_date:
         raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")
     _transition(ctx, app, "deem_abandoned", supplement_due=supplement.due_date)
-    return _done(ctx, app, "申请人逾期未补正，视为放弃申请；请拟写终止处理告知书，经法律审核和签发后送达。")
+    return _done(ctx, app, "申请人逾期未补正，视为放弃申请；请拟写终止处理告知书，经法律审核和签发后送达。", clock=True)
 
 
 def _conclude(ctx: Ctx, app: Application, outcome: Outcome, on: date) -> None:
@@ -178,17 +178,19 @@ def _conclude(ctx: Ctx, app: Application, outcome: Outcome, on: date) -> None:
 def route(ctx: Ctx, number: str, *, department: str) -> Done:
     """One department: routed with a 5-WD answer due date (the district's 联席办理制度)."""
     app = _load(ctx, number)
+    lifecycle.check(app, "route", ctx.actor)
     agency = ctx.session.get(Agency, app.agency_id)
     dept = department_by_name(ctx.session, agency, department)
+    reply_due = reply_due_date(ctx, app)
+    latest = guards.latest_department_due(reply_due, reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
     due = department_answer_due(ctx.today, calendar=ctx.calendar).date
-    latest = latest_department_due(ctx, app)
-    capped = due > latest  # the 5 WD are at most; the office's reserve before the reply due date comes first
+    capped = due > latest  # the 5 WD are at most: the office's reserve before the reply due date comes first
     due = min(due, latest)
-    guards.ensure_department_due(due, today=ctx.today, reply_due=reply_due_date(ctx, app),
-                                 reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
+    guards.ensure_department_due(due, today=ctx.today, reply_due=reply_due, reserve_days=agency.office_reserve_days,
+                                 calendar=ctx.calendar)
     ctx.session.add(Assignment(application_id=app.id, department_id=dept.id, routed_on=ctx.today, due_date=due))
     _transition(ctx, app, "route", department=dept.name, due_date=due, capped=capped)
-    note = f"（答复期限 {reply_due_date(ctx, app)} 前须留出{agency.office_reserve_days}个工作日供拟稿、审核和签发）" if capped else ""
+    note = f"（答复期限 {reply_due} 前须留出{agency.office_reserve_days}个工作日供拟稿、审核和签发）" if capped else ""
     return _done(ctx, app, f"已交办{dept.name}，书面答复意见应于 {due} 前提交。{note}")
 
 
@@ -573,7 +575,7 @@ def close_fee_unpaid(ctx: Ctx, number: str) -> Done:
     if ctx.today <= fee.pay_due:
         raise GuardFailed(f"缴费期限至 {fee.pay_due} 尚未届满。", "payment period open")
     _transition(ctx, app, "close_fee_unpaid", pay_due=fee.pay_due)
-    return _done(ctx, app, "申请人逾期未缴费，不再处理；请拟写终止处理告知书，经法律审核和签发后送达。")
+    return _done(ctx, app, "申请人逾期未缴费，不再处理；请拟写终止处理告知书，经法律审核和签发后送达。", clock=True)
 
 
 # --- unreasonable volume or frequency: 说明理由 (Art 35) ------------------------------------------------
@@ -674,6 +676,8 @@ def request_extension(ctx: Ctx, number: str, *, days: int, reason: str) -> Done:
     _require_role(ctx, {Role.clerk}, "申请延期")
     if Status(app.status) in lifecycle.CONCLUDED:
         raise GuardFailed("申请已办结，无需延期。", "concluded")
+    if reply_period_ended(ctx.session, app):
+        raise GuardFailed("申请已视为放弃或因逾期未缴费不再处理，没有答复期限可以延长。", "terminating")
     if ctx.session.exec(select(Extension).where(Extension.application_id == app.id)).first():
         raise GuardFailed("《条例》第三十三条只允许延长一次答复期限，本申请已申请过延期。", "second extension")
     if not reason.strip():

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
 from models.enums import ConsultationKind, ExtensionStatus
 from models.lifecycle import CONCLUDED
-from models.tables import Application, Consultation, Extension, Fee, ReasonRequest, Supplement
+from models.tables import Application, Consultation, Event, Extension, Fee, ReasonRequest, Supplement
 
 _PAUSE_KIND = {ConsultationKind.third_party: PauseKind.third_party, ConsultationKind.other_agency: PauseKind.other_agency}
 
@@ -48,11 +48,23 @@ def read_clock(session: Session, application: Application, *, calendar, today: d
     return reply_clock(case_dates(session, application), calendar=calendar, today=today)
 
 
+# Art 30 (no supplement) / 国办函〔2020〕109号 (no payment): the application is no longer handled, so no reply is
+# due; what remains is the 终止处理告知书, which goes through review and 签发 like a reply but has no period.
+TERMINATING_ACTIONS = ("deem_abandoned", "close_fee_unpaid")
+
+
+def reply_period_ended(session: Session, application: Application) -> bool:
+    return session.exec(select(Event.id).where(Event.application_id == application.id,
+                                               Event.action.in_(TERMINATING_ACTIONS))).first() is not None
+
+
 def refresh_due_date(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
-    """Store the clock's current due date on the application (a cache, recomputed from the dates)."""
+    """Store the clock's current due date on the application (a cache, recomputed from the dates); none once the
+    application is deemed abandoned or no longer handled for an unpaid fee."""
     reading = read_clock(session, application, calendar=calendar, today=today)
-    application.due_date = reading.due_date
-    application.due_provisional = reading.provisional
+    ended = reply_period_ended(session, application)
+    application.due_date = None if ended else reading.due_date
+    application.due_provisional = reading.provisional and not ended
     application.calendar_fingerprint = calendar.fingerprint
     session.add(application)
     return reading

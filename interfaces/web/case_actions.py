@@ -303,7 +303,7 @@ NOTES = {
         Field("reason", "延期理由", "textarea", True),
     ), lambda c, n, v, w, a: A.request_extension(c, n, days=v["days"], reason=v["reason"])),
         frozenset({Role.clerk}),
-        lambda w, a: a.status in lifecycle.OPEN_BEFORE_REPLY and w.db.exec(
+        lambda w, a: a.status in lifecycle.OPEN_BEFORE_REPLY and a.due_date is not None and w.db.exec(
             select(Extension.id).where(Extension.application_id == a.id)).first() is None),
     "decide_extension": Note(DeskAction("decide_extension", "审批延期申请", (
         Field("approve", "批准延期", "select", True, options=(("yes", "批准"), ("no", "不批准"))),

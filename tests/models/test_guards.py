@@ -237,6 +237,9 @@ def test_a_case_deemed_abandoned_waits_for_its_termination_notice_to_pass_counse
     A.deem_abandoned(ctx(session, calendar, None, date(2026, 3, 10)), number)
     case = app(session, number)
     assert case.status == Status.deemed_abandoned and case.outcome is None and case.closed_on is None
+    assert case.due_date is None  # Art 30: no longer handled, no reply is due; nothing to extend
+    with pytest.raises(GuardFailed):
+        A.request_extension(ctx(session, calendar, "clerk", date(2026, 3, 10)), number, days=10, reason="x")
     with pytest.raises(TransitionNotAllowed):  # nothing to archive before the notice is served
         A.archive(ctx(session, calendar, None, date(2026, 3, 10)), number, manifest_sha256="0" * 64, location="x")
     with pytest.raises(GuardFailed) as err:  # the law has decided: only the termination remains

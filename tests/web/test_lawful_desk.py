@@ -1,5 +1,6 @@
 """Issue 12 on the desk: each rule is shown before the user submits, and the desk refuses what the domain refuses."""
 
+import re
 from datetime import date
 
 import pytest
@@ -145,3 +146,21 @@ def test_the_clerk_asks_for_reasons_and_the_office_head_sets_the_deferred_date(l
     with Session(engine) as s:
         assert application_by_number(s, number).due_date == date(2026, 5, 29)
     assert "确定于 2026年5月29日 前答复" in clerk.get(f"/cases/{number}").text
+
+
+def test_a_case_deemed_abandoned_is_drafted_as_its_termination_notice_and_previewed_as_one(login, engine, calendar,
+                                                                                          desk, clock):
+    with Session(engine, expire_on_commit=False) as s:
+        number = register_case(s, calendar, DAY)
+        A.request_supplement(ctx(s, calendar, "clerk", DAY), number, items="请写明文号", period_days=5)
+        A.deem_abandoned(ctx(s, calendar, None, date(2026, 3, 10)), number)
+    clock.advance(days=8)  # 2026-03-10
+    clerk, counsel = login("clerk"), login("counsel")
+    page = clerk.get(f"/cases/{number}/draft").text
+    assert "拟写终止处理告知书" in page
+    outcomes = re.search(r'<select id="outcome".*?</select>', page, re.S).group(0)
+    assert outcomes.count("<option") == 1 and 'value="art30_deemed_abandoned" selected' in outcomes
+    assert clerk.post(f"/cases/{number}/draft", {"outcome": "art30_deemed_abandoned"}).status_code == 303
+    assert _status(engine, number) == Status.legal_review and number in counsel.get("/review").text
+    preview = counsel.get(f"/cases/{number}/reply-preview").text
+    assert "政府信息公开申请终止处理告知书" in preview and "视为放弃申请" in preview

@@ -60,3 +60,14 @@ def test_the_reason_request_and_a_deferral_are_sent_to_the_applicant(session, ca
     for step in E.missing_documents(session, E.plan(session, number)):  # each renders from its row
         kind, ctx = E._context(session, application_by_number(session, number), step)
         assert render_text(kind, ctx).startswith(kind.title)
+
+
+def test_a_case_deemed_abandoned_gets_no_deadline_reminders_or_overdue_escalation(session, calendar):
+    from workflows.sweep import deadline_notices
+
+    number = F.register_case(session, calendar, MON)
+    A.request_supplement(F.ctx(session, calendar, "clerk", MON), number, items="请补充", period_days=5)
+    A.deem_abandoned(F.ctx(session, calendar, None, date(2026, 3, 10)), number)
+    assert application_by_number(session, number).due_date is None
+    for today in (date(2026, 3, 27), date(2026, 3, 30), date(2026, 4, 15)):  # around and after the old due date
+        assert [n for a, n in deadline_notices(session, today=today, calendar=calendar) if a.number == number] == []
