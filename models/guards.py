@@ -187,6 +187,8 @@ class Guard:
 
 def _repeat(facts: CaseFacts, d: DecisionIn) -> str | None:
     if not (d.repeat_of or "").strip():
+        if not any(e.served for e in facts.earlier):
+            return "同一申请人在本机关没有已作出答复并送达的申请"
         return "请写明此前已作出答复的申请编号"
     earlier = facts.earlier_named(d.repeat_of.strip())
     if earlier is None:
@@ -299,8 +301,10 @@ class RuleStatus:
 def rules_for(facts: CaseFacts, *, repeat_of: str | None = None) -> list[RuleStatus]:
     """Every guarded outcome with its rule and, for this case today, what is still missing (None: met)."""
     shown = []
-    for guard in GUARDS:
-        decision = DecisionIn(guard.outcomes[0], repeat_of=repeat_of)
+    served = next((e.number for e in facts.earlier if e.served), None)
+    for guard in GUARDS:  # without a chosen earlier application, the repeat rule is met when one could be chosen
+        named = repeat_of or (served if guard.rule == "repeat_answered" else None)
+        decision = DecisionIn(guard.outcomes[0], repeat_of=named)
         shown.append(RuleStatus("、".join(o.label for o in guard.outcomes), guard.basis, guard.rule_zh,
                                 guard.unmet(facts, decision)))
     return shown

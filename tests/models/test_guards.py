@@ -162,7 +162,7 @@ def test_a_repeat_refusal_must_name_an_earlier_application_of_the_same_applicant
     assert "不是同一申请人" in err.value.message_zh
     with pytest.raises(GuardFailed) as err:
         A.submit_for_review(c, later, draft=_repeat_draft(None))
-    assert "请写明此前已作出答复的申请编号" in err.value.message_zh
+    assert "同一申请人在本机关没有已作出答复并送达的申请" in err.value.message_zh
 
 
 # --- point 2: Art 30 unclear after supplement ------------------------------------------------------------------
@@ -484,3 +484,13 @@ def test_the_decision_of_a_repeat_is_kept_with_its_status(session, calendar):
     decision = session.exec(select(Decision).where(Decision.repeat_of == earlier)).one()
     assert decision.status == DecisionStatus.in_review
     assert guards.decision_of(decision) == DecisionIn(Outcome.repeat, (), earlier)
+
+
+def test_the_draft_rules_say_whether_an_earlier_served_application_exists_to_name(session, calendar):
+    later = register_case(session, calendar, date(2026, 3, 9))
+    rules = {r.basis: r for r in guards.rules_for(guards.case_facts(session, app(session, later), today=TODAY))}
+    assert rules[guards.ART36_6].missing == "同一申请人在本机关没有已作出答复并送达的申请"
+    earlier = register_case(session, calendar, MON)
+    advance(session, calendar, earlier, Status.delivered)
+    rules = {r.basis: r for r in guards.rules_for(guards.case_facts(session, app(session, later), today=TODAY))}
+    assert rules[guards.ART36_6].missing is None
