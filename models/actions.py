@@ -20,7 +20,7 @@ from calendars import (
     supplement_notice_due,
     supplement_period_due,
 )
-from models import lifecycle
+from models import guards, lifecycle
 from models.attachments import Upload, check_uploads
 from models.citation_check import (
     ItemAnswer,
@@ -32,7 +32,7 @@ from models.citation_check import (
     remedy_for,
 )
 from models.context import Ctx, action
-from models.deadlines import case_dates, refresh_due_date
+from models.deadlines import case_dates, read_clock, refresh_due_date, reply_period_ended
 from models.enums import (
     AssignmentStatus,
     ConsultationKind,
@@ -40,13 +40,15 @@ from models.enums import (
     DecisionStatus,
     DeliveryMethod,
     ExtensionStatus,
+    FeeStatus,
+    ParticipantKind,
     Role,
     Status,
 )
 from models.errors import CaseReadOnly, GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.fees import FeeMethod, fee_amount
 from models.identity import CaseRef
-from models.outcomes import ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
+from models.outcomes import TERMINATION_OUTCOMES, ChallengeKind, ChallengeResult, Citation, Outcome, main_outcome
 from models.queries import application_by_number, department_by_name
 from models.registration import next_in_sequence
 from models.statistics.lock import ensure_challenge_year_open, ensure_year_open
@@ -63,6 +65,7 @@ from models.tables import (
     Fee,
     JointConsultation,
     LegalChallenge,
+    ReasonRequest,
     Review,
     Supplement,
 )
@@ -165,14 +168,15 @@ def receive_supplement(ctx: Ctx, number: str, *, received_on: date, content: str
 
 @action
 def deem_abandoned(ctx: Ctx, number: str) -> Done:
-    """Art 30: no supplement within the period without good reason → deemed abandoned (三(六)1)."""
+    """Art 30: no supplement within the period without good reason → deemed abandoned (三(六)1).
+
+    The case is concluded when its 终止处理告知书 is dispatched, after legal review and 签发 like any reply."""
     app = _load(ctx, number)
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     if ctx.today <= supplement.due_date:
         raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")
-    _conclude(ctx, app, Outcome.deemed_abandoned, ctx.today)
     _transition(ctx, app, "deem_abandoned", supplement_due=supplement.due_date)
-    return _done(ctx, app, "申请人逾期未补正，视为放弃申请，不再处理。")
+    return _done(ctx, app, "申请人逾期未补正，视为放弃申请；请拟写终止处理告知书，经法律审核和签发后送达。", clock=True)
 
 
 def _conclude(ctx: Ctx, app: Application, outcome: Outcome, on: date) -> None:
@@ -189,12 +193,32 @@ def _conclude(ctx: Ctx, app: Application, outcome: Outcome, on: date) -> None:
 def route(ctx: Ctx, number: str, *, department: str) -> Done:
     """One department: routed with a 5-WD answer due date (the district's 联席办理制度)."""
     app = _load(ctx, number)
+    lifecycle.check(app, "route", ctx.actor)
     agency = ctx.session.get(Agency, app.agency_id)
     dept = department_by_name(ctx.session, agency, department)
+    reply_due = reply_due_date(ctx, app)
+    latest = guards.latest_department_due(reply_due, reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
     due = department_answer_due(ctx.today, calendar=ctx.calendar).date
+    capped = due > latest  # the 5 WD are at most: the office's reserve before the reply due date comes first
+    due = min(due, latest)
+    guards.ensure_department_due(due, today=ctx.today, reply_due=reply_due, reserve_days=agency.office_reserve_days,
+                                 calendar=ctx.calendar)
     ctx.session.add(Assignment(application_id=app.id, department_id=dept.id, routed_on=ctx.today, due_date=due))
-    _transition(ctx, app, "route", department=dept.name, due_date=due)
-    return _done(ctx, app, f"已交办{dept.name}，书面答复意见应于 {due} 前提交。")
+    _transition(ctx, app, "route", department=dept.name, due_date=due, capped=capped)
+    note = f"（答复期限 {reply_due} 前须留出{agency.office_reserve_days}个工作日供拟稿、审核和签发）" if capped else ""
+    return _done(ctx, app, f"已交办{dept.name}，书面答复意见应于 {due} 前提交。{note}")
+
+
+def reply_due_date(ctx: Ctx, app: Application) -> date:
+    """The reply due date on the clock today (the stored due date is only a cache)."""
+    return read_clock(ctx.session, app, calendar=ctx.calendar, today=ctx.today).due_date
+
+
+def latest_department_due(ctx: Ctx, app: Application) -> date:
+    """The latest deadline a department may be given on this case today (models.guards.latest_department_due)."""
+    agency = ctx.session.get(Agency, app.agency_id)
+    return guards.latest_department_due(reply_due_date(ctx, app), reserve_days=agency.office_reserve_days,
+                                        calendar=ctx.calendar)
 
 
 @action
@@ -217,6 +241,8 @@ def assign_departments(ctx: Ctx, number: str, *, departments: list[str], due_dat
     if due_date <= ctx.today:
         raise ValidationFailed(f"答复期限（{due_date}）应晚于今天。", "due date not in the future")
     agency = ctx.session.get(Agency, app.agency_id)
+    guards.ensure_department_due(due_date, today=ctx.today, reply_due=reply_due_date(ctx, app),
+                                 reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
     names = []
     for name in dict.fromkeys(departments):
         dept = department_by_name(ctx.session, agency, name)
@@ -324,34 +350,77 @@ def complete_coordination(ctx: Ctx, number: str) -> Done:
     return _done(ctx, app, "承办意见已齐备，转公开办拟稿。")
 
 
+def joint_attendees(ctx: Ctx, app: Application, *, departments: list[str], justice_bureau: str, legal_counsel: str,
+                    others: str = "") -> list[dict]:
+    """Who sits in a 会商, by kind: the agency's departments concerned, the justice bureau, legal counsel, others."""
+    agency = ctx.session.get(Agency, app.agency_id)
+    found = [{"kind": ParticipantKind.department.value, "name": department_by_name(ctx.session, agency, name).name}
+             for name in dict.fromkeys(d.strip() for d in departments if d.strip())]
+    for kind, name in ((ParticipantKind.justice_bureau, justice_bureau), (ParticipantKind.legal_counsel, legal_counsel),
+                       (ParticipantKind.other, others)):
+        if (name or "").strip():
+            found.append({"kind": kind.value, "name": name.strip()})
+    guards.ensure_joint_attendees(found)
+    return found
+
+
+def attendees_text(attendees: list[dict]) -> str:
+    """相关部门：区自然资源局、区住房和城乡建设局；司法局：区司法局王科长；法律顾问：陈律师 — as the 会商纪要 prints it."""
+    parts = []
+    for kind in ParticipantKind:
+        names = [a["name"] for a in attendees if a["kind"] == kind.value]
+        if names:
+            parts.append(f"{kind.label}：{'、'.join(names)}")
+    return "；".join(parts)
+
+
 @action
-def convene_joint_consultation(ctx: Ctx, number: str, *, participants: str) -> Done:
-    """会商 for major or complex cases: departments, the justice bureau and legal counsel."""
+def convene_joint_consultation(ctx: Ctx, number: str, *, departments: list[str], justice_bureau: str,
+                               legal_counsel: str, others: str = "") -> Done:
+    """会商 for major or complex cases: the departments concerned, the justice bureau and legal counsel (联席办理制度)."""
     app = _load(ctx, number)
-    if not participants.strip():
-        raise ValidationFailed("请填写会商参加单位和人员。", "no participants")
+    lifecycle.check(app, "convene_joint_consultation", ctx.actor)
+    attendees = joint_attendees(ctx, app, departments=departments, justice_bureau=justice_bureau,
+                                legal_counsel=legal_counsel, others=others)
+    text = attendees_text(attendees)
     ctx.session.add(JointConsultation(application_id=app.id, convened_by_id=ctx.actor.id if ctx.actor else None,
-                                      convened_on=ctx.today, participants=participants.strip()))
-    _transition(ctx, app, "convene_joint_consultation", participants=participants)
-    return _done(ctx, app, "已组织会商。")
+                                      convened_on=ctx.today, participants=text, attendees=attendees))
+    _transition(ctx, app, "convene_joint_consultation", participants=text, attendees=attendees)
+    return _done(ctx, app, f"已组织会商（{text}）。")
 
 
 @action
 def record_joint_consultation(ctx: Ctx, number: str, *, held_on: date, minutes: str, proposed_reply: str,
-                              participants: str | None = None) -> Done:
+                              departments: list[str] | None = None, justice_bureau: str | None = None,
+                              legal_counsel: str | None = None, others: str | None = None) -> Done:
+    """The 会商 as held: its date, minutes, proposed reply and, when it changed, who attended (checked again)."""
     app = _load(ctx, number)
+    lifecycle.check(app, "record_joint_consultation", ctx.actor)
     meeting = ctx.session.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
                                .order_by(JointConsultation.id.desc())).first()
     _not_after_today(ctx, held_on, "会商日期")
+    if held_on < meeting.convened_on:
+        raise ValidationFailed(f"会商日期（{held_on}）不能早于组织会商的日期（{meeting.convened_on}）。", "held before convened")
     if not minutes.strip() or not proposed_reply.strip():
         raise ValidationFailed("请填写会商纪要和拟答复意见。", "minutes and proposed reply required")
+    changed = departments is not None or justice_bureau is not None or legal_counsel is not None or others is not None
+    if changed:
+        def kept(kind: ParticipantKind) -> list[str]:
+            return [a["name"] for a in meeting.attendees if a["kind"] == kind.value]
+
+        meeting.attendees = joint_attendees(
+            ctx, app, departments=kept(ParticipantKind.department) if departments is None else departments,
+            justice_bureau="、".join(kept(ParticipantKind.justice_bureau)) if justice_bureau is None else justice_bureau,
+            legal_counsel="、".join(kept(ParticipantKind.legal_counsel)) if legal_counsel is None else legal_counsel,
+            others="、".join(kept(ParticipantKind.other)) if others is None else others)
+        meeting.participants = attendees_text(meeting.attendees)
+    else:
+        guards.ensure_joint_attendees(meeting.attendees)
     meeting.held_on = held_on
     meeting.minutes = minutes.strip()
     meeting.proposed_reply = proposed_reply.strip()
-    if participants:
-        meeting.participants = participants.strip()
     ctx.session.add(meeting)
-    _transition(ctx, app, "record_joint_consultation", held_on=held_on)
+    _transition(ctx, app, "record_joint_consultation", held_on=held_on, attendees=meeting.attendees)
     return _done(ctx, app, "已记录会商结论，转公开办拟稿。")
 
 
@@ -421,30 +490,86 @@ def expire_consultation(ctx: Ctx, number: str) -> Done:
 
 
 @action
-def issue_fee_notice(ctx: Ctx, number: str, *, method: FeeMethod, justification: str, pages: int | None = None,
-                     notice_received_on: date | None = None) -> Done:
-    """Art 42 / 国办函〔2020〕109号: only where volume or frequency clearly exceeds reason; one method only."""
+def issue_fee_notice(ctx: Ctx, number: str, *, method: FeeMethod, justification: str, pages: int | None = None) -> Done:
+    """Art 42 / 国办函〔2020〕109号: only where volume or frequency clearly exceeds reason; one method only.
+
+    The clerk drafts the fee notice; it goes out only once legal counsel signs it off (approve_fee_notice)."""
     app = _load(ctx, number)
+    lifecycle.check(app, "issue_fee_notice", ctx.actor)
     if not justification.strip():
         raise ValidationFailed("收取信息处理费须写明申请数量、频次明显超过合理范围的理由（《条例》第四十二条）。",
                                "fee without justification")
+    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).first()
+    if fee is not None and FeeStatus(fee.status) != FeeStatus.returned:
+        raise GuardFailed("本申请已发出过收费通知，不能再次收费（国办函〔2020〕109号第三条：每件申请只按一种标准计收）。",
+                          "second fee notice")
     monthly = app.monthly_count if FeeMethod(method) == FeeMethod.per_application else None
     amount = fee_amount(FeeMethod(method), monthly_count=monthly, pages=pages)
     if amount <= 0:
         raise GuardFailed("按所选标准计算应收金额为0元，不应发出收费通知。", "zero fee")
-    received = notice_received_on or ctx.today
-    pay_due = fee_payment_due(received, calendar=ctx.calendar).date
-    ctx.session.add(Fee(application_id=app.id, method=FeeMethod(method).value, monthly_count=monthly, pages=pages,
-                        amount=amount, justification=justification.strip(), notice_sent_on=ctx.today,
-                        notice_received_on=received, pay_due=pay_due))
-    _transition(ctx, app, "issue_fee_notice", method=FeeMethod(method).value, amount=amount, pay_due=pay_due)
-    return _done(ctx, app, f"已发出收费通知，金额 {amount} 元，缴费期限至 {pay_due}；缴费前答复期限中止计算。", clock=True)
+    fee = fee or Fee(application_id=app.id, method=FeeMethod(method).value, amount=amount, justification="")
+    fee.method, fee.monthly_count, fee.pages, fee.amount = FeeMethod(method).value, monthly, pages, amount
+    fee.justification, fee.status, fee.review_comments = justification.strip(), FeeStatus.proposed, ""
+    ctx.session.add(fee)
+    _transition(ctx, app, "issue_fee_notice", method=FeeMethod(method).value, amount=amount)
+    return _done(ctx, app, f"收费通知（金额 {amount} 元）已送法律顾问审核，审核通过后发出；缴费前答复期限中止计算。")
+
+
+def _proposed_fee(ctx: Ctx, app: Application) -> Fee:
+    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).first()
+    if fee is None or FeeStatus(fee.status) != FeeStatus.proposed:
+        raise GuardFailed("没有待审核的收费通知。", "no fee notice in review")
+    return fee
+
+
+def _ensure_counsel_may_sign(ctx: Ctx, app: Application) -> None:
+    """易诉 cases (land expropriation, demolition …) are signed off by the government's legal counsel only."""
+    if app.litigation_prone and not ctx.actor.government_counsel:
+        raise RoleNotAllowed("本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。", "litigation-prone needs government counsel")
+
+
+@action
+def approve_fee_notice(ctx: Ctx, number: str, *, comments: str = "", notice_received_on: date | None = None) -> Done:
+    """Counsel signs the fee notice off and it goes out: the payment period runs and the reply clock stops."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "approve_fee_notice", ctx.actor)
+    _ensure_counsel_may_sign(ctx, app)
+    fee = _proposed_fee(ctx, app)
+    received = _not_after_today(ctx, notice_received_on or ctx.today, "申请人收到收费通知日期")
+    fee.status, fee.reviewed_by_id, fee.review_comments = FeeStatus.sent, ctx.actor.id, comments.strip()
+    fee.notice_sent_on, fee.notice_received_on = ctx.today, received
+    fee.pay_due = fee_payment_due(received, calendar=ctx.calendar).date
+    ctx.session.add(fee)
+    _transition(ctx, app, "approve_fee_notice", amount=fee.amount, pay_due=fee.pay_due, comments=comments)
+    return _done(ctx, app, f"收费通知已审核通过并发出，金额 {fee.amount} 元，缴费期限至 {fee.pay_due}；缴费前答复期限中止计算。",
+                 clock=True)
+
+
+@action
+def return_fee_notice(ctx: Ctx, number: str, *, comments: str) -> Done:
+    """Counsel does not sign the fee notice off: nothing is sent and the case goes back where it was."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "return_fee_notice", ctx.actor)
+    if not comments.strip():
+        raise ValidationFailed("退回收费通知须写明审核意见。", "return without comments")
+    fee = _proposed_fee(ctx, app)
+    fee.status, fee.reviewed_by_id, fee.review_comments = FeeStatus.returned, ctx.actor.id, comments.strip()
+    ctx.session.add(fee)
+    _transition(ctx, app, "return_fee_notice", comments=comments)
+    return _done(ctx, app, "收费通知未通过法律审核，未发出。")
+
+
+def _sent_fee(ctx: Ctx, app: Application) -> Fee:
+    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).first()
+    if fee is None or FeeStatus(fee.status) != FeeStatus.sent:
+        raise GuardFailed("本申请没有已发出的收费通知。", "no fee notice sent")
+    return fee
 
 
 @action
 def record_payment(ctx: Ctx, number: str, *, paid_on: date, receipt_no: str) -> Done:
     app = _load(ctx, number)
-    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).one()
+    fee = _sent_fee(ctx, app)
     _not_after_today(ctx, paid_on, "缴费日期")
     if paid_on < fee.notice_sent_on:
         raise ValidationFailed("缴费日期不能早于收费通知日期。", "paid before notice")
@@ -459,14 +584,102 @@ def record_payment(ctx: Ctx, number: str, *, paid_on: date, receipt_no: str) -> 
 
 @action
 def close_fee_unpaid(ctx: Ctx, number: str) -> Done:
-    """Unpaid by the payment due date → not processed further (三(六)2)."""
+    """Unpaid by the payment due date → not processed further (三(六)2), once the 终止处理告知书 is reviewed and sent."""
     app = _load(ctx, number)
-    fee = ctx.session.exec(select(Fee).where(Fee.application_id == app.id)).one()
+    fee = _sent_fee(ctx, app)
     if ctx.today <= fee.pay_due:
         raise GuardFailed(f"缴费期限至 {fee.pay_due} 尚未届满。", "payment period open")
-    _conclude(ctx, app, Outcome.fee_unpaid, ctx.today)
     _transition(ctx, app, "close_fee_unpaid", pay_due=fee.pay_due)
-    return _done(ctx, app, "申请人逾期未缴费，不再处理该申请。")
+    return _done(ctx, app, "申请人逾期未缴费，不再处理；请拟写终止处理告知书，经法律审核和签发后送达。", clock=True)
+
+
+# --- unreasonable volume or frequency: 说明理由 (Art 35) ------------------------------------------------
+
+# Where a case may be while the office asks for reasons: before any decision has gone to legal review.
+REASONS_STATES = frozenset({Status.registered, Status.routed, Status.coordinating, Status.joint_consultation,
+                            Status.drafting, Status.returned_for_revision})
+REASONS_DAYS = 10  # working days for the applicant to state reasons: the law says only "合理" [U]; the clerk may change it
+
+
+def applications_so_far(ctx: Ctx, app: Application) -> int:
+    """The applicant's applications to this agency up to this one's receipt date, this one included."""
+    return len(ctx.session.exec(select(Application.id).where(
+        Application.agency_id == app.agency_id, Application.applicant_id == app.applicant_id,
+        Application.receipt_date <= app.receipt_date)).all())
+
+
+def _reason_request(ctx: Ctx, app: Application) -> ReasonRequest | None:
+    return ctx.session.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first()
+
+
+@action
+def request_reasons(ctx: Ctx, number: str, *, days: int | None = None) -> Done:
+    """Art 35: the volume or frequency clearly exceeds a reasonable range, so the applicant is asked for reasons
+    (说明理由告知书). Only after this may the office refuse (不予处理) or fix a deferred reply date."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.clerk}, "要求申请人说明理由")
+    if Status(app.status) not in REASONS_STATES:
+        raise GuardFailed(f"申请当前状态为「{Status(app.status).label}」，不能再要求说明理由。", "not before a decision")
+    if _reason_request(ctx, app) is not None:
+        raise GuardFailed("本申请已发出过说明理由告知书。", "second reason request")
+    days = REASONS_DAYS if days is None else days
+    if not 1 <= days <= 30:
+        raise ValidationFailed(f"说明理由的期限应为1至30个工作日（填写的是{days}）。", "bad reasons period")
+    due = ctx.calendar.add_working_days(ctx.today, days=days)
+    count = applications_so_far(ctx, app)
+    ctx.session.add(ReasonRequest(application_id=app.id, sent_on=ctx.today, application_count=count, due_date=due))
+    _note(ctx, app, "request_reasons", due_date=due, application_count=count)
+    return _done(ctx, app, f"已发出说明理由告知书（《条例》第三十五条），请申请人于 {due} 前说明理由；答复期限照常计算。")
+
+
+@action
+def record_reasons(ctx: Ctx, number: str, *, answered_on: date, reasons: str) -> Done:
+    """The applicant's stated reasons, as received; the office then judges them (refusal or deferral)."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.clerk}, "登记申请人说明的理由")
+    asked = _reason_request(ctx, app)
+    if asked is None:
+        raise GuardFailed("本申请没有发出说明理由告知书。", "no reason request")
+    if asked.answered_on is not None:
+        raise GuardFailed(f"已于 {asked.answered_on} 登记申请人说明的理由。", "reasons already recorded")
+    _not_after_today(ctx, answered_on, "收到理由日期")
+    if answered_on < asked.sent_on:
+        raise ValidationFailed("收到理由日期不能早于发出说明理由告知书的日期。", "reasons before request")
+    if not reasons.strip():
+        raise ValidationFailed("请登记申请人说明的理由。", "empty reasons")
+    asked.answered_on, asked.reasons = answered_on, reasons.strip()
+    ctx.session.add(asked)
+    _note(ctx, app, "record_reasons", answered_on=answered_on, late=answered_on > asked.due_date)
+    return _done(ctx, app, "已登记申请人说明的理由：认为不合理的，拟写“不予处理”答复；认为合理但无法按期答复的，"
+                           "由公开办负责人确定延迟答复期限。")
+
+
+@action
+def defer_reply(ctx: Ctx, number: str, *, due_date: date, reason: str) -> Done:
+    """Art 35: the reasons are reasonable but the Art 33 period cannot be met: a reasonable deferred reply date,
+    decided by the head of the disclosure office before the current period ends, and told to the applicant."""
+    app = _load(ctx, number)
+    _require_role(ctx, {Role.office_head}, "确定延迟答复期限")
+    if Status(app.status) in lifecycle.CONCLUDED:
+        raise GuardFailed("申请已办结，无需延迟答复。", "concluded")
+    asked = _reason_request(ctx, app)
+    if asked is None or asked.answered_on is None:
+        raise GuardFailed("确定延迟答复期限须先要求申请人说明理由并登记其理由（《条例》第三十五条）。", "no reasons recorded")
+    if asked.deferred_due is not None:
+        raise GuardFailed(f"已确定于 {asked.deferred_due} 前答复，不能再次延迟。", "second deferral")
+    if not reason.strip():
+        raise ValidationFailed("请写明申请理由合理但无法在法定期限内答复的情况。", "no reason")
+    current = reply_due_date(ctx, app)
+    if ctx.today > current:
+        raise GuardFailed(f"答复期限 {current} 已届满，不能再确定延迟答复期限（《条例》第三十五条）。", "period over")
+    if due_date <= current:
+        raise ValidationFailed(f"延迟答复期限（{due_date}）应晚于现答复期限 {current}；能按期答复的无需延迟。",
+                               "deferral not later than the due date")
+    asked.deferred_due, asked.deferred_on, asked.deferred_by_id = due_date, ctx.today, ctx.actor.id
+    asked.deferral_reason = reason.strip()
+    ctx.session.add(asked)
+    _note(ctx, app, "defer_reply", due_date=due_date, reason=reason)
+    return _done(ctx, app, f"已确定延迟答复期限至 {due_date}（《条例》第三十五条），延迟答复告知书将送达申请人。", clock=True)
 
 
 # --- extension (Art 33(2)) --------------------------------------------------------------------------
@@ -478,6 +691,8 @@ def request_extension(ctx: Ctx, number: str, *, days: int, reason: str) -> Done:
     _require_role(ctx, {Role.clerk}, "申请延期")
     if Status(app.status) in lifecycle.CONCLUDED:
         raise GuardFailed("申请已办结，无需延期。", "concluded")
+    if reply_period_ended(ctx.session, app):
+        raise GuardFailed("申请已视为放弃或因逾期未缴费不再处理，没有答复期限可以延长。", "terminating")
     if ctx.session.exec(select(Extension).where(Extension.application_id == app.id)).first():
         raise GuardFailed("《条例》第三十三条只允许延长一次答复期限，本申请已申请过延期。", "second extension")
     if not reason.strip():
@@ -534,6 +749,7 @@ class DraftIn:
     # Provisions of other laws the reply names: the prohibiting law (Art 14), the special law (Art 36(7)),
     # the basis of a query service (行政查询); checked against models.laws.
     law_citations: list[Citation] | None = None
+    repeat_of: str | None = None  # Art 36(6): the earlier application of the same applicant already answered
 
 
 def _citation_json(c: Citation) -> dict:
@@ -628,6 +844,12 @@ def draft_decision(agency: Agency, draft: DraftIn, **fields) -> Decision:
     )
 
 
+def decision_in(draft: DraftIn) -> guards.DecisionIn:
+    """What the decision guards read from a draft."""
+    items = tuple(Outcome(o if isinstance(o, str) else o.get("outcome")) for o in draft.item_outcomes or ())
+    return guards.DecisionIn(Outcome(draft.outcome), items, (draft.repeat_of or "").strip() or None)
+
+
 def latest_decision(session, app: Application) -> Decision | None:
     return session.exec(select(Decision).where(Decision.application_id == app.id)
                         .order_by(Decision.version.desc())).first()
@@ -638,10 +860,12 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     """A new draft version goes to legal counsel, but only once the citation check passes."""
     app = _load(ctx, number)
     lifecycle.check(app, "submit_for_review", ctx.actor)
+    guards.ensure_decision_allowed(guards.case_facts(ctx.session, app, today=ctx.today), decision_in(draft))
     previous = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     decision = draft_decision(agency, draft, application_id=app.id, version=(previous.version + 1) if previous else 1,
-                              status=DecisionStatus.in_review, drafted_by_id=ctx.actor.id, drafted_at=ctx.now)
+                              status=DecisionStatus.in_review, drafted_by_id=ctx.actor.id, drafted_at=ctx.now,
+                              repeat_of=(draft.repeat_of or "").strip() or None)
     ensure_reply_passes(reply_draft(agency, decision, on=ctx.today))  # the law in force today, the day it is drafted
     ctx.session.add(decision)
     ctx.session.flush()
@@ -679,8 +903,7 @@ def approve_draft(ctx: Ctx, number: str, *, comments: str = "") -> Done:
     """易诉 cases (land expropriation, demolition …) need the government's legal counsel."""
     app = _load(ctx, number)
     lifecycle.check(app, "approve_draft", ctx.actor)
-    if app.litigation_prone and not ctx.actor.government_counsel:
-        raise RoleNotAllowed("本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。", "litigation-prone needs government counsel")
+    _ensure_counsel_may_sign(ctx, app)
     decision = _decision_in_review(ctx, app)
     decision.status = DecisionStatus.approved
     ctx.session.add(decision)
@@ -692,8 +915,11 @@ def approve_draft(ctx: Ctx, number: str, *, comments: str = "") -> Done:
 
 @action
 def set_litigation_prone(ctx: Ctx, number: str, *, flag: bool, reason: str = "") -> Done:
+    """易诉 decides who reviews: anyone who handles the case may raise it, only a leader clears it, with a reason."""
     app = _load(ctx, number)
-    _require_role(ctx, {Role.clerk, Role.legal_counsel, Role.office_head}, "标记易诉案件")
+    guards.ensure_may_set_litigation_prone(ctx.actor, flag=flag, reason=reason)
+    if flag == app.litigation_prone:
+        raise ValidationFailed("易诉标记没有变化。", "litigation-prone flag unchanged")
     if Status(app.status) in lifecycle.CONCLUDED:
         raise GuardFailed("申请已办结，不能再修改易诉标记。", "concluded")
     app.litigation_prone = flag
@@ -742,19 +968,30 @@ def allocate_doc_number(ctx: Ctx, agency: Agency, year: int) -> str:
     return f"{agency.doc_number_prefix}〔{year}〕{seq}号"
 
 
+def issued_kind(decision: Decision) -> str:
+    """The document a decision is issued as: a 终止处理告知书 for a termination, else the 答复书."""
+    return "termination" if Outcome(decision.outcome) in TERMINATION_OUTCOMES else "reply"
+
+
 @action
-def issue_reply(ctx: Ctx, number: str, *, render: Callable[[str, Decision], bytes], signed_by: str = "") -> Done:
-    """签发: allocate the 文号, render the reply with it and keep it — all or nothing, so no number is lost."""
+def issue_reply(ctx: Ctx, number: str, *, render: Callable[[str, Decision], bytes]) -> Done:
+    """签发 by the office head or the leader after counsel's sign-off: allocate the 文号, render the reply with it
+    and keep it — all or nothing, so no number is lost. The signer is the acting user (会签办结制度)."""
     app = _load(ctx, number)
     lifecycle.check(app, "issue_reply", ctx.actor)
     decision = latest_decision(ctx.session, app)
+    if decision is None or DecisionStatus(decision.status) != DecisionStatus.approved:
+        raise GuardFailed("答复草稿尚未经法律顾问审核通过，不能签发。", "no approved draft")
     agency = ctx.session.get(Agency, app.agency_id)
     doc_number = allocate_doc_number(ctx, agency, ctx.today.year)
     content = render(doc_number, decision)
-    doc = store_document(ctx, app, kind="reply", content=content, doc_number=doc_number)
-    _transition(ctx, app, "issue_reply", doc_number=doc_number, document_id=doc.id, signed_by=signed_by,
-                decision_id=decision.id)
-    return _done(ctx, app, f"已签发答复，文号 {doc_number}。")
+    kind = issued_kind(decision)
+    doc = store_document(ctx, app, kind=kind, content=content, doc_number=doc_number)
+    signer = f"{ctx.actor.full_name}（{Role(ctx.actor.role).label}）"
+    _transition(ctx, app, "issue_reply", doc_number=doc_number, document_id=doc.id, signed_by=signer,
+                decision_id=decision.id, kind=kind)
+    what = "终止处理告知书" if kind == "termination" else "答复"
+    return _done(ctx, app, f"{signer}已签发{what}，文号 {doc_number}。")
 
 
 @action
@@ -768,8 +1005,9 @@ def dispatch(ctx: Ctx, number: str, *, method: DeliveryMethod, dispatched_on: da
         raise GuardFailed("申请人未同意电子送达，不能以电子方式送达（参照《民事诉讼法》第九十条）。", "no e-consent")
     if method == DeliveryMethod.post and not tracking_no.strip():
         raise ValidationFailed("邮寄送达请填写邮件号码。", "post without tracking number")
-    reply = ctx.session.exec(select(Document).where(Document.application_id == app.id, Document.kind == "reply")
-                             .order_by(Document.version.desc())).first()
+    reply = ctx.session.exec(select(Document).where(Document.application_id == app.id,
+                                                    Document.kind.in_(("reply", "termination")))
+                             .order_by(Document.id.desc())).first()
     ctx.session.add(Delivery(application_id=app.id, document_id=reply.id if reply else None, method=method,
                              dispatched_on=dispatched_on, tracking_no=tracking_no.strip()))
     decision = latest_decision(ctx.session, app)

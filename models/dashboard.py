@@ -41,6 +41,9 @@ STAGE_USUAL = {
     Status.coordinating: 5,
     Status.joint_consultation: 5,
     Status.drafting: 3,
+    Status.deemed_abandoned: 2,  # the clerk drafts the 终止处理告知书
+    Status.fee_unpaid: 2,
+    Status.fee_review: 3,  # counsel reviews a fee notice like a draft reply
     Status.legal_review: 3,
     Status.returned_for_revision: 2,
     Status.approved: 1,
@@ -146,10 +149,11 @@ def department_inbox(session: Session, *, department_id: int, cutoffs: Cutoffs) 
 
 
 def review_queue(session: Session, *, agency_id: int, cutoffs: Cutoffs) -> list[Row]:
-    """Legal counsel's queue: 易诉 cases first, then by the reply due date."""
+    """Legal counsel's queue: draft replies and fee notices, 易诉 cases first, then by the reply due date."""
     rows = session.exec(
         select(Application, Applicant).join(Applicant, Applicant.id == Application.applicant_id)
-        .where(Application.agency_id == agency_id, Application.status == Status.legal_review.value)
+        .where(Application.agency_id == agency_id,
+               col(Application.status).in_([Status.legal_review.value, Status.fee_review.value]))
         .order_by(col(Application.litigation_prone).desc(), Application.due_date, Application.id)
     ).all()
     return [Row(a, p, cutoffs.level(a.due_date), False) for a, p in rows]

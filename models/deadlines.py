@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
 from models.enums import ConsultationKind, ExtensionStatus
 from models.lifecycle import CONCLUDED
-from models.tables import Application, Consultation, Extension, Fee, Supplement
+from models.tables import Application, Consultation, Event, Extension, Fee, ReasonRequest, Supplement
 
 _PAUSE_KIND = {ConsultationKind.third_party: PauseKind.third_party, ConsultationKind.other_agency: PauseKind.other_agency}
 
@@ -22,11 +22,13 @@ def case_dates(session: Session, application: Application) -> CaseDates:
     app_id = application.id
     supplement = session.exec(select(Supplement).where(Supplement.application_id == app_id)).first()
     consultations = session.exec(select(Consultation).where(Consultation.application_id == app_id)).all()
-    fee = session.exec(select(Fee).where(Fee.application_id == app_id)).first()
+    fee = session.exec(select(Fee).where(Fee.application_id == app_id, Fee.notice_sent_on.is_not(None))).first()
+    asked = session.exec(select(ReasonRequest).where(ReasonRequest.application_id == app_id)).first()
     extension = session.exec(
         select(Extension).where(Extension.application_id == app_id, Extension.status == ExtensionStatus.approved)
     ).first()
-    # Art 33(3): consultations are not counted; 国办函〔2020〕109号 [U]: nor the time until the fee is paid.
+    # Art 33(3): consultations are not counted; 国办函〔2020〕109号 [U]: nor the time until the fee is paid
+    # (counted from the day the notice is sent, after counsel's sign-off).
     pauses = [
         Pause(kind=_PAUSE_KIND[ConsultationKind(c.kind)], sent_on=c.sent_on, ended_on=c.ended_on, expected_end=c.due_date)
         for c in consultations
@@ -38,6 +40,7 @@ def case_dates(session: Session, application: Application) -> CaseDates:
         supplement_received_on=supplement.received_on if supplement else None,
         pauses=tuple(sorted(pauses, key=lambda p: p.sent_on)),
         extension=ClockExtension(days=extension.days, approved_on=extension.decided_on) if extension else None,
+        deferred_due=asked.deferred_due if asked else None,  # Art 35: the deferred reply date replaces the period
     )
 
 
@@ -45,11 +48,23 @@ def read_clock(session: Session, application: Application, *, calendar, today: d
     return reply_clock(case_dates(session, application), calendar=calendar, today=today)
 
 
+# Art 30 (no supplement) / 国办函〔2020〕109号 (no payment): the application is no longer handled, so no reply is
+# due; what remains is the 终止处理告知书, which goes through review and 签发 like a reply but has no period.
+TERMINATING_ACTIONS = ("deem_abandoned", "close_fee_unpaid")
+
+
+def reply_period_ended(session: Session, application: Application) -> bool:
+    return session.exec(select(Event.id).where(Event.application_id == application.id,
+                                               Event.action.in_(TERMINATING_ACTIONS))).first() is not None
+
+
 def refresh_due_date(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
-    """Store the clock's current due date on the application (a cache, recomputed from the dates)."""
+    """Store the clock's current due date on the application (a cache, recomputed from the dates); none once the
+    application is deemed abandoned or no longer handled for an unpaid fee."""
     reading = read_clock(session, application, calendar=calendar, today=today)
-    application.due_date = reading.due_date
-    application.due_provisional = reading.provisional
+    ended = reply_period_ended(session, application)
+    application.due_date = None if ended else reading.due_date
+    application.due_provisional = reading.provisional and not ended
     application.calendar_fingerprint = calendar.fingerprint
     session.add(application)
     return reading

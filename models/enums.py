@@ -23,6 +23,7 @@ class Status(Labelled):
     joint_consultation = "joint_consultation", "会商中"
     consulting = "consulting", "征求意见中"
     awaiting_fee = "awaiting_fee", "待缴纳信息处理费"
+    fee_review = "fee_review", "收费通知法律审核中"
     drafting = "drafting", "拟稿中"
     legal_review = "legal_review", "法律审核中"
     returned_for_revision = "returned_for_revision", "退回修改"
@@ -110,3 +111,20 @@ class DecisionStatus(Labelled):
     in_review = "in_review", "审核中"
     returned = "returned", "已退回"
     approved = "approved", "已通过"
+
+
+class FeeStatus(Labelled):
+    """A fee notice leaves only after legal counsel's sign-off (会签办结制度; regulation.md §3.3 rule 1)."""
+
+    proposed = "proposed", "待法律审核"
+    returned = "returned", "法律顾问退回"
+    sent = "sent", "已发出"
+
+
+class ParticipantKind(Labelled):
+    """Who sits in a 会商: the departments concerned, the justice bureau and legal counsel (the seeds' 联席办理制度)."""
+
+    department = "department", "相关部门"
+    justice_bureau = "justice_bureau", "司法局"
+    legal_counsel = "legal_counsel", "法律顾问"
+    other = "other", "其他"

@@ -1,21 +1,27 @@
 """The lifecycle of an application: every state, every transition, who may take it. The whole process in one file.
 
     registered ──补正──▶ awaiting_supplement ──收到补正──▶ registered          (Art 30: the clock restarts)
-         │                       └──逾期未补正──▶ deemed_abandoned                 (三(六)1)
-         ├──交办──▶ routed ─────────────┐
-         ├──协调──▶ coordinating ───────┤ (all departments answered)
+         │                       └──逾期未补正──▶ deemed_abandoned ──拟终止处理告知书──┐
+         ├──交办──▶ routed ─────────────┐                                              │
+         ├──协调──▶ coordinating ───────┤ (all departments answered)                   │
          ├──会商──▶ joint_consultation ─┼──▶ drafting ⇄ consulting               (Art 32/34: paused)
-         └──直接拟稿────────────────────┘       │  ⇅ awaiting_fee (paused) ──▶ fee_unpaid (三(六)2)
-                                              ▼
-                     legal_review ──退回──▶ returned_for_revision ──重新送审──▶ legal_review
+         └──直接拟稿────────────────────┘       │  ⇅ fee_review ──审核通过──▶ awaiting_fee (paused)
+                                              │                                  └──逾期未缴费──▶ fee_unpaid ──┐
+                                              ▼                                                               │
+                     legal_review ◀──────────────────────────────────────────────────────────────────────────┘
+                          │  ⇅ 退回 returned_for_revision ──重新送审──▶ legal_review
                           │通过
                           ▼
-                      approved ──签发──▶ issued ──寄送──▶ dispatched ──送达──▶ delivered ──归档──▶ archived
+                      approved ──签发（公开办负责人或分管领导）──▶ issued ──寄送──▶ dispatched ──送达──▶ delivered ──归档──▶ archived
 
-Withdrawal is possible until the reply is dispatched. A paused state (consulting, awaiting_fee) resumes
-the state it was entered from. Departments' 签收/退回/答复 and the extension live on their own rows and
-change the status only through the transitions below. The diagram in docs/lifecycle.md is generated
-from TRANSITIONS (`python -m models.diagram`) and a test fails when it drifts.
+会签办结制度 (the seeds' offices): nothing reaches the applicant as a decision before legal counsel signs it off —
+the reply, the 终止处理告知书 after no supplement (Art 30) or no payment (三(六)2), and the 收费通知书 (Art 42,
+regulation.md §3.3 rule 1) — and a reply is then signed (签发) by the office head or the leader, not the clerk.
+Withdrawal is possible until the reply is dispatched, but not once the law deems the application abandoned.
+A paused state (consulting, awaiting_fee) resumes the state the case was in before it; so does a fee notice
+counsel returns. Departments' 签收/退回/答复 and the extension live on their own rows and change the status
+only through the transitions below. The diagram in docs/lifecycle.md is generated from TRANSITIONS
+(`python -m models.diagram`) and a test fails when it drifts.
 """
 
 from contextlib import contextmanager
@@ -34,12 +40,16 @@ S = Status
 R = Role
 RESUME = "resume"  # target of a transition that leaves a pause: back to the state the pause began in
 
+# The application is deemed abandoned (Art 30) or no longer handled (unpaid fee); its 终止处理告知书 is still to go.
+TERMINATING = frozenset({S.deemed_abandoned, S.fee_unpaid})
 OPEN_BEFORE_REPLY = frozenset(
     {S.registered, S.awaiting_supplement, S.routed, S.coordinating, S.joint_consultation, S.consulting,
-     S.awaiting_fee, S.drafting, S.legal_review, S.returned_for_revision, S.approved, S.issued}
-)
+     S.fee_review, S.awaiting_fee, S.drafting, S.legal_review, S.returned_for_revision, S.approved, S.issued}
+) | TERMINATING
 PAUSED = frozenset({S.consulting, S.awaiting_fee})
-CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn, S.deemed_abandoned, S.fee_unpaid})
+# States that remember the state the case came from (Application.paused_from) and go back to it (RESUME).
+KEEPS_ORIGIN = PAUSED | {S.fee_review}
+CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn})
 CONCLUDED = frozenset({S.dispatched, S.delivered, S.archived}) | CLOSED_WITHOUT_REPLY
 HANDLING = frozenset({S.routed, S.coordinating, S.joint_consultation})
 SYSTEM = "system"  # the morning sweep acts as the system, not as a user
@@ -76,16 +86,19 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("start_drafting", "直接拟稿", {S.registered}, S.drafting, {R.clerk}),
     _t("start_consultation", "征求意见", {S.drafting}, S.consulting, {R.clerk}),
     _t("end_consultation", "征求意见结束", {S.consulting}, RESUME, {R.clerk, SYSTEM}),
-    _t("issue_fee_notice", "发出收费通知", {S.registered, S.drafting}, S.awaiting_fee, {R.clerk}),
+    _t("issue_fee_notice", "拟发收费通知（送法律审核）", {S.registered, S.drafting}, S.fee_review, {R.clerk}),
+    _t("approve_fee_notice", "收费通知审核通过并发出", {S.fee_review}, S.awaiting_fee, {R.legal_counsel}),
+    _t("return_fee_notice", "收费通知退回", {S.fee_review}, RESUME, {R.legal_counsel}),
     _t("record_payment", "登记缴费", {S.awaiting_fee}, RESUME, {R.clerk}),
     _t("close_fee_unpaid", "逾期未缴费不再处理", {S.awaiting_fee}, S.fee_unpaid, {R.clerk, SYSTEM}),
-    _t("submit_for_review", "提交法律审核", {S.drafting, S.returned_for_revision}, S.legal_review, {R.clerk}),
+    _t("submit_for_review", "提交法律审核", {S.drafting, S.returned_for_revision} | TERMINATING, S.legal_review,
+       {R.clerk}),
     _t("return_draft", "退回修改", {S.legal_review}, S.returned_for_revision, {R.legal_counsel}),
     _t("approve_draft", "审核通过", {S.legal_review}, S.approved, {R.legal_counsel}),
-    _t("issue_reply", "签发答复", {S.approved}, S.issued, {R.clerk, R.office_head}),
+    _t("issue_reply", "签发答复", {S.approved}, S.issued, {R.office_head, R.coordinating_leader}),
     _t("dispatch", "寄送答复", {S.issued}, S.dispatched, {R.clerk}),
     _t("record_delivery", "登记送达", {S.dispatched}, S.delivered, {R.clerk}),
-    _t("withdraw", "申请人撤回", OPEN_BEFORE_REPLY, S.withdrawn, {R.clerk}),
+    _t("withdraw", "申请人撤回", OPEN_BEFORE_REPLY - TERMINATING, S.withdrawn, {R.clerk}),
     _t("archive", "归档", {S.delivered} | CLOSED_WITHOUT_REPLY, S.archived, {R.clerk, SYSTEM}),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
@@ -123,17 +136,18 @@ WAITING = {
     S.coordinating: "等待分管领导协调各承办单位答复",
     S.joint_consultation: "等待会商并形成答复意见",
     S.consulting: "等待被征求意见方答复（期限中止计算）",
+    S.fee_review: "等待法律顾问审核收费通知",
     S.awaiting_fee: "等待申请人缴纳信息处理费（期限中止计算）",
     S.drafting: "等待公开办拟写答复并提交法律审核",
     S.legal_review: "等待法律顾问审核",
     S.returned_for_revision: "等待公开办按审核意见修改",
-    S.approved: "等待签发",
+    S.approved: "等待公开办负责人或分管领导签发",
     S.issued: "等待寄送答复",
     S.dispatched: "等待登记送达",
     S.delivered: "等待归档",
     S.withdrawn: "等待归档",
-    S.deemed_abandoned: "等待归档",
-    S.fee_unpaid: "等待归档",
+    S.deemed_abandoned: "等待公开办拟写终止处理告知书并提交法律审核",
+    S.fee_unpaid: "等待公开办拟写终止处理告知书并提交法律审核",
     S.archived: "已办结归档",
 }
 assert set(WAITING) == set(Status)
@@ -171,9 +185,9 @@ def apply(
     transition = check(application, action, actor)
     before = Status(application.status)
     after = _target(application, transition)
-    if after in PAUSED:
+    if after in KEEPS_ORIGIN and before not in KEEPS_ORIGIN:
         application.paused_from = before
-    elif before in PAUSED:
+    elif after not in KEEPS_ORIGIN:
         application.paused_from = None
     with _lifecycle_write(session):
         application.status = after

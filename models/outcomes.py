@@ -289,8 +289,9 @@ OUTCOMES: dict[Outcome, OutcomeSpec] = {
         "属于信访、投诉、举报，不作为政府信息公开申请处理", [Citation(39, paragraph=1)], "r5_1_petition", "not_processed",
         reasons_needed="申请的实质诉求", access_needed="信访、投诉、举报渠道",
     ),
-    Outcome.repeat: _spec("重复申请，不予重复处理", [Citation(36, item=6)], "r5_2_repeat", "not_processed",
-                          reasons_needed="已作出的答复"),
+    # The earlier answered application (Art 36(6)) and the request for reasons (Art 35) are facts of the case,
+    # required by models.guards and printed from the rows, not typed into the reasons.
+    Outcome.repeat: _spec("重复申请，不予重复处理", [Citation(36, item=6)], "r5_2_repeat", "not_processed"),
     # regulation.md §5.3 T14 has no remedy clause: refusing published materials is not justiciable
     # (法释〔2011〕17号 Art 2(2)).
     Outcome.publication: _spec(
@@ -299,7 +300,7 @@ OUTCOMES: dict[Outcome, OutcomeSpec] = {
     ),
     Outcome.unreasonable_volume: _spec(
         "申请数量、频次明显超过合理范围且理由不合理，不予处理", [Citation(35)], "r5_4_unreasonable_volume",
-        "not_processed", reasons_needed="说明理由的情况",
+        "not_processed",
     ),
     # [U] regulation.md §4.4 lists this row as practice; no article names it. Art 38 (first sentence: what is
     # provided is information already made or obtained) is the nearest basis: a confirmation or a re-issued
@@ -337,6 +338,9 @@ ITEM_OUTCOMES = tuple(
     if OUTCOMES[o].is_reply and o not in (Outcome.partial, Outcome.unreasonable_volume, Outcome.deemed_abandoned,
                                           Outcome.fee_unpaid)
 )
+
+# The outcomes a 终止处理告知书 states (not a 答复书): no supplement (Art 30), no payment (三(六)2).
+TERMINATION_OUTCOMES = (Outcome.deemed_abandoned, Outcome.fee_unpaid)
 
 # regulation.md §4.3: when one application has several outcomes and is not split, it is counted once,
 # under the first category in this order ("部分公开 > 不予公开 > 予以公开 > 无法提供 > 不予处理 > 其他处理").

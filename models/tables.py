@@ -20,6 +20,7 @@ from models.enums import (
     DecisionStatus,
     DeliveryMethod,
     ExtensionStatus,
+    FeeStatus,
     RequestedForm,
     Role,
     Status,
@@ -95,6 +96,10 @@ class Agency(SQLModel, table=True):
     repeat_window_days: int = 365  # Art 36(6): how far back a possible repeat is looked for
     outcome_precedence: str = ",".join(DEFAULT_PRECEDENCE)
     litigation_prone_keywords: str = "征地,征收,拆迁,拆除,补偿安置,土地"
+    # Working days the office keeps between a department's deadline and the reply due date, to draft the reply,
+    # have counsel review it, sign and dispatch it: drafting 3 + legal review 3 + 签发 1 + 寄送 1, the usual
+    # durations of those steps (models.dashboard.STAGE_USUAL). A department deadline is never later (models.guards).
+    office_reserve_days: int = 8
 
 
 class Department(SQLModel, table=True):
@@ -263,7 +268,9 @@ class JointConsultation(SQLModel, table=True):
     convened_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     convened_on: date
     held_on: date | None = None
-    participants: str = ""
+    participants: str = ""  # as printed in the 会商纪要; the structured list is `attendees`
+    # [{"kind": ParticipantKind, "name": …}]: the departments, the justice bureau and legal counsel (models.guards)
+    attendees: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False, default=list))
     minutes: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     proposed_reply: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
@@ -283,7 +290,8 @@ class Extension(SQLModel, table=True):
 
 
 class Fee(SQLModel, table=True):
-    """信息处理费 (Art 42, 国办函〔2020〕109号): one method per application, the clock stops until paid."""
+    """信息处理费 (Art 42, 国办函〔2020〕109号): one method per application; sent after counsel's sign-off,
+    the clock stops from then until paid."""
 
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", unique=True)
@@ -292,9 +300,12 @@ class Fee(SQLModel, table=True):
     pages: int | None = None
     amount: int  # 元
     justification: str
-    notice_sent_on: date
-    notice_received_on: date
-    pay_due: date
+    status: FeeStatus = _code(default=FeeStatus.sent)
+    reviewed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    review_comments: str = ""
+    notice_sent_on: date | None = None  # the three dates are set when counsel approves and the notice goes out
+    notice_received_on: date | None = None
+    pay_due: date | None = None
     paid_on: date | None = None
     receipt_no: str = ""
 
@@ -314,9 +325,29 @@ class Decision(SQLModel, table=True):
     body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     responsible_agency: str | None = None
     responsible_agency_contact: str | None = None
+    repeat_of: str | None = Field(default=None, sa_type=String(20))  # Art 36(6): the earlier application answered
     status: DecisionStatus = _code(default=DecisionStatus.draft)
     drafted_by_id: int = Field(foreign_key="user_account.id")
     drafted_at: datetime = _when(nullable=False)
+
+
+class ReasonRequest(SQLModel, table=True):
+    """说明理由 (Art 35): the applicant is asked for reasons; unreasonable → 不予处理, reasonable but too much for
+    the Art 33 period → a reasonable deferred reply date, set here and read by the clock."""
+
+    __tablename__ = "reason_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    sent_on: date
+    application_count: int  # the applicant's applications to this agency up to this one's receipt date
+    due_date: date  # the applicant states reasons by this day
+    answered_on: date | None = None
+    reasons: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    deferred_due: date | None = None
+    deferred_on: date | None = None
+    deferred_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    deferral_reason: str = ""
 
 
 class Review(SQLModel, table=True):

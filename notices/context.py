@@ -197,6 +197,39 @@ class ReasonRequestContext:
 
 
 @dataclass(frozen=True)
+class DeferralContext:
+    """延迟答复告知书 (Art 35): the reasons are reasonable, but the reply comes by a deferred date."""
+
+    issue: Issue
+    applicant: Applicant
+    application: Application
+    requested_on: date  # the 说明理由告知书
+    reasons: str  # what the applicant stated
+    reason: str  # why the Art 33 period cannot be met
+    deferred_due: date
+
+
+@dataclass(frozen=True)
+class EarlierReply:
+    """Art 36(6): the earlier application of the same applicant and the reply it was given (T12)."""
+
+    number: str
+    receipt_date: date
+    replied_on: date  # the day the reply was dispatched
+    doc_number: str
+
+
+@dataclass(frozen=True)
+class ReasonsAsked:
+    """Art 35: when the applicant was asked for reasons, and what came back (T15)."""
+
+    requested_on: date
+    due_date: date
+    answered_on: date | None
+    reasons: str
+
+
+@dataclass(frozen=True)
 class ReplyContext:
     """答复书 and 终止处理告知书: a checked ReplyDraft plus how the applicant obtains what is given."""
 
@@ -208,6 +241,8 @@ class ReplyContext:
     attachments: tuple[str, ...] = ()
     earlier_notice: str | None = None  # the 补正告知书 / 收费通知书 a termination refers to
     earlier_deadline: date | None = None
+    earlier_reply: EarlierReply | None = None  # Art 36(6): the application already answered
+    reasons_asked: ReasonsAsked | None = None  # Art 35: the request for reasons and the answer
 
 
 @dataclass(frozen=True)

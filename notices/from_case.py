@@ -11,10 +11,11 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from models.actions import reply_draft
-from models.citation_check import FeeNoticeDraft, for_outcome
+from models.actions import issued_kind, reply_draft
+from models.citation_check import FeeNoticeDraft
 from models.enums import Channel, Role
 from models.fees import FeeMethod
+from models.guards import earlier_applications
 from models.outcomes import ApplicantKind, Outcome
 from models.tables import Agency as AgencyRow
 from models.tables import Applicant as ApplicantRow
@@ -28,6 +29,7 @@ from models.tables import (
     Extension,
     Fee,
     JointConsultation,
+    ReasonRequest,
     Supplement,
     User,
     shanghai_day,
@@ -50,6 +52,7 @@ _NUMBER_WORD = {
     DocumentKind.consultation_third_party: "征询",
     DocumentKind.consultation_agency: "征询", DocumentKind.consultation_notice: "征询告知",
     DocumentKind.extension: "延期", DocumentKind.fee: "收费", DocumentKind.termination: "终止",
+    DocumentKind.reason_request: "说明理由", DocumentKind.deferral: "延迟答复",
 }
 
 
@@ -165,32 +168,78 @@ def fee(session: Session, app: ApplicationRow, row: Fee) -> nc.FeeContext:
                          payment_method="按本通知载明的财政非税收入缴款方式缴纳")
 
 
-def termination(session: Session, app: ApplicationRow) -> nc.ReplyContext:
-    """终止处理告知书 after no supplement (三(六)1) or no payment (三(六)2), dated the day the case closed."""
+def reason_request(session: Session, app: ApplicationRow, row: ReasonRequest) -> nc.ReasonRequestContext:
+    """说明理由告知书 (Art 35), dated the day it was sent."""
+    return nc.ReasonRequestContext(**_parties(session, app, DocumentKind.reason_request, row.sent_on),
+                                   application_count=row.application_count, deadline=row.due_date)
+
+
+def deferral(session: Session, app: ApplicationRow, row: ReasonRequest) -> nc.DeferralContext:
+    """延迟答复告知书 (Art 35), dated the day the deferred reply date was decided."""
+    if row.deferred_due is None:
+        raise NoticeFieldMissing(DocumentKind.deferral, "延迟答复期限（尚未确定）")
+    return nc.DeferralContext(**_parties(session, app, DocumentKind.deferral, row.deferred_on),
+                              requested_on=row.sent_on, reasons=row.reasons, reason=row.deferral_reason,
+                              deferred_due=row.deferred_due)
+
+
+def _earlier_reply(session: Session, app: ApplicationRow, decision: Decision) -> nc.EarlierReply | None:
+    """Art 36(6): the earlier application the decision names, with the reply it was served (models.guards)."""
+    if not decision.repeat_of:
+        return None
+    found = next((e for e in earlier_applications(session, app) if e.number == decision.repeat_of and e.served), None)
+    if found is None:
+        return None
+    return nc.EarlierReply(number=found.number, receipt_date=found.receipt_date, replied_on=found.dispatched_on,
+                           doc_number=found.doc_number)
+
+
+def _reasons_asked(session: Session, app: ApplicationRow) -> nc.ReasonsAsked | None:
+    row = session.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first()
+    if row is None:
+        return None
+    return nc.ReasonsAsked(requested_on=row.sent_on, due_date=row.due_date, answered_on=row.answered_on,
+                           reasons=row.reasons)
+
+
+def termination(session: Session, app: ApplicationRow, decision: Decision, *, doc_number: str,
+                on: date) -> nc.ReplyContext:
+    """终止处理告知书 after no supplement (三(六)1) or no payment (三(六)2), as counsel approved it and it is signed."""
     row = _agency_row(session, app)
-    outcome = Outcome(app.outcome)
-    draft = for_outcome(outcome, reconsideration_body=row.reconsideration_body, court=row.court, on=app.closed_on)
-    if outcome is Outcome.fee_unpaid:
+    draft = reply_draft(row, decision, on=on)
+    if draft.outcome is Outcome.fee_unpaid:
         earlier = session.exec(select(Fee).where(Fee.application_id == app.id)).one()
         notice, deadline = "收费通知书", earlier.pay_due
     else:
         earlier = session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
         notice, deadline = "补正告知书", earlier.due_date
-    return nc.ReplyContext(**_parties(session, app, DocumentKind.termination, app.closed_on), draft=draft,
-                           earlier_notice=notice, earlier_deadline=deadline)
+    parties = _parties(session, app, DocumentKind.termination, on)
+    parties["issue"] = nc.Issue(agency=agency(row), number=doc_number, date=on)
+    return nc.ReplyContext(**parties, draft=draft, earlier_notice=notice, earlier_deadline=deadline)
 
 
 def reply(session: Session, app: ApplicationRow, decision: Decision, *, doc_number: str, on: date) -> nc.ReplyContext:
     row = _agency_row(session, app)
     parties = _parties(session, app, DocumentKind.receipt, on)
     parties["issue"] = nc.Issue(agency=agency(row), number=doc_number, date=on)
-    return nc.ReplyContext(**parties, draft=reply_draft(row, decision, on=on), access=decision.body or None)
+    return nc.ReplyContext(**parties, draft=reply_draft(row, decision, on=on), access=decision.body or None,
+                           earlier_reply=_earlier_reply(session, app, decision),
+                           reasons_asked=_reasons_asked(session, app)
+                           if Outcome(decision.outcome) is Outcome.unreasonable_volume else None)
+
+
+def issued_notice(session: Session, app: ApplicationRow, decision: Decision, *, doc_number: str,
+                  on: date) -> tuple[DocumentKind, nc.ReplyContext]:
+    """What a decision is issued as: the 答复书, or the 终止处理告知书 of a termination (models.actions.issued_kind)."""
+    if issued_kind(decision) == DocumentKind.termination.value:
+        return DocumentKind.termination, termination(session, app, decision, doc_number=doc_number, on=on)
+    return DocumentKind.reply, reply(session, app, decision, doc_number=doc_number, on=on)
 
 
 def reply_renderer(session: Session, app: ApplicationRow, *, on: date) -> Callable[[str, Decision], bytes]:
     """What `models.actions.issue_reply(render=…)` needs: the 文号 and the decision → the reply PDF."""
 
     def render(doc_number: str, decision: Decision) -> bytes:
-        return render_pdf(DocumentKind.reply, reply(session, app, decision, doc_number=doc_number, on=on))
+        return render_pdf(*issued_notice(session, app, decision, doc_number=doc_number, on=on))
 
     return render

@@ -16,7 +16,7 @@ import jinja2
 
 from models.citation_check import ensure_fee_notice_passes, ensure_reply_passes, exemption_citations
 from models.fees import fee_bands
-from models.outcomes import OGI, Citation, Outcome, chinese_number
+from models.outcomes import OGI, TERMINATION_OUTCOMES, Citation, Outcome, chinese_number
 from notices.pdf import layout_pdf
 
 
@@ -32,6 +32,7 @@ class DocumentKind(StrEnum):
     extension = "extension"
     fee = "fee"
     reason_request = "reason_request"
+    deferral = "deferral"
     reply = "reply"
     termination = "termination"
     delivery = "delivery"
@@ -53,12 +54,12 @@ TITLES = {
     DocumentKind.extension: "政府信息公开申请延期答复告知书",
     DocumentKind.fee: "政府信息公开信息处理费收费通知书",
     DocumentKind.reason_request: "政府信息公开申请说明理由告知书",
+    DocumentKind.deferral: "政府信息公开申请延迟答复告知书",
     DocumentKind.reply: "政府信息公开申请答复书",
     DocumentKind.termination: "政府信息公开申请终止处理告知书",
     DocumentKind.delivery: "送达回证",
 }
-# The outcomes a 终止处理告知书 states: Art 30 (no supplement) and the unpaid fee.
-TERMINATION_OUTCOMES = (Outcome.deemed_abandoned, Outcome.fee_unpaid)
+# TERMINATION_OUTCOMES (models.outcomes): the outcomes a 终止处理告知书 states, Art 30 and the unpaid fee.
 
 
 class NoticeFieldMissing(ValueError):

@@ -9,6 +9,7 @@ from models.context import Ctx
 from models.demo import DEMO_AGENCY, seed_demo
 from models.identity import CaseRef
 from models.enums import ApplicantIdType, Channel, ConsultationKind, DeliveryMethod, Status
+from models.fees import FeeMethod
 from models.outcomes import ApplicantKind, Outcome
 from models.queries import application_by_number, user_by_username
 from models.registration import ApplicantIn, ApplicationIn, register
@@ -84,7 +85,7 @@ def _steps(session, calendar, number: str, day: date):
     yield Status.drafting, lambda: A.submit_opinion(c("dept_ziran"), number, opinion="该信息由我局制作，可以公开。")
     yield Status.legal_review, lambda: A.submit_for_review(c("clerk"), number, draft=approved_draft())
     yield Status.approved, lambda: A.approve_draft(c("gov_counsel"), number)
-    yield Status.issued, lambda: A.issue_reply(c("clerk"), number, render=lambda no, d: f"答复 {no}".encode())
+    yield Status.issued, lambda: A.issue_reply(c("head"), number, render=lambda no, d: f"答复 {no}".encode())
     yield Status.dispatched, lambda: A.dispatch(c("clerk"), number, method=DeliveryMethod.post, dispatched_on=day,
                                                 tracking_no="EMS0001")
     yield Status.delivered, lambda: A.record_delivery(c("clerk"), number, delivered_on=day, proof="邮件签收记录")
@@ -100,6 +101,24 @@ def advance(session, calendar, number: str, to: Status, day: date = date(2026, 3
         if reached == to:
             return
     raise ValueError(f"{to} is not on the happy path")
+
+
+def send_fee_notice(session, calendar, number: str, day: date, *, pages: int = 120) -> A.Done:
+    """A per-page fee notice drafted by the clerk and signed off by counsel the same day: it goes out."""
+    A.issue_fee_notice(ctx(session, calendar, "clerk", day), number, method=FeeMethod.per_page, pages=pages,
+                       justification="申请数量明显超过合理范围")
+    return A.approve_fee_notice(ctx(session, calendar, "gov_counsel", day), number)
+
+
+def terminate(session, calendar, number: str, day: date) -> A.Done:
+    """A case deemed abandoned or unpaid: its 终止处理告知书 is drafted, reviewed, signed off and dispatched on `day`."""
+    outcome = {Status.deemed_abandoned: Outcome.deemed_abandoned,
+               Status.fee_unpaid: Outcome.fee_unpaid}[application_by_number(session, number).status]
+    A.submit_for_review(ctx(session, calendar, "clerk", day), number, draft=A.DraftIn(outcome=outcome))
+    A.approve_draft(ctx(session, calendar, "gov_counsel", day), number)
+    A.issue_reply(ctx(session, calendar, "head", day), number, render=lambda no, d: f"终止处理告知书 {no}".encode())
+    return A.dispatch(ctx(session, calendar, "clerk", day), number, method=DeliveryMethod.post, dispatched_on=day,
+                      tracking_no="EMS0002")
 
 
 def consult(session, calendar, number: str, day: date) -> None:
@@ -118,14 +137,18 @@ def coordinate(session, calendar, number: str, day: date, *, due_date: date, dep
                          due_date=due_date)
 
 
-JOINT_PARTICIPANTS = "区自然资源局、区住房和城乡建设局、区司法局、法律顾问陈律师"
+JOINT_DEPARTMENTS = ["区自然资源局", "区住房和城乡建设局"]
+JOINT_JUSTICE_BUREAU = "区司法局王科长"
+JOINT_COUNSEL = "法律顾问陈律师"
+JOINT_PARTICIPANTS = "相关部门：区自然资源局、区住房和城乡建设局；司法局：区司法局王科长；法律顾问：法律顾问陈律师"
 JOINT_MINUTES = "该信息由区自然资源局制作并保存，不涉及国家秘密。\n其中涉及第三方的部分，应当书面征求第三方意见。"
 JOINT_PROPOSED_REPLY = "予以公开；涉及第三方的部分征求意见后区分处理。"
 
 
 def convene_joint(session, calendar, number: str, day: date, *, user: str = "leader") -> None:
-    """会商 convened by the coordinating leader (or the office head)."""
-    A.convene_joint_consultation(ctx(session, calendar, user, day), number, participants=JOINT_PARTICIPANTS)
+    """会商 convened by the coordinating leader (or the office head), with the departments, 司法局 and counsel."""
+    A.convene_joint_consultation(ctx(session, calendar, user, day), number, departments=JOINT_DEPARTMENTS,
+                                 justice_bureau=JOINT_JUSTICE_BUREAU, legal_counsel=JOINT_COUNSEL)
 
 
 def record_joint(session, calendar, number: str, day: date, *, held_on: date | None = None, user: str = "leader") -> None:

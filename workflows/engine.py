@@ -23,7 +23,7 @@ from models import archive as dossier
 from models import outbox
 from models.context import Ctx
 from models.db import default_engine, session_scope
-from models.enums import ExtensionStatus, Role, Status
+from models.enums import ExtensionStatus, FeeStatus, Role, Status
 from models.lifecycle import BY_ACTION
 from models.outbox import Notice
 from models.identity import CaseRef, ensure_installation
@@ -41,6 +41,7 @@ from models.tables import (
     Extension,
     Fee,
     JointConsultation,
+    ReasonRequest,
     Supplement,
     User,
     shanghai_day,
@@ -48,13 +49,16 @@ from models.tables import (
 from notices import from_case
 from notices.render import DocumentKind, render_pdf
 
-ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn, Status.deemed_abandoned, Status.fee_unpaid})
+ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn})
 # Who is told when a case enters a status (the gate's owners), and what they are told.
 GATE_OWNERS: dict[Status, tuple[Role, str]] = {
     Status.registered: (Role.clerk, "申请需重新审查（补正已收到或承办单位退回）"),
     Status.coordinating: (Role.coordinating_leader, "请协调并指定承办单位及答复期限"),
     Status.joint_consultation: (Role.office_head, "请组织会商并记录会商结论"),
     Status.drafting: (Role.clerk, "请拟写答复并提交法律审核"),
+    Status.deemed_abandoned: (Role.clerk, "申请人逾期未补正，视为放弃申请，请拟写终止处理告知书并提交法律审核"),
+    Status.fee_unpaid: (Role.clerk, "申请人逾期未缴费，请拟写终止处理告知书并提交法律审核"),
+    Status.fee_review: (Role.legal_counsel, "请审核收费通知"),
     Status.legal_review: (Role.legal_counsel, "请审核答复草稿"),
     Status.returned_for_revision: (Role.clerk, "法律顾问退回草稿，请按审核意见修改"),
     Status.approved: (Role.office_head, "答复草稿已审核通过，请签发"),
@@ -62,7 +66,8 @@ GATE_OWNERS: dict[Status, tuple[Role, str]] = {
 }
 ACTION_LABELS = {"register": "登记", "accept_assignment": "签收", "return_assignment": "退回",
                  "submit_opinion": "答复意见", "assign_departments": "指定承办单位", "request_extension": "申请延期",
-                 "decide_extension": "审批延期", "sweep": "晨检", "check": "核查", "intake": "批量登记"}
+                 "decide_extension": "审批延期", "sweep": "晨检", "check": "核查", "intake": "批量登记",
+                 "request_reasons": "说明理由", "record_reasons": "登记理由", "defer_reply": "延迟答复"}
 
 
 def shanghai_now() -> datetime:
@@ -197,8 +202,15 @@ def plan(s: Session, case: CaseRef) -> Plan:
         p.documents.append(DocStep(DocumentKind.consultation_notice, row.id, applicant_copy=True))
         p.notices.append(_applicant_notice(app, applicant, f"consultation:{row.id}", "征求第三方意见期间不计入答复期限"))
     for row in _rows(s, Fee, app):
-        p.documents.append(DocStep(DocumentKind.fee, row.id))
-        p.notices.append(_applicant_notice(app, applicant, "fee", f"请于 {row.pay_due} 前缴纳信息处理费"))
+        if FeeStatus(row.status) == FeeStatus.sent:  # a fee notice goes out only after counsel's sign-off
+            p.documents.append(DocStep(DocumentKind.fee, row.id))
+            p.notices.append(_applicant_notice(app, applicant, "fee", f"请于 {row.pay_due} 前缴纳信息处理费"))
+    for row in _rows(s, ReasonRequest, app):  # Art 35: the request for reasons, then any deferred reply date
+        p.documents.append(DocStep(DocumentKind.reason_request, row.id))
+        p.notices.append(_applicant_notice(app, applicant, "reason_request", f"请于 {row.due_date} 前说明申请理由"))
+        if row.deferred_due is not None:
+            p.documents.append(DocStep(DocumentKind.deferral, row.id))
+            p.notices.append(_applicant_notice(app, applicant, "deferral", f"答复期限确定为 {row.deferred_due}"))
     for row in _rows(s, Extension, app):
         if ExtensionStatus(row.status) == ExtensionStatus.approved:
             p.documents.append(DocStep(DocumentKind.extension, row.id))
@@ -208,9 +220,6 @@ def plan(s: Session, case: CaseRef) -> Plan:
                 p.notices.append(Notice(key=f"{case.key}:extension_request:{row.id}:{user.username}",
                                         kind="extension_request", recipient=user.username,
                                         subject=f"【{app.number}】延期申请待审批（须在 {app.due_date} 前批准）"))
-    if status in (Status.deemed_abandoned, Status.fee_unpaid):
-        p.documents.append(DocStep(DocumentKind.termination))
-        p.notices.append(_applicant_notice(app, applicant, "termination", "您的政府信息公开申请已终止处理"))
     p.notices += _gate_notices(s, app, status)
     p.archive = status in ARCHIVABLE
     return p
@@ -222,7 +231,8 @@ def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
     if owners is None or entry is None or entry.action == "register":
         return []
     role, text = owners
-    users = _users(s, app, role, government_counsel=status == Status.legal_review and app.litigation_prone)
+    reviewing = status in (Status.legal_review, Status.fee_review)
+    users = _users(s, app, role, government_counsel=reviewing and app.litigation_prone)
     return [Notice(key=f"{CaseRef.of(app).key}:{status.value}:{entry.id}:{u.username}", kind=status.value,
                    recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
 
@@ -250,8 +260,10 @@ def _context(s: Session, app: Application, step: DocStep):
         return k, from_case.fee(s, app, s.get(Fee, step.row_id))
     if k == DocumentKind.extension:
         return k, from_case.extension(s, app, s.get(Extension, step.row_id))
-    if k == DocumentKind.termination:
-        return k, from_case.termination(s, app)
+    if k == DocumentKind.reason_request:
+        return k, from_case.reason_request(s, app, s.get(ReasonRequest, step.row_id))
+    if k == DocumentKind.deferral:
+        return k, from_case.deferral(s, app, s.get(ReasonRequest, step.row_id))
     raise ValueError(f"no automatic document of kind {k}")
 
 

@@ -88,7 +88,9 @@ def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Applica
     """Every reminder due today: levels of the reply clock, overdue escalation, department chases."""
     found = []
     watched = [st.value for st in OPEN_BEFORE_REPLY - PAUSED]
-    for app in s.exec(select(Application).where(col(Application.status).in_(watched)).order_by(Application.id)):
+    # no reply due (deemed abandoned, unpaid fee: only the reviewed 终止处理告知书 remains): nothing to count down
+    for app in s.exec(select(Application).where(col(Application.status).in_(watched), Application.due_date.is_not(None))
+                      .order_by(Application.id)):
         reading = read_clock(s, app, calendar=calendar, today=today)
         open_assignments = [a for a in s.exec(select(Assignment).where(Assignment.application_id == app.id))
                             if AssignmentStatus(a.status) in (AssignmentStatus.routed, AssignmentStatus.accepted)]

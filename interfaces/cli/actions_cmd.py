@@ -109,18 +109,26 @@ def _read_upload(path: Path):
         raise ValidationFailed(f"无法读取附件文件 {path}：{exc.strerror}", str(exc)) from exc
 
 
-def joint(number: str = NUMBER, participants: str = typer.Option(..., help="参加单位和人员"), user: str = USER,
-          as_json: bool = JSON) -> None:
-    """组织会商（重大复杂案件）。"""
-    _run(user, as_json, "convene_joint_consultation", number, participants=participants)
+def joint(number: str = NUMBER, department: list[str] = typer.Option(..., help="相关部门（可多次）"),
+          justice_bureau: str = typer.Option(..., help="司法局参加人员"),
+          counsel: str = typer.Option(..., help="法律顾问"), others: str = typer.Option("", help="其他参加人员"),
+          user: str = USER, as_json: bool = JSON) -> None:
+    """组织会商（重大复杂案件）：相关部门、司法局和法律顾问参加（联席办理制度）。"""
+    _run(user, as_json, "convene_joint_consultation", number, departments=department, justice_bureau=justice_bureau,
+         legal_counsel=counsel, others=others)
 
 
 def joint_minutes(number: str = NUMBER, held: str = typer.Option(..., help="会商日期"),
                   minutes: str = typer.Option(..., help="会商纪要"), proposal: str = typer.Option(..., help="拟答复意见"),
+                  department: list[str] = typer.Option(None, help="实际参加的相关部门（如有变化，可多次）"),
+                  justice_bureau: str = typer.Option(None, help="实际参加的司法局人员（如有变化）"),
+                  counsel: str = typer.Option(None, help="实际参加的法律顾问（如有变化）"),
+                  others: str = typer.Option(None, help="其他参加人员（如有变化）"),
                   user: str = USER, as_json: bool = JSON) -> None:
-    """记录会商纪要和拟答复意见。"""
+    """记录会商纪要和拟答复意见（参加人员须仍有相关部门、司法局和法律顾问）。"""
     _run(user, as_json, "record_joint_consultation", number, held_on=parse_day(held, "会商日期"), minutes=minutes,
-         proposed_reply=proposal)
+         proposed_reply=proposal, departments=department or None, justice_bureau=justice_bureau,
+         legal_counsel=counsel, others=others)
 
 
 def draft(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
@@ -152,13 +160,46 @@ def consult_reply(number: str = NUMBER, reply: str = typer.Option(..., help="agr
 def fee(number: str = NUMBER, method: str = typer.Option(..., help="per_application | per_page"),
         justification: str = typer.Option(..., help="明显超过合理范围的理由"),
         pages: int = typer.Option(None, help="页数（按量计收）"),
-        received: str = typer.Option(None, help="申请人收到收费通知的日期（默认今天）"),
         user: str = USER, as_json: bool = JSON) -> None:
-    """发出收费通知（缴费前答复期限中止）。"""
+    """拟发收费通知，送法律顾问审核（审核通过后发出，缴费前答复期限中止）。"""
     from models.fees import FeeMethod
 
     _run(user, as_json, "issue_fee_notice", number, method=parse_enum(FeeMethod, method, "计费方式"),
-         justification=justification, pages=pages, notice_received_on=parse_day(received, "收到通知日期"))
+         justification=justification, pages=pages)
+
+
+def fee_approve(number: str = NUMBER, comments: str = typer.Option("", help="审核意见"),
+                received: str = typer.Option(None, help="申请人收到收费通知的日期（默认今天）"),
+                user: str = USER, as_json: bool = JSON) -> None:
+    """法律顾问审核通过收费通知，通知随即发出。"""
+    _run(user, as_json, "approve_fee_notice", number, comments=comments,
+         notice_received_on=parse_day(received, "收到通知日期"))
+
+
+def fee_return(number: str = NUMBER, comments: str = typer.Option(..., help="审核意见（退回理由）"), user: str = USER,
+               as_json: bool = JSON) -> None:
+    """法律顾问退回收费通知，通知不发出。"""
+    _run(user, as_json, "return_fee_notice", number, comments=comments)
+
+
+def reasons(number: str = NUMBER, days: int = typer.Option(None, help="说明理由期限（工作日，默认10）"),
+            user: str = USER, as_json: bool = JSON) -> None:
+    """发出说明理由告知书（《条例》第三十五条：申请数量、频次明显超过合理范围）。"""
+    _run(user, as_json, "request_reasons", number, days=days)
+
+
+def reasons_received(number: str = NUMBER, on: str = typer.Option(..., help="收到理由的日期"),
+                     text: str = typer.Option(..., "--text", help="申请人说明的理由"), user: str = USER,
+                     as_json: bool = JSON) -> None:
+    """登记申请人说明的理由。"""
+    _run(user, as_json, "record_reasons", number, answered_on=parse_day(on, "收到理由日期"), reasons=text)
+
+
+def defer(number: str = NUMBER, until: str = typer.Option(..., help="延迟答复期限"),
+          reason: str = typer.Option(..., help="无法在法定期限内答复的情况"), user: str = USER,
+          as_json: bool = JSON) -> None:
+    """公开办负责人确定延迟答复期限（《条例》第三十五条：理由合理但无法按期答复）。"""
+    _run(user, as_json, "defer_reply", number, due_date=parse_day(until, "延迟答复期限"), reason=reason)
 
 
 def paid(number: str = NUMBER, on: str = typer.Option(..., help="缴费日期"),
@@ -195,6 +236,7 @@ def submit(number: str = NUMBER,
                                                     "（法律行政法规禁止公开、特别规定、行政查询须填写；可多次）"),
            item: list[str] = typer.Option(None, help="逐项答复（至少两项）：内容|处理结果|理由|答复内容（可多次）；"
                                                      "--law、--responsible-agency 用于需要它们的项"),
+           repeat_of: str = typer.Option(None, help="此前已答复并送达的申请编号（第三十六条第（六）项）"),
            user: str = USER, as_json: bool = JSON) -> None:
     """提交答复草稿法律审核（须先通过法律依据检查）。"""
     from models.actions import DraftIn
@@ -231,7 +273,7 @@ def submit(number: str = NUMBER,
     _run(user, as_json, "submit_for_review", number, draft=DraftIn(
         outcome=chosen_outcome, reasons=reasons, body=body, withheld_items=withheld_items,
         responsible_agency=responsible_agency, responsible_agency_contact=responsible_contact,
-        law_citations=laws, item_outcomes=items))
+        law_citations=laws, item_outcomes=items, repeat_of=repeat_of))
 
 
 def review_return(number: str = NUMBER, comments: str = typer.Option(..., help="审核意见"), user: str = USER,
@@ -246,17 +288,15 @@ def review_approve(number: str = NUMBER, comments: str = typer.Option("", help="
     _run(user, as_json, "approve_draft", number, comments=comments)
 
 
-def issue(number: str = NUMBER, signed_by: str = typer.Option("", help="签发领导"), user: str = USER,
-          as_json: bool = JSON) -> None:
-    """签发答复：分配文号并生成正式答复书（PDF）。"""
+def issue(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
+    """签发答复（公开办负责人或分管领导，法律顾问审核通过后）：分配文号并生成正式答复书（PDF）。"""
     from models import actions
     from models.queries import application_by_number
     from notices.from_case import reply_renderer
 
     with context(user) as ctx:
         app = application_by_number(ctx.session, number, agency_id=ctx.scope)
-        done = actions.issue_reply(ctx, number, render=reply_renderer(ctx.session, app, on=ctx.today),
-                                   signed_by=signed_by)
+        done = actions.issue_reply(ctx, number, render=reply_renderer(ctx.session, app, on=ctx.today))
         report_done(done, as_json=as_json)
     _after(done.case, "issue_reply", as_json)
 
@@ -285,9 +325,9 @@ def withdraw(number: str = NUMBER, reason: str = typer.Option("", help="撤回�
     _run(user, as_json, "withdraw", number, reason=reason, evidence=evidence)
 
 
-def flag(number: str = NUMBER, on: bool = typer.Option(True, "--on/--off"), reason: str = typer.Option("", help="理由"),
-         user: str = USER, as_json: bool = JSON) -> None:
-    """标记或取消易诉案件（须政府法律顾问审核）。"""
+def flag(number: str = NUMBER, on: bool = typer.Option(True, "--on/--off"),
+         reason: str = typer.Option("", help="理由（取消时必填）"), user: str = USER, as_json: bool = JSON) -> None:
+    """标记易诉案件（须政府法律顾问审核）；取消须由公开办负责人或分管领导写明理由。"""
     _run(user, as_json, "set_litigation_prone", number, flag=on, reason=reason)
 
 
@@ -321,7 +361,8 @@ COMMANDS = {
     "supplement": supplement, "supplement-received": supplement_received, "abandon": abandon, "route": route,
     "refer": refer, "assign": assign, "coordination-done": coordination_done, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
     "joint-minutes": joint_minutes, "draft": draft, "consult": consult, "consult-reply": consult_reply, "fee": fee,
-    "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
+    "fee-approve": fee_approve, "fee-return": fee_return, "reasons": reasons, "reasons-received": reasons_received,
+    "defer": defer, "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
     "review-return": review_return, "review-approve": review_approve, "issue": issue, "dispatch": dispatch, "delivered": delivered,
     "withdraw": withdraw, "flag": flag, "challenge": challenge, "challenge-result": challenge_result,
 }

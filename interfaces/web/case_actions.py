@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import select
 
 from models import actions as A
-from models import lifecycle
+from models import guards, lifecycle
 from models.attachments import ACCEPT, READ_AT_MOST, Upload, limits_label
 from models.context import Ctx
 from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
@@ -20,7 +20,7 @@ from models.errors import ValidationFailed
 from models.identity import CaseRef
 from models.fees import FeeMethod
 from models.queries import application_by_number
-from models.tables import Application, Assignment, Department, Extension
+from models.tables import Agency, Application, Assignment, Department, Extension, ReasonRequest
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class Field:
     required: bool = False
     options: tuple | Callable = ()  # (value, label) pairs, or a function of (web, application)
     default: object = None  # a value or a function of (web, application)
-    help: str = ""
+    help: str | Callable = ""  # a text, or a function of (web, application): the rule shown before submit
     accept: str = ""  # files: the extensions the browser offers (the domain checks the content again)
 
 
@@ -43,6 +43,7 @@ class DeskAction:
     run: Callable  # (ctx, number, values, web, application) -> Done
     danger: bool = False
     link: str | None = None  # a page instead of a form (the draft)
+    help: str | Callable = ""  # the rule the action follows, shown above its button
 
 
 def _today(web, app):
@@ -134,6 +135,18 @@ def _render_reply(web, app: Application):
     return reply_renderer(web.db, app, on=web.now.date())
 
 
+JOINT_RULE = "会商由相关部门负责人及司法局、法律顾问参加（联席办理制度），三者缺一不能组织或记录会商。"
+COUNSEL_RULE = "本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。"
+
+
+def _attendees(web, app) -> str:
+    from models.tables import JointConsultation
+
+    meeting = web.db.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
+                          .order_by(JointConsultation.id.desc())).first()
+    return meeting.participants if meeting else "（无）"
+
+
 T = {  # transitions: name -> DeskAction (labels from the lifecycle)
     "request_supplement": DeskAction("request_supplement", "", (
         Field("items", "需补正事项（逐项写明）", "textarea", True),
@@ -151,16 +164,26 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
         Field("reason", "报请协调的理由（涉及哪些单位）", "textarea"),
     ), lambda c, n, v, w, a: A.refer_to_leader(c, n, reason=v["reason"] or "")),
     "convene_joint_consultation": DeskAction("convene_joint_consultation", "", (
-        Field("participants", "会商参加单位和人员", "textarea", True),
-    ), lambda c, n, v, w, a: A.convene_joint_consultation(c, n, participants=v["participants"])),
+        Field("departments", "相关部门（可多选）", "multiselect", True, options=_departments),
+        Field("justice_bureau", "司法局参加人员", "text", True),
+        Field("legal_counsel", "法律顾问", "text", True),
+        Field("others", "其他参加人员", "text"),
+    ), lambda c, n, v, w, a: A.convene_joint_consultation(c, n, departments=v["departments"],
+                                                          justice_bureau=v["justice_bureau"],
+                                                          legal_counsel=v["legal_counsel"], others=v["others"] or ""),
+        help=JOINT_RULE),
     "record_joint_consultation": DeskAction("record_joint_consultation", "", (
         Field("held_on", "会商日期", "date", True, default=_today),
-        Field("participants", "参加单位和人员（如有变化）", "text"),
         Field("minutes", "会商纪要", "textarea", True),
         Field("proposed_reply", "拟答复意见", "textarea", True),
-    ), lambda c, n, v, w, a: A.record_joint_consultation(c, n, held_on=v["held_on"], minutes=v["minutes"],
-                                                         proposed_reply=v["proposed_reply"],
-                                                         participants=v["participants"])),
+        Field("departments", "实际参加的相关部门（如有变化）", "multiselect", options=_departments),
+        Field("justice_bureau", "实际参加的司法局人员（如有变化）", "text"),
+        Field("legal_counsel", "实际参加的法律顾问（如有变化）", "text"),
+        Field("others", "其他参加人员（如有变化）", "text"),
+    ), lambda c, n, v, w, a: A.record_joint_consultation(
+        c, n, held_on=v["held_on"], minutes=v["minutes"], proposed_reply=v["proposed_reply"],
+        departments=v["departments"] or None, justice_bureau=v["justice_bureau"], legal_counsel=v["legal_counsel"],
+        others=v["others"]), help=lambda w, a: f"{JOINT_RULE}登记时的参加人员：{_attendees(w, a)}"),
     "start_drafting": DeskAction("start_drafting", "", (
         Field("reason", "直接拟稿的理由（如本办掌握该信息）", "text"),
     ), lambda c, n, v, w, a: A.start_drafting(c, n, reason=v["reason"] or "")),
@@ -183,7 +206,15 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
         Field("pages", "页数（按量计收时填写）", "number"),
         Field("justification", "收费理由（数量、频次明显超过合理范围）", "textarea", True),
     ), lambda c, n, v, w, a: A.issue_fee_notice(c, n, method=FeeMethod(v["method"]), pages=v["pages"],
-                                                justification=v["justification"])),
+                                                justification=v["justification"]),
+        help="收费通知须经法律顾问审核通过后才发出（会签办结制度）；发出后缴费前答复期限中止计算。"),
+    "approve_fee_notice": DeskAction("approve_fee_notice", "", (
+        Field("comments", "审核意见（可选）", "textarea"),
+    ), lambda c, n, v, w, a: A.approve_fee_notice(c, n, comments=v["comments"] or ""),
+        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else "审核通过即发出收费通知，缴费期限自申请人收到之日起计算。"),
+    "return_fee_notice": DeskAction("return_fee_notice", "", (
+        Field("comments", "审核意见（退回理由）", "textarea", True),
+    ), lambda c, n, v, w, a: A.return_fee_notice(c, n, comments=v["comments"])),
     "record_payment": DeskAction("record_payment", "", (
         Field("paid_on", "缴费日期", "date", True, default=_today),
         Field("receipt_no", "财政票据号码", "text", True),
@@ -196,10 +227,10 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
     ), lambda c, n, v, w, a: A.return_draft(c, n, comments=v["comments"])),
     "approve_draft": DeskAction("approve_draft", "", (
         Field("comments", "审核意见（可选）", "textarea"),
-    ), lambda c, n, v, w, a: A.approve_draft(c, n, comments=v["comments"] or "")),
-    "issue_reply": DeskAction("issue_reply", "", (
-        Field("signed_by", "签发人", "text", True, default=lambda w, a: w.user.full_name),
-    ), lambda c, n, v, w, a: A.issue_reply(c, n, render=_render_reply(w, a), signed_by=v["signed_by"])),
+    ), lambda c, n, v, w, a: A.approve_draft(c, n, comments=v["comments"] or ""),
+        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else ""),
+    "issue_reply": DeskAction("issue_reply", "", (), lambda c, n, v, w, a: A.issue_reply(c, n, render=_render_reply(w, a)),
+                              help=lambda w, a: f"法律顾问审核通过后，由公开办负责人或分管领导签发；签发人：{w.user.full_name}。"),
     "dispatch": DeskAction("dispatch", "", (
         Field("method", "送达方式", "select", True, options=_enum_options(DeliveryMethod),
               default=lambda w, a: a.delivery_method),
@@ -219,7 +250,7 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
 }
 for _name, _action in list(T.items()):
     T[_name] = DeskAction(_action.name, lifecycle.BY_ACTION[_name].label, _action.fields, _action.run,
-                          _action.danger, _action.link)
+                          _action.danger, _action.link, _action.help)
 # department_returned and opinions_complete are not buttons of their own: they happen through the department's
 # 退回 / 提交书面答复意见 below, or when the leader closes the coordination (complete_coordination, below).
 
@@ -261,7 +292,8 @@ NOTES = {
         lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
     "assign_departments": Note(DeskAction("assign_departments", "指定承办单位和答复期限", (
         Field("departments", "承办单位（可多选）", "multiselect", True, options=_departments),
-        Field("due_date", "书面答复意见期限", "date", True),
+        Field("due_date", "书面答复意见期限", "date", True, default=lambda w, a: _latest_department_due(w, a)[0],
+              help=lambda w, a: _latest_department_due(w, a)[1]),
     ), lambda c, n, v, w, a: A.assign_departments(c, n, departments=v["departments"], due_date=v["due_date"])),
         frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
     # The leader closes when every remaining department has answered (some may have 退回); the domain refuses before.
@@ -273,7 +305,7 @@ NOTES = {
         Field("reason", "延期理由", "textarea", True),
     ), lambda c, n, v, w, a: A.request_extension(c, n, days=v["days"], reason=v["reason"])),
         frozenset({Role.clerk}),
-        lambda w, a: a.status in lifecycle.OPEN_BEFORE_REPLY and w.db.exec(
+        lambda w, a: a.status in lifecycle.OPEN_BEFORE_REPLY and a.due_date is not None and w.db.exec(
             select(Extension.id).where(Extension.application_id == a.id)).first() is None),
     "decide_extension": Note(DeskAction("decide_extension", "审批延期申请", (
         Field("approve", "批准延期", "select", True, options=(("yes", "批准"), ("no", "不批准"))),
@@ -283,13 +315,53 @@ NOTES = {
         lambda w, a: w.db.exec(select(Extension.id).where(Extension.application_id == a.id,
                                                           Extension.status == ExtensionStatus.requested.value)).first()
         is not None),
+    # Anyone handling the case may raise the flag; only a leader clears it, with a reason (the reviewer may not).
     "set_litigation_prone": Note(DeskAction("set_litigation_prone", "易诉案件标记", (
         Field("flag", "属于征地拆迁等易诉案件（须政府法律顾问审核）", "checkbox", default=lambda w, a: a.litigation_prone),
-        Field("reason", "理由", "text"),
-    ), lambda c, n, v, w, a: A.set_litigation_prone(c, n, flag=v["flag"], reason=v["reason"] or "")),
-        frozenset({Role.clerk, Role.legal_counsel, Role.office_head}),
-        lambda w, a: a.status not in lifecycle.CONCLUDED),
+        Field("reason", "理由（取消标记时必填）", "text"),
+    ), lambda c, n, v, w, a: A.set_litigation_prone(c, n, flag=v["flag"], reason=v["reason"] or ""),
+        help="易诉标记决定由谁审核：经办人、法律顾问均可标记；取消须由公开办负责人或分管领导写明理由。"),
+        guards.FLAG_ROLES,
+        lambda w, a: a.status not in lifecycle.CONCLUDED and (not a.litigation_prone or w.role in guards.CLEAR_FLAG_ROLES)),
+    "request_reasons": Note(DeskAction("request_reasons", "要求说明理由（第三十五条）", (
+        Field("days", "说明理由期限（工作日）", "number", True, default=str(A.REASONS_DAYS)),
+    ), lambda c, n, v, w, a: A.request_reasons(c, n, days=v["days"]),
+        help="申请数量、频次明显超过合理范围的，可以要求申请人说明理由（《条例》第三十五条）；以理由不合理不予处理、"
+             "或确定延迟答复期限，都须先发出说明理由告知书。答复期限照常计算。"),
+        frozenset({Role.clerk}), lambda w, a: a.status in A.REASONS_STATES and _reasons(w, a) is None),
+    "record_reasons": Note(DeskAction("record_reasons", "登记申请人说明的理由", (
+        Field("answered_on", "收到理由日期", "date", True, default=_today),
+        Field("reasons", "申请人说明的理由", "textarea", True),
+    ), lambda c, n, v, w, a: A.record_reasons(c, n, answered_on=v["answered_on"], reasons=v["reasons"])),
+        frozenset({Role.clerk}),
+        lambda w, a: a.status not in lifecycle.CONCLUDED and (r := _reasons(w, a)) is not None and r.answered_on is None),
+    "defer_reply": Note(DeskAction("defer_reply", "确定延迟答复期限（第三十五条）", (
+        Field("due_date", "延迟答复期限", "date", True),
+        Field("reason", "无法在法定期限内答复的情况", "textarea", True),
+    ), lambda c, n, v, w, a: A.defer_reply(c, n, due_date=v["due_date"], reason=v["reason"]),
+        help=lambda w, a: f"申请理由合理但无法在第三十三条规定的期限内答复的，确定延迟答复的合理期限并告知申请人；"
+                          f"须在现答复期限 {a.due_date} 届满前确定，且晚于该期限。"),
+        frozenset({Role.office_head}),
+        lambda w, a: a.status not in lifecycle.CONCLUDED and (r := _reasons(w, a)) is not None
+        and r.answered_on is not None and r.deferred_due is None),
 }
+
+
+def _reasons(web, app) -> ReasonRequest | None:
+    return web.db.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first()
+
+
+def _latest_department_due(web, app) -> tuple[str, str]:
+    """The latest deadline the leader may set, and the rule, shown before he submits (models.guards)."""
+    ctx = Ctx(web.db, web.desk.calendar, web.now, web.user)
+    latest = A.latest_department_due(ctx, app)
+    agency = web.db.get(Agency, app.agency_id)
+    reply_due = A.reply_due_date(ctx, app)
+    if latest <= web.now.date():
+        return "", (f"答复期限为 {reply_due}，须留出{agency.office_reserve_days}个工作日供公开办拟稿、法律审核和签发，"
+                    f"承办单位已无答复时间，请先申请延期答复。")
+    return latest.isoformat(), (f"最迟 {latest}：答复期限为 {reply_due}，须留出{agency.office_reserve_days}个工作日"
+                                f"供公开办拟稿、法律审核和签发。")
 
 
 def available(web, app: Application) -> list[DeskAction]:

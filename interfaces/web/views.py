@@ -18,7 +18,7 @@ from interfaces.web import case_actions
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import mask_id, mask_phone
 from models import dashboard as D
-from models import lifecycle, outbox
+from models import guards, lifecycle, outbox
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
 from models.citation_check import CitationCheckFailed, default_citations, requirements
@@ -33,9 +33,9 @@ from models.queries import (applicant_of, application_by_number, assignments_of,
                             document_of, documents_of, events_of)
 from models.registration import ApplicantIn, ApplicationIn, register
 from models.statistics import annual_report, cell_cases, period, scope_of
-from models.tables import SHANGHAI, Agency, Application, Department, Review, User
-from notices.from_case import reply as reply_context
-from notices.render import DocumentKind, render_html
+from models.tables import SHANGHAI, Agency, Application, Department, Fee, JointConsultation, ReasonRequest, Review, User
+from notices.from_case import issued_notice
+from notices.render import DocumentKind, NoticeFieldMissing, render_html
 
 router = APIRouter()
 R = Role
@@ -115,6 +115,7 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "register": "登记申请", "accept_assignment": "承办单位签收", "return_assignment": "承办单位退回",
     "submit_opinion": "提交书面答复意见", "assign_departments": "指定承办单位", "request_extension": "申请延期",
     "decide_extension": "审批延期", "set_litigation_prone": "易诉标记", "add_document": "生成文书",
+    "request_reasons": "要求说明理由", "record_reasons": "登记申请人说明的理由", "defer_reply": "确定延迟答复期限",
     "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
 }
 
@@ -369,6 +370,10 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
         decisions=decisions, reviews=_reviews(web, decisions),
         diff=_diff(decisions), actions=case_actions.available(web, app), errors=errors or {}, open_form=open_form,
         submitted=submitted, outcome_label=lambda o: Outcome(o).label,
+        fee=web.db.exec(select(Fee).where(Fee.application_id == app.id)).first(),
+        reasons=web.db.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first(),
+        meetings=list(web.db.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
+                                  .order_by(JointConsultation.id))),
     )
 
 
@@ -439,9 +444,10 @@ def reply_preview(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{nu
     if decision is None:
         raise Denied("尚无答复草稿。")
     try:
-        html = render_html(DocumentKind.reply, reply_context(web.db, app, decision, doc_number="（签发时编号）",
-                                                             on=web.now.date()))
+        html = render_html(*issued_notice(web.db, app, decision, doc_number="（签发时编号）", on=web.now.date()))
     except CitationCheckFailed as exc:
+        return web.render("message.html", 422, title="答复预览", message=exc.message_zh)
+    except NoticeFieldMissing as exc:
         return web.render("message.html", 422, title="答复预览", message=exc.message_zh)
     return HTMLResponse(html)
 
@@ -517,19 +523,22 @@ def _draft_in(form) -> DraftIn:
     defaults = default_citations(outcome, grounds=[Outcome(w["ground"]) for w in withheld], laws=laws)
     return DraftIn(outcome=outcome, reasons=(form.get("reasons") or "").strip(), body=(form.get("body") or "").strip(),
                    withheld_items=withheld, citations=list(dict.fromkeys([*defaults, *chosen])), law_citations=laws,
-                   item_outcomes=items, **responsible)
+                   item_outcomes=items, repeat_of=(form.get("repeat_of") or "").strip() or None,
+                   **responsible)
 
 
 def _law_line(c: dict) -> str:
     return Citation(**c).zh()
 
 
-def _draft_values(decision) -> dict:
-    if decision is None:
-        return {"outcome": Outcome.disclosed.value}
+def _draft_values(decision, facts: guards.CaseFacts) -> dict:
+    forced = guards.default_outcome(facts)
+    if decision is None or (forced is not None and Outcome(decision.outcome) is not forced):
+        return {"outcome": (forced or Outcome.disclosed).value}
     values = {"outcome": decision.outcome, "reasons": decision.reasons, "body": decision.body,
               "responsible_agency": decision.responsible_agency or "",
               "responsible_agency_contact": decision.responsible_agency_contact or "",
+              "repeat_of": decision.repeat_of or "",
               "citations": [_citation_key(Citation(**c)) for c in decision.citations if c.get("law") == OGI]}
     own = Outcome(decision.outcome).spec.citations
     laws = [c for c in decision.citations if c.get("law") != OGI and Citation(**c) not in own]
@@ -572,20 +581,38 @@ def _requirements(web: Web, values: dict) -> list[str]:
 _OUTCOME_VALUES = {o.value for o in Outcome}
 
 
-def _draft_page(web: Web, app: Application, values: dict, findings=None, error=None, status_code=200):
+def _facts(web: Web, app: Application) -> guards.CaseFacts:
+    return guards.case_facts(web.db, app, today=web.now.date())
+
+
+def _earlier_options(facts: guards.CaseFacts) -> list[tuple[str, str]]:
+    """The same applicant's earlier applications, each saying whether it can ground an Art 36(6) refusal."""
+    options = []
+    for e in facts.earlier:
+        state = (f"已于{_zh_date(e.dispatched_on)}以{e.doc_number}答复并送达" if e.served
+                 else f"尚未答复送达（{e.status.label}），不能作为重复申请的依据")
+        options.append((e.number, f"{e.number}（{_zh_date(e.receipt_date)}收到；{state}）：{e.request_text[:30]}"))
+    return options
+
+
+def _draft_page(web: Web, app: Application, values: dict, findings=None, error=None, status_code=200, facts=None):
     decision = latest_decision(web.db, app)
+    facts = facts or _facts(web, app)
     comments = []
     if decision is not None:
         comments = [r for r, _ in _reviews(web, [decision]).get(decision.id, []) if not r.approved]
     from models.laws import LAWS
 
+    forced = guards.default_outcome(facts)
     return web.render("draft.html", status_code, app=app, values=values, findings=findings, error=error,
-                      outcomes=[o for o in Outcome if o.spec.is_reply],
+                      outcomes=[forced] if forced else [o for o in Outcome if o.spec.is_reply],
                       grounds=[o for o in Outcome if o.is_withholding_ground], item_outcomes=ITEM_OUTCOMES,
                       item_rows=ITEM_ROWS, withheld_rows=WITHHELD_ROWS,
                       citations=[(_citation_key(c), c.zh(with_law=False)) for c in CITATION_CHOICES],
                       laws=[law for law in LAWS if law.title != OGI], requirements=_requirements(web, values),
-                      decision=decision, comments=comments)
+                      decision=decision, comments=comments,
+                      rules=guards.rules_for(facts, repeat_of=values.get("repeat_of")),
+                      earlier=_earlier_options(facts), terminating=forced is not None)
 
 
 def _draftable(web: Web, number: str) -> Application:
@@ -598,18 +625,19 @@ def _draftable(web: Web, number: str) -> Application:
 @router.get("/cases/{number}/draft", response_class=HTMLResponse)
 def draft_form(number: str, web: Web = Depends(allow(*ROUTE_ROLES["/cases/{number}/draft"]))):
     app = _draftable(web, number)
-    return _draft_page(web, app, _draft_values(latest_decision(web.db, app)))
+    facts = _facts(web, app)
+    return _draft_page(web, app, _draft_values(latest_decision(web.db, app), facts), facts=facts)
 
 
 def _check_findings(web: Web, app: Application, form):
-    """The citation check on the form as it stands: the same ReplyDraft the action will check, dated today."""
-    from models.actions import draft_decision, reply_draft
+    """The decision guards and the citation check on the form as it stands: what the action will check, dated today."""
+    from models.actions import decision_in, draft_decision, reply_draft
     from models.citation_check import check_reply
 
-    agency = _agency(web)
-    decision = draft_decision(agency, _draft_in(form), application_id=app.id, version=0, drafted_by_id=0,
-                              drafted_at=web.now)
-    return check_reply(reply_draft(agency, decision, on=web.now.date()))
+    agency, draft = _agency(web), _draft_in(form)
+    refused = guards.check_decision(_facts(web, app), decision_in(draft))
+    decision = draft_decision(agency, draft, application_id=app.id, version=0, drafted_by_id=0, drafted_at=web.now)
+    return refused + check_reply(reply_draft(agency, decision, on=web.now.date()))
 
 
 @router.post("/cases/{number}/draft/check", response_class=HTMLResponse)
@@ -655,7 +683,8 @@ def inbox(web: Web = Depends(allow(*ROUTE_ROLES["/inbox"]))):
 def review_queue(web: Web = Depends(allow(*ROUTE_ROLES["/review"]))):
     rows = D.review_queue(web.db, agency_id=web.user.agency_id, cutoffs=cutoffs(web))
     return web.render("queue.html", rows=rows, title="法律审核队列",
-                      intro="易诉案件排在最前，其余按答复期限排序。征地拆迁等易诉案件须由政府法律顾问审核通过。")
+                      intro="答复书、终止处理告知书和收费通知均须经法律顾问审核后才能发出（会签办结制度）。"
+                            "易诉案件排在最前，其余按答复期限排序；征地拆迁等易诉案件须由政府法律顾问审核通过。")
 
 
 @router.get("/coordination", response_class=HTMLResponse)

@@ -10,11 +10,10 @@ from models import actions as A
 from models.citation_check import CitationCheckFailed
 from models.enums import ConsultationReply, DeliveryMethod, Status
 from models.errors import ConcurrentUpdate, GuardFailed, RoleNotAllowed, ValidationFailed
-from models.fees import FeeMethod
 from models.outcomes import Outcome
 from models.queries import application_by_number, events_of
 from models.tables import Counter, Document, Event
-from tests.factories import advance, approved_draft, consult, ctx, register_case
+from tests.factories import advance, approved_draft, consult, ctx, register_case, send_fee_notice, terminate
 
 RECEIVED = date(2026, 3, 2)  # Monday
 
@@ -54,9 +53,10 @@ def test_deemed_abandoned_only_after_the_supplement_period_and_lands_in_row_6_1(
     with pytest.raises(GuardFailed):
         A.deem_abandoned(ctx(session, calendar, None, date(2026, 3, 10)), number)
     done = A.deem_abandoned(ctx(session, calendar, None, date(2026, 3, 11)), number)
+    assert done.status == Status.deemed_abandoned and app(session, number).outcome is None  # the notice is still to go
+    terminate(session, calendar, number, date(2026, 3, 12))
     case = app(session, number)
-    assert done.status == Status.deemed_abandoned
-    assert (Outcome(case.outcome).table3_row, case.closed_on) == ("r6_1_no_supplement", date(2026, 3, 11))
+    assert (Outcome(case.outcome).table3_row, case.closed_on) == ("r6_1_no_supplement", date(2026, 3, 12))
 
 
 def test_third_party_consultation_pauses_the_clock_and_resumes_drafting(session, calendar):
@@ -105,20 +105,20 @@ def test_only_the_head_of_the_disclosure_office_approves_extensions(session, cal
 
 def test_fee_notice_pauses_until_paid_and_unpaid_closes_in_row_6_2(session, calendar):
     number = register_case(session, calendar, RECEIVED)
-    done = A.issue_fee_notice(ctx(session, calendar, "clerk", date(2026, 3, 3)), number, method=FeeMethod.per_page,
-                              pages=120, justification="申请数量明显超过合理范围")
+    done = send_fee_notice(session, calendar, number, date(2026, 3, 3))
     assert done.status == Status.awaiting_fee and "1100 元" in done.message
     pay_due = calendar.add_working_days(date(2026, 3, 3), days=20)
     with pytest.raises(GuardFailed):
         A.close_fee_unpaid(ctx(session, calendar, None, pay_due), number)
-    A.close_fee_unpaid(ctx(session, calendar, None, calendar.add_working_days(pay_due, days=1)), number)
+    closed_on = calendar.add_working_days(pay_due, days=1)
+    A.close_fee_unpaid(ctx(session, calendar, None, closed_on), number)
+    terminate(session, calendar, number, closed_on)
     assert Outcome(app(session, number).outcome).table3_row == "r6_2_fee_unpaid"
 
 
 def test_payment_resumes_the_state_the_fee_notice_paused(session, calendar):
     number = register_case(session, calendar, RECEIVED)
-    A.issue_fee_notice(ctx(session, calendar, "clerk", date(2026, 3, 3)), number, method=FeeMethod.per_page,
-                       pages=40, justification="页数明显超过合理范围")
+    send_fee_notice(session, calendar, number, date(2026, 3, 3), pages=40)
     done = A.record_payment(ctx(session, calendar, "clerk", date(2026, 3, 6)), number, paid_on=date(2026, 3, 6),
                             receipt_no="PJ0001")
     assert done.status == Status.registered
@@ -187,8 +187,8 @@ def test_a_failed_rendering_loses_no_document_number(session, calendar):
         raise OSError("printer on fire")
 
     with pytest.raises(OSError):
-        A.issue_reply(ctx(session, calendar, "clerk", RECEIVED), number, render=broken)
-    done = A.issue_reply(ctx(session, calendar, "clerk", RECEIVED), number, render=lambda n, d: n.encode())
+        A.issue_reply(ctx(session, calendar, "head", RECEIVED), number, render=broken)
+    done = A.issue_reply(ctx(session, calendar, "head", RECEIVED), number, render=lambda n, d: n.encode())
     assert "示政公开〔2026〕1号" in done.message
     assert session.exec(select(Counter.value).where(Counter.name == "reply_doc")).one() == 1
 

@@ -186,3 +186,31 @@ def test_two_agencies_share_2026_000001_and_each_users_command_acts_on_their_own
     assert "在多个机关下都存在，请指定机关" in ambiguous.stderr
     assert "2026-000001" in cli("flow", "advance", "2026-000001", "--agency", "乙区人民政府").stdout
     assert cli("flow", "reconcile").stdout.strip() == "已补办 0 件。"
+
+
+def test_cli_fee_notice_waits_for_counsel_and_the_clerk_cannot_sign_a_reply(cli):
+    cli(*REGISTER)
+    proposed = cli("fee", "2026-000001", "--method", "per_page", "--pages", "120", "--justification", "申请数量明显超过合理范围")
+    assert "已送法律顾问审核" in proposed.stdout and "等待法律顾问审核收费通知" in proposed.stdout
+    sent = cli("fee-approve", "2026-000001", "-u", "counsel")
+    assert "收费通知已审核通过并发出" in sent.stdout
+    refused = cli("issue", "2026-000001", ok=False)
+    assert refused.returncode == 1 and "不能执行「签发答复」" in refused.stderr
+
+
+def test_cli_joint_consultation_needs_the_justice_bureau_and_counsel(cli):
+    cli(*REGISTER)
+    refused = cli("joint", "2026-000001", "--department", "区自然资源局", "--justice-bureau", "区司法局王科长",
+                  "--counsel", " ", "-u", "leader", ok=False)
+    assert "缺少：法律顾问" in refused.stderr
+    done = cli("joint", "2026-000001", "--department", "区自然资源局", "--justice-bureau", "区司法局王科长",
+               "--counsel", "陈律师", "-u", "leader")
+    assert "司法局：区司法局王科长" in done.stdout
+
+
+def test_cli_art35_reasons_then_a_deferred_reply_date(cli):
+    cli(*REGISTER)
+    assert "已发出说明理由告知书" in cli("reasons", "2026-000001").stdout
+    cli("reasons-received", "2026-000001", "--on", "2026-03-02", "--text", "为撰写论文需要")
+    deferred = cli("defer", "2026-000001", "--until", "2026-05-29", "--reason", "档案量大", "-u", "head", "--json")
+    assert json.loads(deferred.stdout.splitlines()[0])["due_date"] == "2026-05-29"

@@ -13,12 +13,15 @@ from notices.context import (
     Application,
     ConsultationNoticeContext,
     CoordinationContext,
+    DeferralContext,
     DeliveryContext,
+    EarlierReply,
     ExtensionContext,
     FeeContext,
     Issue,
     JointConsultationContext,
     ReasonRequestContext,
+    ReasonsAsked,
     ReceiptContext,
     ReplyContext,
     RoutingContext,
@@ -92,8 +95,8 @@ REASONS = {
     Outcome.needs_creation: "本机关未制作分街道、分年度的汇总统计表，提供该信息需要对现有政府信息进行加工、分析。",
     Outcome.unclear_after_supplement: "您补正后仍未写明所需信息的名称、文号或者其他特征性描述。",
     Outcome.petition: "您提出的申请实质是对小区物业管理问题的投诉。",
-    Outcome.repeat: "您于2025年1月6日提出的内容相同的申请，本机关已于2025年1月20日以西政办依申请〔2025〕第3号作出答复。",
-    Outcome.unreasonable_volume: "本机关已于2025年3月10日要求您说明申请理由，您未在期限内说明。",
+    Outcome.repeat: "本次申请公开的内容与该申请相同。",
+    Outcome.unreasonable_volume: "",
     Outcome.confirm_or_reissue: "您已于2025年1月20日获取该信息，现要求本机关确认其真实性并重新出具。",
     Outcome.special_law: "您申请获取的是本人名下房屋的不动产登记资料。",
     Outcome.withdrawn: "您于2025年3月20日书面撤回该申请。",
@@ -146,6 +149,12 @@ def reply(outcome: Outcome, **overrides) -> ReplyContext:
     if outcome is Outcome.fee_unpaid:
         fields.update(earlier_notice="《政府信息公开信息处理费收费通知书》（西政办依申请〔2025〕第11号）",
                       earlier_deadline=date(2025, 3, 26))
+    if outcome is Outcome.repeat:
+        fields["earlier_reply"] = EarlierReply(number="XH-2025-0003", receipt_date=date(2025, 1, 6),
+                                               replied_on=date(2025, 1, 20), doc_number="西政办依申请〔2025〕第3号")
+    if outcome is Outcome.unreasonable_volume:
+        fields["reasons_asked"] = ReasonsAsked(requested_on=date(2025, 3, 10), due_date=date(2025, 3, 24),
+                                               answered_on=None, reasons="")
     base = {"issue": issue(), "applicant": applicant(), "application": application(), "draft": draft(outcome)}
     return ReplyContext(**{**base, **fields, **overrides})
 
@@ -201,6 +210,10 @@ def context(kind: DocumentKind):
         ),
         DocumentKind.reason_request: lambda: ReasonRequestContext(
             **with_applicant, application_count=48, deadline=date(2025, 3, 21),
+        ),
+        DocumentKind.deferral: lambda: DeferralContext(
+            **with_applicant, requested_on=date(2025, 3, 10), reasons="本人系该小区业主委员会成员，需核对各期改造资金。",
+            reason="申请公开的信息涉及五个年度、二十余个项目的档案，需逐一调取、审查", deferred_due=date(2025, 5, 30),
         ),
         DocumentKind.delivery: lambda: DeliveryContext(
             issue=issue(number="西政办送〔2025〕第17号"), document_title="政府信息公开申请答复书",

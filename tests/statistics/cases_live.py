@@ -17,6 +17,6 @@ def dispatched_case(session, calendar, *, received: date, done: date, draft: A.D
     A.submit_opinion(c(handler), number, opinion="该信息由我局制作。")
     A.submit_for_review(c("clerk"), number, draft=draft)
     A.approve_draft(c("gov_counsel"), number)
-    A.issue_reply(c("clerk"), number, render=lambda no, d: f"答复 {no}".encode())
+    A.issue_reply(c("head"), number, render=lambda no, d: f"答复 {no}".encode())
     A.dispatch(c("clerk"), number, method=DeliveryMethod.post, dispatched_on=done, tracking_no="EMS0001")
     return number

@@ -130,7 +130,8 @@ ACTIONS = [
     ("complete_coordination", "drafting", "leader", 403),  # only while coordinating
 ]
 FORM = {"route": {"department": "区自然资源局"}, "refer_to_leader": {"reason": "涉及多个单位"},
-        "convene_joint_consultation": {"participants": "区自然资源局、区司法局"},
+        "convene_joint_consultation": {"departments": ["区自然资源局"], "justice_bureau": "区司法局王科长",
+                                       "legal_counsel": "陈律师"},
         "return_draft": {"comments": "请补充理由。"}, "request_extension": {"days": "10", "reason": "需征求多家单位意见"},
         "set_litigation_prone": {"flag": "on"}, "withdraw": {"evidence": "申请人书面撤回"}}
 

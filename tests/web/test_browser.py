@@ -117,8 +117,8 @@ def screenshots(tmp_path, capsys):
 
 def test_one_case_through_the_desk_in_chromium(server, browser, screenshots):
     shots: list[str] = []
-    clerk, dept, counsel, supervisor = (Role(browser, server, u, shots, screenshots)
-                                        for u in ("clerk", "dept_ziran", "counsel", "supervisor"))
+    clerk, dept, counsel, head, supervisor = (Role(browser, server, u, shots, screenshots)
+                                              for u in ("clerk", "dept_ziran", "counsel", "head", "supervisor"))
 
     def dashboard_shows(label, name):
         page = supervisor.go("/dashboard")
@@ -194,7 +194,7 @@ def test_one_case_through_the_desk_in_chromium(server, browser, screenshots):
     counsel.act(number, "审核通过")
     dashboard_shows("审核通过待签发", "approved")
 
-    clerk.act(number, "签发答复", {"签发人": "孙主任"})
+    head.act(number, "签发答复")  # the office head signs after counsel (会签办结制度), not the clerk
     page = clerk.go(f"/cases/{number}")
     assert page.get_by_role("link", name=re.compile("^政府信息公开申请答复书 第1版")).count() == 1
     clerk.act(number, "寄送答复", {"送达方式": "邮寄", "邮件号码": "EMS123456789"})

@@ -55,7 +55,8 @@ def test_whole_case_through_the_desk(login):
     review = counsel.get(f"/cases/{number}").text
     assert "与上一稿的差异" in review and "尚未定稿" in review
     act(counsel, number, "approve_draft", {"comments": "同意。"})
-    act(clerk, number, "issue_reply", {"signed_by": "孙主任"})
+    act(clerk, number, "issue_reply", expect=403)  # 签发 is the office head's or the leader's (会签办结制度)
+    act(login("head"), number, "issue_reply")
     page = clerk.get(f"/cases/{number}").text
     doc = re.search(rf'/cases/{number}/documents/(\d+)', page)
     assert doc, "the issued reply is listed"

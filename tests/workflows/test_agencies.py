@@ -53,7 +53,7 @@ def happy_path(session, calendar, prefix: str, number: str):
     yield lambda: A.submit_opinion(c("dept_ziran"), number, opinion="该信息由我局制作，可以公开。")
     yield lambda: A.submit_for_review(c("clerk"), number, draft=F.approved_draft())
     yield lambda: A.approve_draft(c("counsel"), number)
-    yield lambda: A.issue_reply(c("clerk"), number, render=lambda no, d: f"答复 {no}".encode())
+    yield lambda: A.issue_reply(c("head"), number, render=lambda no, d: f"答复 {no}".encode())
     yield lambda: A.dispatch(c("clerk"), number, method=DeliveryMethod.post, dispatched_on=WED, tracking_no="EMS1")
     yield lambda: A.record_delivery(c("clerk"), number, delivered_on=WED, proof="邮件签收记录")
 

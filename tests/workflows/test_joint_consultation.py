@@ -51,7 +51,8 @@ def desk(prefect_harness, app_db, calendar):
 
 def test_recorded_meeting_gets_its_minutes_through_the_flow_once(desk, tmp_path):
     number = desk.register(MON)
-    desk.act("leader", A.convene_joint_consultation, number, MON, participants=F.JOINT_PARTICIPANTS)
+    desk.act("leader", A.convene_joint_consultation, number, MON, departments=F.JOINT_DEPARTMENTS,
+             justice_bureau=F.JOINT_JUSTICE_BUREAU, legal_counsel=F.JOINT_COUNSEL)
     with desk.session() as s:
         assert documents(s, number) == []  # the run after convening writes no minutes
     desk.act("head", A.record_joint_consultation, number, WED, held_on=TUE, minutes=F.JOINT_MINUTES,
@@ -62,6 +63,7 @@ def test_recorded_meeting_gets_its_minutes_through_the_flow_once(desk, tmp_path)
     assert doc.content_type == "application/pdf" and doc.content.startswith(b"%PDF") and doc.version == 1
     text = pdf_text(doc.content, tmp_path)
     assert "政府信息公开申请会商纪要" in text and "刘副区长（分管领导）" in text and "2026年3月3日" in text
+    assert "区司法局王科长" in text and "法律顾问陈律师" in text  # who the seeds require in a 会商
 
     # A run more adds nothing: no second document, no new event.
     before = len(desk.events(number))

@@ -121,14 +121,33 @@ def test_supplement_restarts_the_clock(desk):
     assert [m.recipient for m in clerk_told] == ["clerk"]
 
 
+def terminate(desk, number, day, outcome):
+    """The 终止处理告知书 goes the way of every reply: drafted, reviewed by counsel, signed by the head, served."""
+    desk.act("clerk", A.submit_for_review, number, day, draft=A.DraftIn(outcome=outcome))
+    desk.act("counsel", A.approve_draft, number, day)
+    issue(desk, number, day)
+    desk.act("clerk", A.dispatch, number, day, method=DeliveryMethod.post, dispatched_on=day, tracking_no="EMS2")
+    desk.act("clerk", A.record_delivery, number, day, delivered_on=day, proof="邮件签收记录")
+
+
 def test_supplement_never_received_is_deemed_abandoned_by_the_sweep(desk):
+    from models.outcomes import Outcome
+
     number = desk.register(MON)
     desk.act("clerk", A.request_supplement, number, MON, items="请写明所需信息的文号", period_days=5)
     morning_sweep(today=date(2026, 3, 10))  # the period ends on 2026-03-09
+    assert desk.status(number) == Status.deemed_abandoned
+    assert kinds(desk, number) == ["receipt", "supplement"]  # no termination leaves without counsel's sign-off
+    with desk.session() as s:
+        told = [m.recipient for m in s.exec(select(OutboxMessage).where(OutboxMessage.kind == "deemed_abandoned"))]
+    assert told == ["clerk"]
+    terminate(desk, number, date(2026, 3, 11), Outcome.deemed_abandoned)
     assert desk.status(number) == Status.archived
     assert kinds(desk, number) == ["receipt", "supplement", "termination"]
     with desk.session() as s:
-        assert application_by_number(s, number).closed_on == date(2026, 3, 10)
+        app = application_by_number(s, number)
+        notice = s.exec(select(Document).where(Document.kind == "termination")).one()
+    assert app.closed_on == date(2026, 3, 11) and notice.doc_number.startswith("示政公开〔2026〕")
 
 
 def test_third_party_consultation_pauses_the_clock(desk):
@@ -156,11 +175,17 @@ def test_extension_sends_the_extension_notice(desk):
 
 
 def test_fee_unpaid_is_closed_and_archived(desk):
+    from models.outcomes import Outcome
+
     number = desk.register(MON)
     desk.act("clerk", A.issue_fee_notice, number, MON, method=FeeMethod.per_page, pages=300,
              justification="申请数量明显超过合理范围")
+    assert desk.status(number) == Status.fee_review and "fee" not in kinds(desk, number)  # counsel first
+    desk.act("counsel", A.approve_fee_notice, number, MON)
     assert kinds(desk, number)[-1] == "fee"
     morning_sweep(today=date(2026, 4, 30))
+    assert desk.status(number) == Status.fee_unpaid
+    terminate(desk, number, date(2026, 4, 30), Outcome.fee_unpaid)
     assert desk.status(number) == Status.archived
     assert kinds(desk, number)[-1] == "termination"
 

@@ -64,5 +64,6 @@ def test_sweep_closes_expired_waits(prefect_harness, app_db, session, calendar):
     session.expire_all()
     from models.queries import application_by_number
 
-    assert application_by_number(session, abandoned).status == Status.archived
+    # deemed abandoned; its 终止处理告知书 waits for the clerk's draft and counsel's sign-off (会签办结制度)
+    assert application_by_number(session, abandoned).status == Status.deemed_abandoned
     assert application_by_number(session, consulting).status == Status.drafting  # 15 WD passed: resumed
