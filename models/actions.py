@@ -130,7 +130,8 @@ def request_supplement(ctx: Ctx, number: str, *, items: str, period_days: int | 
     _transition(ctx, app, "request_supplement", items=items, period_days=days, due_date=period.date,
                 notice_due=notice_due, late=late)
     warning = f"（注意：补正告知应于 {notice_due} 前发出，已逾期）" if late else ""
-    return _done(ctx, app, f"已告知补正，补正期限至 {period.date}。{warning}")
+    # Art 30: the reply period stops being counted; it restarts in full when the supplement arrives
+    return _done(ctx, app, f"已告知补正，补正期限至 {period.date}。{warning}", clock=True)
 
 
 @action

@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
-from models.enums import ConsultationKind, ExtensionStatus
+from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, SupplementWait, reply_clock
+from models.enums import ConsultationKind, ExtensionStatus, Status
 from models.lifecycle import CONCLUDED
 from models.tables import Application, Consultation, Extension, Fee, Supplement
 
@@ -33,11 +33,16 @@ def case_dates(session: Session, application: Application) -> CaseDates:
     ]
     if fee is not None:
         pauses.append(Pause(kind=PauseKind.fee, sent_on=fee.notice_sent_on, ended_on=fee.paid_on, expected_end=fee.pay_due))
+    # Art 30: while the 补正 is awaited no reply period runs (a deemed-abandoned case is concluded, not waiting)
+    waiting = (SupplementWait(issued_on=supplement.issued_on, period_ends=supplement.due_date)
+               if supplement and supplement.received_on is None and application.status == Status.awaiting_supplement
+               else None)
     return CaseDates(
         receipt_date=application.receipt_date,
         supplement_received_on=supplement.received_on if supplement else None,
         pauses=tuple(sorted(pauses, key=lambda p: p.sent_on)),
         extension=ClockExtension(days=extension.days, approved_on=extension.decided_on) if extension else None,
+        awaiting_supplement=waiting,
     )
 
 
@@ -46,7 +51,8 @@ def read_clock(session: Session, application: Application, *, calendar, today: d
 
 
 def refresh_due_date(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
-    """Store the clock's current due date on the application (a cache, recomputed from the dates)."""
+    """Store the clock's current due date on the application (a cache, recomputed from the dates); none while a
+    补正 is awaited (Art 30), so lists and the dashboard never count such a case as due or overdue."""
     reading = read_clock(session, application, calendar=calendar, today=today)
     application.due_date = reading.due_date
     application.due_provisional = reading.provisional
