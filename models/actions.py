@@ -768,8 +768,8 @@ def decide_challenge(ctx: Ctx, challenge_id: int, *, result: ChallengeResult, de
     if decided_on < challenge.filed_on:
         raise ValidationFailed("审结日期不能早于提起日期。", "decided before filed")
     app = ctx.session.get(Application, challenge.application_id)
-    if decided_on.year == challenge.filed_on.year:  # decided later, it stays 尚未审结 in the filing year's table
-        ensure_challenge_year_open(ctx.session, app, decided_on, "审结日期")
+    # table 四 counts the result in the year it is decided (regulation.md §4.5), whichever year it was filed
+    ensure_challenge_year_open(ctx.session, app, decided_on, "审结日期")
     challenge.result = result
     challenge.decided_on = decided_on
     ctx.session.add(challenge)
