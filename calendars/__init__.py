@@ -11,6 +11,7 @@ from calendars.clock import (
     Extension,
     Pause,
     PauseKind,
+    SupplementWait,
     check_extension,
     reply_clock,
 )
@@ -30,7 +31,7 @@ from calendars.working import DayInfo, WorkingCalendar, load_calendar
 __all__ = [
     "Arrangement", "CalendarError", "CaseDates", "ClockReading", "DayEntry", "DayInfo", "Deadline", "DueLevel",
     "Extension", "ExtensionRefused", "InvalidCalendarFile", "OutsideCalendarRange", "Pause", "PauseKind",
-    "RemedyDeadlines", "WorkingCalendar", "check_extension", "check_file", "consultation_reply_due",
+    "RemedyDeadlines", "SupplementWait", "WorkingCalendar", "check_extension", "check_file", "consultation_reply_due",
     "department_answer_due", "fee_payment_due", "load_arrangement", "load_calendar", "remedy_deadlines",
     "reply_clock", "supplement_notice_due", "supplement_period_due",
 ]

@@ -36,6 +36,7 @@ class DueLevel(enum.Enum):
     t1 = "t1"  # 1 left: due on the next working day
     due_today = "due_today"  # today is the due date
     overdue = "overdue"  # today is after the due date
+    awaiting_supplement = "awaiting_supplement"  # Art 30: no reply due date until the supplement arrives
 
     @classmethod
     def from_left(cls, left: int) -> "DueLevel":
@@ -63,6 +64,14 @@ class Extension:
 
 
 @dataclass(frozen=True)
+class SupplementWait:
+    """Art 30: a 补正 notice is out and not yet answered; only the applicant's period runs."""
+
+    issued_on: dt.date
+    period_ends: dt.date  # the reasonable period the notice gave the applicant
+
+
+@dataclass(frozen=True)
 class CaseDates:
     """The dated events of one application that drive its clock."""
 
@@ -71,14 +80,18 @@ class CaseDates:
     pauses: tuple[Pause, ...] = ()
     extension: Extension | None = None
     deferred_due: dt.date | None = None  # Art 35: a reasonable deferred period set by decision
+    awaiting_supplement: SupplementWait | None = None  # Art 30: no reply period runs while this is set
 
 
 @dataclass(frozen=True)
 class ClockReading:
-    """The clock on one day: due dates, what is left, the alert level, and how it was derived."""
+    """The clock on one day: due dates, what is left, the alert level, and how it was derived.
 
-    due_date: dt.date
-    base_due_date: dt.date  # before the extension
+    While a 补正 is awaited (Art 30) there is no reply due date: due_date and base_due_date are None, the
+    level is `awaiting_supplement`, and supplement_period_ends is the applicant's period."""
+
+    due_date: dt.date | None
+    base_due_date: dt.date | None  # before the extension
     supplement_notice_due: dt.date
     provisional: bool
     provisional_reasons: tuple[str, ...]
@@ -89,6 +102,8 @@ class ClockReading:
     today: dt.date
     case: CaseDates = field(repr=False, compare=False)
     calendar: WorkingCalendar = field(repr=False, compare=False)
+    supplement_period_ends: dt.date | None = None  # Art 30: set while the applicant's supplement is awaited
+    supplement_days_left: int = 0  # working days after today up to supplement_period_ends
 
     @cached_property
     def steps(self) -> tuple[str, ...]:
@@ -102,6 +117,8 @@ class ClockReading:
 
 def reply_clock(case: CaseDates, *, calendar: WorkingCalendar, today: dt.date) -> ClockReading:
     """Art 33: 20 working days from receipt (or from the supplement, Art 30), minus pauses, plus the extension."""
+    if case.awaiting_supplement is not None:
+        return _awaiting_supplement(case, calendar=calendar, today=today)
     trigger = _trigger(case)
     gaps = _gaps(case, today)
     base_due = count_forward(calendar, trigger, days=REPLY_DAYS, gaps=gaps)
@@ -118,6 +135,16 @@ def reply_clock(case: CaseDates, *, calendar: WorkingCalendar, today: dt.date) -
     level = DueLevel.overdue if today > due else DueLevel.from_left(left)
     return ClockReading(due, base_due, notice_due, bool(reasons), reasons, paused, left, overdue_by,
                         level, today, case, calendar)
+
+
+def _awaiting_supplement(case: CaseDates, *, calendar: WorkingCalendar, today: dt.date) -> ClockReading:
+    """Art 30: 答复期限自行政机关收到补正的申请之日起计算 — until then no reply period runs at all."""
+    wait = case.awaiting_supplement
+    notice_due = calendar.add_working_days(case.receipt_date, days=SUPPLEMENT_NOTICE_DAYS)
+    reasons = calendar.provisional_reasons(case.receipt_date, max(wait.period_ends, notice_due))
+    left = calendar.working_days_between(today, wait.period_ends) if today <= wait.period_ends else 0
+    return ClockReading(None, None, notice_due, bool(reasons), reasons, False, 0, 0, DueLevel.awaiting_supplement,
+                        today, case, calendar, supplement_period_ends=wait.period_ends, supplement_days_left=left)
 
 
 def check_extension(case: CaseDates, *, approved_on: dt.date, days: int, calendar: WorkingCalendar) -> Extension:
@@ -171,9 +198,22 @@ def _gaps(case: CaseDates, today: dt.date) -> list[Gap]:
 
 def _steps(reading: ClockReading) -> list[str]:
     case, cal = reading.case, reading.calendar
-    gaps = _gaps(case, reading.today)
     steps = [f"{case.receipt_date} 收到申请（第三十一条；当日不计）",
              f"补正通知应于 {reading.supplement_notice_due} 前发出（第三十条：7个工作日）"]
+    if case.awaiting_supplement is not None:
+        wait = case.awaiting_supplement
+        if reading.today <= wait.period_ends:
+            status = f"截至 {reading.today}：等待申请人补正，补正期限剩余{reading.supplement_days_left}个工作日"
+        else:
+            status = (f"截至 {reading.today}：补正期限已于 {wait.period_ends} 届满，申请人无正当理由逾期不补正的，"
+                      "视为放弃申请（第三十条）")
+        return steps + [
+            f"{wait.issued_on} 一次性告知补正，申请人补正期限至 {wait.period_ends}（{weekday_zh(wait.period_ends)}；"
+            "第三十条：合理的补正期限）",
+            "等待补正期间没有答复期限：答复期限自收到补正后的申请之日起重新计算20个工作日（第三十条）",
+            status,
+        ]
+    gaps = _gaps(case, reading.today)
     trigger = case.receipt_date
     if case.supplement_received_on:
         trigger = case.supplement_received_on

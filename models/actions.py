@@ -148,7 +148,8 @@ def request_supplement(ctx: Ctx, number: str, *, items: str, period_days: int | 
     _transition(ctx, app, "request_supplement", items=items, period_days=days, due_date=period.date,
                 notice_due=notice_due, late=late)
     warning = f"（注意：补正告知应于 {notice_due} 前发出，已逾期）" if late else ""
-    return _done(ctx, app, f"已告知补正，补正期限至 {period.date}。{warning}")
+    # Art 30: the reply period stops being counted; it restarts in full when the supplement arrives
+    return _done(ctx, app, f"已告知补正，补正期限至 {period.date}。{warning}", clock=True)
 
 
 @action
@@ -1089,8 +1090,8 @@ def decide_challenge(ctx: Ctx, challenge_id: int, *, result: ChallengeResult, de
     if decided_on < challenge.filed_on:
         raise ValidationFailed("审结日期不能早于提起日期。", "decided before filed")
     app = ctx.session.get(Application, challenge.application_id)
-    if decided_on.year == challenge.filed_on.year:  # decided later, it stays 尚未审结 in the filing year's table
-        ensure_challenge_year_open(ctx.session, app, decided_on, "审结日期")
+    # table 四 counts the result in the year it is decided (regulation.md §4.5), whichever year it was filed
+    ensure_challenge_year_open(ctx.session, app, decided_on, "审结日期")
     challenge.result = result
     challenge.decided_on = decided_on
     ctx.session.add(challenge)

@@ -1,11 +1,13 @@
-"""Setting up an agency: the agency itself, its departments and its users."""
+"""Setting up an agency: the agency itself, its departments and its users; later changes are audited."""
 
 from sqlmodel import Session, select
 
+from models.context import Ctx, action
 from models.enums import Role
-from models.errors import ValidationFailed
+from models.errors import RoleNotAllowed, ValidationFailed
 from models.queries import agency_by_name, department_by_name
-from models.tables import Agency, Department, User
+from models.registration import litigation_keywords
+from models.tables import AdminEvent, Agency, Department, User
 from models.validation import check_email, check_phone, check_required
 
 
@@ -138,3 +140,49 @@ def add_user(session: Session, *, username: str, full_name: str, role: Role, age
                                  department_id=dept_id, password_hash=password_hash,
                                  government_counsel=government_counsel, email=check_email(email),
                                  phone=check_phone(phone)))
+
+
+KEYWORD_MAX_LENGTH = 20
+
+
+@action
+def set_litigation_keywords(ctx: Ctx, *, agency: str, keywords: list[str] | None = None, add: list[str] = (),
+                            remove: list[str] = ()) -> list[str]:
+    """The agency's 易诉 keywords (征地拆迁等易诉案件 need government counsel): replace the list, or add and
+    remove words; only an admin may, and every change is kept in admin_event with the list before and after.
+
+    Cases already registered keep their flag; a clerk flags or clears one by hand."""
+    if ctx.actor is None or Role(ctx.actor.role) != Role.admin:
+        raise RoleNotAllowed("只有系统管理员可以修改易诉案件关键词。", "only admins edit litigation keywords")
+    owner = agency_by_name(ctx.session, agency)
+    before = litigation_keywords(owner)
+    words = [w.strip() for w in keywords] if keywords is not None else list(before)
+    for word in (w.strip() for w in add):
+        if word in words:
+            raise ValidationFailed(f"关键词「{word}」已在{owner.name}的易诉关键词中。", f"keyword {word!r} present",
+                                   field="add")
+        words.append(word)
+    for word in (w.strip() for w in remove):
+        if word not in words:
+            raise ValidationFailed(f"{owner.name}的易诉关键词中没有「{word}」。", f"keyword {word!r} absent", field="remove")
+        words.remove(word)
+    after = list(dict.fromkeys(words))
+    for word in after:
+        if not word or len(word) > KEYWORD_MAX_LENGTH or any(c in word for c in ",，、;； \t"):
+            raise ValidationFailed(f"关键词「{word}」无效：每个关键词1至{KEYWORD_MAX_LENGTH}个字，不含逗号、顿号或空格。",
+                                   f"bad keyword {word!r}", field="keywords")
+    if not after:
+        raise ValidationFailed("易诉关键词至少保留一个（如 征地、拆迁）。", "empty keyword list", field="keywords")
+    if after == before:
+        raise ValidationFailed("关键词没有变化。", "keywords unchanged", field="keywords")
+    owner.litigation_prone_keywords = ",".join(after)
+    ctx.session.add(owner)
+    ctx.session.add(AdminEvent(agency_id=owner.id, action="set_litigation_prone_keywords", actor_id=ctx.actor.id,
+                               actor_name=ctx.actor.full_name, at=ctx.now, data={"before": before, "after": after}))
+    return after
+
+
+def admin_history(session: Session, *, agency: str) -> list[AdminEvent]:
+    """The audited changes to an agency's settings, oldest first."""
+    owner = agency_by_name(session, agency)
+    return list(session.exec(select(AdminEvent).where(AdminEvent.agency_id == owner.id).order_by(AdminEvent.id)))

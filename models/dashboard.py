@@ -15,7 +15,7 @@ from sqlmodel import Session, col, select
 
 from models.enums import AssignmentStatus, ExtensionStatus, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
-from models.tables import Applicant, Application, Assignment, Decision, Department, Extension
+from models.tables import Applicant, Application, Assignment, Decision, Department, Extension, Supplement
 
 OPEN = tuple(s.value for s in OPEN_BEFORE_REPLY)
 OPEN_ASSIGNMENT = (AssignmentStatus.routed.value, AssignmentStatus.accepted.value)
@@ -105,6 +105,7 @@ class Row:
     applicant: Applicant
     level: str | None
     paused: bool
+    supplement_due: date | None = None  # Art 30: awaiting a 补正 there is no reply due date, only this period
 
 
 def worklist(session: Session, *, agency_id: int, cutoffs: Cutoffs, status: Status | None = None,
@@ -124,8 +125,12 @@ def worklist(session: Session, *, agency_id: int, cutoffs: Cutoffs, status: Stat
         query = query.where(col(Application.number).like(like) | col(Applicant.name).like(like)
                             | col(Application.request_text).like(like))
     query = query.order_by(col(Application.due_date).is_(None), Application.due_date, Application.id).limit(limit)
-    return [Row(a, p, cutoffs.level(a.due_date) if a.status in OPEN else None, Status(a.status) in PAUSED)
-            for a, p in session.exec(query).all()]
+    rows = session.exec(query).all()
+    waiting = [a.id for a, _ in rows if a.status == Status.awaiting_supplement]
+    periods = dict(session.exec(select(Supplement.application_id, Supplement.due_date)
+                                .where(col(Supplement.application_id).in_(waiting))).all()) if waiting else {}
+    return [Row(a, p, cutoffs.level(a.due_date) if a.status in OPEN else None, Status(a.status) in PAUSED,
+                periods.get(a.id)) for a, p in rows]
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, reply_clock
-from models.enums import ConsultationKind, ExtensionStatus
+from calendars.clock import CaseDates, ClockReading, Extension as ClockExtension, Pause, PauseKind, SupplementWait, reply_clock
+from models.enums import ConsultationKind, ExtensionStatus, Status
 from models.lifecycle import CONCLUDED
 from models.tables import Application, Consultation, Event, Extension, Fee, ReasonRequest, Supplement
 
@@ -35,12 +35,17 @@ def case_dates(session: Session, application: Application) -> CaseDates:
     ]
     if fee is not None:
         pauses.append(Pause(kind=PauseKind.fee, sent_on=fee.notice_sent_on, ended_on=fee.paid_on, expected_end=fee.pay_due))
+    # Art 30: while the 补正 is awaited no reply period runs (a deemed-abandoned case is concluded, not waiting)
+    waiting = (SupplementWait(issued_on=supplement.issued_on, period_ends=supplement.due_date)
+               if supplement and supplement.received_on is None and application.status == Status.awaiting_supplement
+               else None)
     return CaseDates(
         receipt_date=application.receipt_date,
         supplement_received_on=supplement.received_on if supplement else None,
         pauses=tuple(sorted(pauses, key=lambda p: p.sent_on)),
         extension=ClockExtension(days=extension.days, approved_on=extension.decided_on) if extension else None,
         deferred_due=asked.deferred_due if asked else None,  # Art 35: the deferred reply date replaces the period
+        awaiting_supplement=waiting,
     )
 
 
@@ -59,8 +64,9 @@ def reply_period_ended(session: Session, application: Application) -> bool:
 
 
 def refresh_due_date(session: Session, application: Application, *, calendar, today: date) -> ClockReading:
-    """Store the clock's current due date on the application (a cache, recomputed from the dates); none once the
-    application is deemed abandoned or no longer handled for an unpaid fee."""
+    """Store the clock's current due date on the application (a cache, recomputed from the dates); none while a
+    补正 is awaited (Art 30), so lists and the dashboard never count such a case as due or overdue, and none once
+    the application is deemed abandoned or no longer handled for an unpaid fee."""
     reading = read_clock(session, application, calendar=calendar, today=today)
     ended = reply_period_ended(session, application)
     application.due_date = None if ended else reading.due_date

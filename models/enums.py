@@ -58,6 +58,25 @@ class Channel(Labelled):
     oral = "oral", "口头提出（代为填写）"
 
 
+class ConfirmationMethod(Labelled):
+    """Art 31(2)(3): how the receipt was confirmed with the applicant (letters, internet, fax), or how the
+    applicant confirmed the clerk's transcript of an oral application (Art 29(1))."""
+
+    phone = "phone", "电话确认"
+    sms = "sms", "短信确认"
+    email = "email", "电子邮件确认"
+    platform = "platform", "网上平台回执确认"
+    fax = "fax", "传真回复确认"
+    signature = "signature", "申请人当面签字确认"
+
+
+class ApplicantOnFile(Labelled):
+    """When an ID number is already on file with other details, the clerk says which record stands."""
+
+    keep = "keep", "沿用已登记的申请人信息"
+    update = "update", "按本次填写更新申请人信息"
+
+
 class ApplicantIdType(Labelled):
     none = "none", "未提供"
     resident_id = "resident_id", "居民身份证"

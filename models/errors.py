@@ -2,7 +2,8 @@
 
     GongkaiError                      message_zh, str() in English
     ├── ValidationFailed              bad input (registration, import, a field of an action)
-    │   └── ImportLineError           a bad line of an import file, with its line number
+    │   ├── ImportLineError           a bad line of an import file, with its line number
+    │   └── ApplicantMismatch         the ID number is on file with another name or contact: the clerk decides
     ├── NotFound                      an agency, application, user … that does not exist
     ├── TransitionNotAllowed          the lifecycle forbids this action in this status
     ├── RoleNotAllowed                the actor's role may not take this action
@@ -32,6 +33,22 @@ class ImportLineError(ValidationFailed):
     def __init__(self, line: int, reason_zh: str):
         super().__init__(f"第{line}行：{reason_zh}", f"line {line}: {reason_zh}")
         self.line = line
+
+
+class ApplicantMismatch(ValidationFailed):
+    """The applicant found on file (by ID number) has other details: keep the record or update it, never silently."""
+
+    HINT = "请核对；确属同一申请人的，请选择「沿用已登记的申请人信息」或「按本次填写更新申请人信息」后再登记。"
+
+    def __init__(self, key: str, name_on_file: str, differences: list[tuple[str, str, str, str]], *, hint: str = HINT):
+        shown = "；".join(f"{label}：已登记「{old or '（空）'}」，本次填写「{new}」" for _, label, old, new in differences)
+        super().__init__(
+            f"{key} 已登记为申请人「{name_on_file}」，与本次填写不一致——{shown}。{hint}",
+            f"{key}: applicant on file differs in {', '.join(d[0] for d in differences)}", field="applicant_on_file",
+        )
+        self.key = key
+        self.name_on_file = name_on_file
+        self.differences = differences
 
 
 class NotFound(GongkaiError):

@@ -4,7 +4,6 @@ import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from difflib import SequenceMatcher
 
 from sqlalchemy import update
 from sqlmodel import Session, func, select
@@ -12,10 +11,12 @@ from sqlmodel import Session, func, select
 from models import lifecycle
 from models.context import Ctx, action
 from models.deadlines import refresh_due_date
-from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
-from models.errors import ValidationFailed
+from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
+from models.errors import ApplicantMismatch, ValidationFailed
 from models.outcomes import ApplicantKind
 from models.queries import agency_by_name
+from models.repeats import may_repeat
+from models.statistics.lock import ensure_receipt_year_open
 from models.tables import Agency, Applicant, Application, Counter
 from models.validation import (
     check_credit_code,
@@ -25,6 +26,10 @@ from models.validation import (
     check_required,
     check_resident_id,
 )
+
+REGULATION_IN_FORCE = date(2019, 5, 15)  # Decree 711 took effect: an earlier receipt date is a typing error
+CONFIRMED_CHANNELS = (Channel.ordinary_mail, Channel.online, Channel.fax)  # Art 31(2) second half, Art 31(3)
+ART29_IDENTITY = "《条例》第二十九条第二款第（一）项"
 
 
 @dataclass
@@ -59,6 +64,14 @@ class ApplicationIn:
     agent_name: str | None = None
     agent_id_number: str | None = None
     agent_phone: str | None = None
+    # Art 31(2)(3): the day the receipt was confirmed with the applicant, how, and (for a letter confirmed
+    # after the day it arrived) why not on that day
+    confirmed_on: date | None = None
+    confirmation_method: ConfirmationMethod | None = None
+    confirmation_note: str = ""
+    agent_id_type: ApplicantIdType = ApplicantIdType.none
+    agent_authorization: str = ""  # 授权委托书
+    applicant_on_file: ApplicantOnFile | None = None  # the clerk's choice when the ID number is on file
     extra: dict = field(default_factory=dict)
 
 
@@ -68,6 +81,8 @@ class Registered:
     possible_repeats: tuple[str, ...]
     monthly_count: int
     litigation_prone: bool
+    missing: tuple[str, ...] = ()  # Art 29 elements not provided: the items of a 补正 notice (Art 30)
+    applicant_changes: dict = field(default_factory=dict)  # field → [on file, entered] when updated
 
 
 def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
@@ -75,14 +90,7 @@ def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
     a = data.applicant
     check_required(a.name, what="申请人姓名或名称", field="applicant.name")
     check_required(data.request_text, what="申请公开的政府信息内容（名称、文号或便于查询的特征描述）", field="request_text")
-    id_number = a.id_number.strip() if a.id_number else None
-    if id_number:
-        if a.id_type == ApplicantIdType.resident_id:
-            id_number = check_resident_id(id_number, field="applicant.id_number")
-        elif a.id_type == ApplicantIdType.credit_code:
-            id_number = check_credit_code(id_number, field="applicant.id_number")
-        elif a.id_type == ApplicantIdType.none:
-            raise ValidationFailed("填写了证件号码，请同时选择证件类型。", "id_number without id_type", field="applicant.id_type")
+    id_number = _check_id(a.id_type, a.id_number, who="", field="applicant")
     if a.kind == ApplicantKind.natural_person and a.id_type == ApplicantIdType.credit_code:
         raise ValidationFailed("自然人不能使用统一社会信用代码作为身份证明。", "natural person with credit code", field="applicant.id_type")
     if a.kind != ApplicantKind.natural_person and a.id_type == ApplicantIdType.resident_id:
@@ -91,8 +99,7 @@ def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
     email = check_email(a.email, field="applicant.email")
     if not (phone or email or a.address.strip()):  # Art 29(1): 联系方式
         raise ValidationFailed("请至少填写一种联系方式（电话、电子邮箱或通信地址）。", "no contact", field="applicant.phone")
-    if data.agent_phone:
-        check_phone(data.agent_phone, field="agent_phone")
+    _check_agent(data)
     _check_receipt(data, today=today)
     if data.delivery_method in (DeliveryMethod.email, DeliveryMethod.platform) and not data.electronic_delivery_consent:
         raise ValidationFailed(
@@ -104,10 +111,55 @@ def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
     return ApplicantIn(a.kind, a.name.strip(), a.id_type, id_number, phone, email, a.address.strip())
 
 
+def _check_id(id_type: ApplicantIdType, number: str | None, *, who: str, field: str) -> str | None:
+    """An ID number checked by its type; `field` is "applicant" or "agent" (the form's input names)."""
+    number = number.strip() if number else None
+    if not number:
+        return None
+    prefix = "applicant." if field == "applicant" else "agent_"
+    if id_type == ApplicantIdType.resident_id:
+        return check_resident_id(number, field=f"{prefix}id_number")
+    if id_type == ApplicantIdType.credit_code:
+        return check_credit_code(number, field=f"{prefix}id_number")
+    if id_type == ApplicantIdType.none:
+        raise ValidationFailed(f"填写了{who}证件号码，请同时选择{who}证件类型。", f"{field} id_number without id_type",
+                               field=f"{prefix}id_type")
+    return number
+
+
+def _check_agent(data: ApplicationIn) -> tuple[str | None, str | None]:
+    """An application through an agent (代理): the agent is named, the agent's ID checked like the applicant's.
+
+    Returns the agent's ID number and phone as stored."""
+    given = [(data.agent_id_number or "").strip(), (data.agent_phone or "").strip(), data.agent_authorization.strip()]
+    if any(given) and not (data.agent_name or "").strip():
+        raise ValidationFailed("填写了代理人的证件、电话或授权委托书，请填写代理人姓名。", "agent details without a name",
+                               field="agent_name")
+    if data.agent_id_type == ApplicantIdType.credit_code:
+        raise ValidationFailed("代理人应提供本人身份证件，而不是统一社会信用代码。", "agent with credit code",
+                               field="agent_id_type")
+    try:
+        id_number = _check_id(data.agent_id_type, data.agent_id_number, who="代理人", field="agent")
+        return id_number, check_phone(data.agent_phone or "", field="agent_phone") or None
+    except ValidationFailed as exc:
+        if "代理人" in exc.message_zh:
+            raise
+        raise ValidationFailed(f"代理人{exc.message_zh}", f"agent: {exc}", field=exc.field) from None
+
+
+def _check_day(day: date, *, today: date, what: str, field: str) -> None:
+    check_not_future(day, today=today, what=what, field=field)
+    if day < REGULATION_IN_FORCE:
+        raise ValidationFailed(
+            f"{what}（{day}）早于《条例》（2019年修订）施行之日（2019年5月15日），请核对日期。",
+            f"{field} {day} before the Regulation took effect", field=field,
+        )
+
+
 def _check_receipt(data: ApplicationIn, *, today: date) -> None:
     """Art 31: which day is the receipt date depends on the channel."""
-    check_not_future(data.arrived_on, today=today, what="到达日期", field="arrived_on")
-    check_not_future(data.receipt_date, today=today, what="收到申请日期", field="receipt_date")
+    _check_day(data.arrived_on, today=today, what="到达日期", field="arrived_on")
+    _check_day(data.receipt_date, today=today, what="收到申请日期", field="receipt_date")
     if data.receipt_date < data.arrived_on:
         raise ValidationFailed(
             f"收到申请日期（{data.receipt_date}）不能早于申请到达日期（{data.arrived_on}）。",
@@ -122,15 +174,50 @@ def _check_receipt(data: ApplicationIn, *, today: date) -> None:
         raise ValidationFailed(f"《条例》第三十一条：{rule}，两个日期应相同。", "receipt date must equal arrival", field="receipt_date")
     if data.channel == Channel.oral and not (data.transcribed_by_clerk and data.applicant_confirmed):
         raise ValidationFailed(
-            "口头申请须由公开办代为填写，并记录申请人对所填内容的确认（《条例》第二十九条）。",
+            "口头申请须由公开办代为填写，并记录申请人对所填内容的确认（《条例》第二十九条第一款）。",
             "oral application without confirmed transcript", field="applicant_confirmed",
         )
-    if data.channel in (Channel.ordinary_mail, Channel.online, Channel.fax) and not data.applicant_confirmed:
-        what = "与申请人确认" if data.channel == Channel.ordinary_mail else "双方确认"
+    if data.channel in CONFIRMED_CHANNELS:
+        _check_confirmation(data, today=today)
+
+
+def _check_confirmation(data: ApplicationIn, *, today: date) -> None:
+    """Art 31(2): a letter needing no signature is confirmed with the applicant on the day it arrives, and the
+    day of confirmation is the receipt date; Art 31(3): internet and fax, the day both sides confirm."""
+    letter = data.channel == Channel.ordinary_mail
+    rule = ("《条例》第三十一条第（二）项：平常信函应于收到当日与申请人确认，确认之日为收到申请之日" if letter
+            else f"《条例》第三十一条第（三）项：通过{Channel(data.channel).label}提交的，以双方确认之日为收到申请之日")
+    if data.confirmed_on is None or data.confirmation_method is None:
+        raise ValidationFailed(f"{rule}。请填写确认日期和确认方式。", "receipt date not confirmed",
+                               field="confirmed_on" if data.confirmed_on is None else "confirmation_method")
+    _check_day(data.confirmed_on, today=today, what="确认日期", field="confirmed_on")
+    if data.confirmed_on < data.arrived_on:
+        raise ValidationFailed(f"确认日期（{data.confirmed_on}）不能早于申请到达日期（{data.arrived_on}）。",
+                               "confirmed before arrival", field="confirmed_on")
+    if data.receipt_date != data.confirmed_on:
+        raise ValidationFailed(f"{rule}：收到申请日期应为确认日期 {data.confirmed_on}，填写的是 {data.receipt_date}。",
+                               "receipt date is not the confirmation date", field="receipt_date")
+    if letter and data.confirmed_on > data.arrived_on and not data.confirmation_note.strip():
         raise ValidationFailed(
-            f"《条例》第三十一条：{Channel(data.channel).label}以{what}之日为收到申请之日，请记录确认情况。",
-            "receipt date not confirmed", field="applicant_confirmed",
+            f"{rule}。该信函 {data.arrived_on} 到达、{data.confirmed_on} 才确认，请在「确认情况说明」中写明当日"
+            "未能确认的原因（如当日联系申请人的时间、方式和结果）。", "letter confirmed late without a reason",
+            field="confirmation_note",
         )
+
+
+def missing_items(application: Application, applicant: Applicant) -> tuple[str, ...]:
+    """Art 29(2)(1): the 身份证明 (and, through an agent, the agent's ID and authorization) not provided.
+
+    Registration does not refuse them: the office asks for them in its one 补正 notice (Art 30)."""
+    missing = []
+    if ApplicantIdType(applicant.id_type) == ApplicantIdType.none or not applicant.id_number:
+        missing.append("申请人身份证明")
+    if application.agent_name:
+        if not application.agent_id_number:
+            missing.append("代理人身份证明")
+        if not application.agent_authorization:
+            missing.append("授权委托书")
+    return tuple(missing)
 
 
 def next_in_sequence(session: Session, *, agency_id: int, name: str, year: int) -> int:
@@ -161,23 +248,53 @@ def _same_applicant(session: Session, a: ApplicantIn) -> Applicant | None:
     return None
 
 
-def _normalised(text: str) -> str:
-    return re.sub(r"[\s\W_]+", "", text)
+_COMPARED = (("name", "姓名或名称"), ("phone", "联系电话"), ("email", "电子邮箱"), ("address", "通信地址"))
 
 
-REPEAT_SIMILARITY = 0.6
+def applicant_differences(on_file: Applicant, entered: ApplicantIn) -> list[tuple[str, str, str, str]]:
+    """What the clerk typed that differs from the applicant on file: (field, label, on file, entered).
+
+    A detail left empty is not a difference: the one on file stands."""
+    return [(name, label, getattr(on_file, name) or "", getattr(entered, name))
+            for name, label in _COMPARED if getattr(entered, name) and getattr(entered, name) != getattr(on_file, name)]
+
+
+def _applicant_on_file(session: Session, person: ApplicantIn, choice: ApplicantOnFile | None) -> tuple[Applicant, dict]:
+    """The applicant on file for this ID number (or name and phone), or a new one; never silently another's."""
+    found = _same_applicant(session, person)
+    if found is None:
+        applicant = Applicant(**person.__dict__)
+        session.add(applicant)
+        session.flush()
+        return applicant, {}
+    if ApplicantKind(found.kind) != person.kind:
+        raise ValidationFailed(
+            f"证件号码 {found.id_number} 已登记为{ApplicantKind(found.kind).label}「{found.name}」，与本次选择的申请人类型"
+            f"（{person.kind.label}）不一致。申请人类型决定年度报告表三的列，登记时不能更改，请核对证件号码和申请人类型。",
+            "applicant kind differs from the one on file", field="applicant.kind",
+        )
+    differences = applicant_differences(found, person)
+    if not differences or choice == ApplicantOnFile.keep:
+        return found, {}
+    if choice is None:
+        key = f"证件号码 {found.id_number}" if person.id_number else f"姓名「{found.name}」和电话 {found.phone}"
+        raise ApplicantMismatch(key, found.name, differences)
+    changes = {name: [old, new] for name, _, old, new in differences}
+    for name, _, _, new in differences:
+        setattr(found, name, new)
+    session.add(found)
+    return found, changes
 
 
 def possible_repeats(session: Session, *, agency: Agency, applicant: Applicant, text: str, receipt_date: date) -> list[str]:
-    """Art 36(6): earlier applications by the same applicant with similar text, for a human to compare."""
+    """Art 36(6): earlier applications by the same applicant that may ask for the same, for a human to compare."""
     since = receipt_date - timedelta(days=agency.repeat_window_days)
     earlier = session.exec(
         select(Application.number, Application.request_text).where(
             Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since
         )
     ).all()
-    mine = _normalised(text)
-    return [n for n, t in earlier if SequenceMatcher(None, mine, _normalised(t)).ratio() >= REPEAT_SIMILARITY]
+    return [n for n, t in earlier if may_repeat(t, text)]
 
 
 def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, receipt_date: date) -> int:
@@ -193,9 +310,17 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
     ).one()
 
 
+_KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
+
+
+def litigation_keywords(agency: Agency) -> list[str]:
+    """The agency's 易诉 keywords (征地, 拆迁, 强拆 …), in its order, without blanks or repeats."""
+    return list(dict.fromkeys(k for k in _KEYWORD_SEPARATORS.split(agency.litigation_prone_keywords or "") if k))
+
+
 def litigation_prone_by_keywords(agency: Agency, text: str) -> bool:
     """易诉 cases (land expropriation, demolition …) by the agency's keyword list; a clerk may also flag by hand."""
-    return any(k.strip() and k.strip() in text for k in agency.litigation_prone_keywords.split(","))
+    return any(k in text for k in litigation_keywords(agency))
 
 
 @action
@@ -204,32 +329,37 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
     session = ctx.session
     person = validate(data, today=ctx.today)
     agency = agency_by_name(session, data.agency)
-    applicant = _same_applicant(session, person)
-    if applicant is None:
-        applicant = Applicant(**person.__dict__)
-        session.add(applicant)
-        session.flush()
+    ensure_receipt_year_open(session, agency.id, data.receipt_date)  # its 新收 count is published
+    applicant, changes = _applicant_on_file(session, person, data.applicant_on_file)
     repeats = possible_repeats(session, agency=agency, applicant=applicant, text=data.request_text,
                                receipt_date=data.receipt_date)
     count = monthly_count(session, agency=agency, applicant=applicant, receipt_date=data.receipt_date)
     prone = data.litigation_prone or litigation_prone_by_keywords(agency, data.request_text)
     year = data.receipt_date.year
     seq = next_in_sequence(session, agency_id=agency.id, name="application", year=year)
+    confirmed = data.channel in CONFIRMED_CHANNELS
+    agent = (data.agent_name or "").strip() or None
+    agent_id_number, agent_phone = _check_agent(data)
     application = Application(
         agency_id=agency.id,
         number=f"{year}-{seq:06d}",
         year=year,
         query_code=new_query_code(),
         applicant_id=applicant.id,
-        agent_name=data.agent_name,
-        agent_id_number=data.agent_id_number,
-        agent_phone=data.agent_phone,
+        agent_name=agent,
+        agent_id_type=data.agent_id_type if agent_id_number else None,
+        agent_id_number=agent_id_number,
+        agent_phone=agent_phone,
+        agent_authorization=data.agent_authorization.strip() if agent else "",
         channel=data.channel,
         arrived_on=data.arrived_on,
         receipt_date=data.receipt_date,
         receipt_evidence=data.receipt_evidence,
+        confirmed_on=data.confirmed_on if confirmed else None,
+        confirmation_method=data.confirmation_method if confirmed or data.channel == Channel.oral else None,
+        confirmation_note=data.confirmation_note.strip(),
         transcribed_by_clerk=data.transcribed_by_clerk or data.channel == Channel.oral,
-        applicant_confirmed=data.applicant_confirmed,
+        applicant_confirmed=data.applicant_confirmed or confirmed,
         needs_assistance=data.needs_assistance,
         request_text=data.request_text.strip(),
         requested_form=data.requested_form,
@@ -241,9 +371,15 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
         registered_by_id=ctx.actor.id if ctx.actor else None,
         created_at=ctx.now,
     )
+    missing = missing_items(application, applicant)
     lifecycle.admit(session, application, actor=ctx.actor, now=ctx.now, data={
         "channel": data.channel.value, "receipt_date": data.receipt_date.isoformat(),
+        "confirmed_on": application.confirmed_on.isoformat() if application.confirmed_on else None,
+        "confirmation_method": application.confirmation_method,
         "possible_repeat_of": repeats, "monthly_count": count, "litigation_prone": prone,
+        "missing": list(missing), "agent": agent,
+        **({"applicant_on_file": data.applicant_on_file.value} if data.applicant_on_file else {}),
+        **({"applicant_updated": changes} if changes else {}),
     })
     refresh_due_date(session, application, calendar=ctx.calendar, today=ctx.today)
-    return Registered(application, tuple(repeats), count, prone)
+    return Registered(application, tuple(repeats), count, prone, missing, changes)

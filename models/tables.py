@@ -15,6 +15,7 @@ from models.enums import (
     ApplicantIdType,
     AssignmentStatus,
     Channel,
+    ConfirmationMethod,
     ConsultationKind,
     ConsultationReply,
     DecisionStatus,
@@ -95,7 +96,7 @@ class Agency(SQLModel, table=True):
     supplement_days: int = 15  # default 补正 period the clerk may change (Art 30 "合理的补正期限")
     repeat_window_days: int = 365  # Art 36(6): how far back a possible repeat is looked for
     outcome_precedence: str = ",".join(DEFAULT_PRECEDENCE)
-    litigation_prone_keywords: str = "征地,征收,拆迁,拆除,补偿安置,土地"
+    litigation_prone_keywords: str = "征地,征收,拆迁,拆除,强拆,补偿安置,土地"  # 易诉: the admin edits it
     # Working days the office keeps between a department's deadline and the reply due date, to draft the reply,
     # have counsel review it, sign and dispatch it: drafting 3 + legal review 3 + 签发 1 + 寄送 1, the usual
     # durations of those steps (models.dashboard.STAGE_USUAL). A department deadline is never later (models.guards).
@@ -160,12 +161,17 @@ class Application(SQLModel, table=True):
     query_code: str = Field(sa_type=String(12))
     applicant_id: int = Field(foreign_key="applicant.id", index=True)
     agent_name: str | None = None
+    agent_id_type: ApplicantIdType | None = _code(default=None, nullable=True)
     agent_id_number: str | None = None
     agent_phone: str | None = None
+    agent_authorization: str = ""  # 授权委托书 the agent produced (what, signed when)
     channel: Channel = _code()
     arrived_on: date  # the day it physically or electronically arrived
     receipt_date: date = Field(index=True)  # Art 31: the legal receipt date
     receipt_evidence: str = ""  # 签收单、确认记录、系统回执 …
+    confirmed_on: date | None = None  # Art 31(2)(3): the day the receipt was confirmed with the applicant
+    confirmation_method: ConfirmationMethod | None = _code(default=None, nullable=True)
+    confirmation_note: str = ""  # who was reached and how; why not on the day the letter arrived
     transcribed_by_clerk: bool = False  # Art 29: oral application written down (代为填写)
     applicant_confirmed: bool = False  # the applicant confirmed the transcript / the receipt date
     needs_assistance: bool = False  # Art 43
@@ -202,6 +208,20 @@ class Event(SQLModel, table=True):
     at: datetime = _when(nullable=False)
     from_status: Status | None = _code(default=None, nullable=True)
     to_status: Status | None = _code(default=None, nullable=True)
+    data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AdminEvent(SQLModel, table=True):
+    """Append-only audit of an administrator's change to an agency's settings: who, when, before and after."""
+
+    __tablename__ = "admin_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    action: str = Field(sa_type=String(60))
+    actor_id: int | None = Field(default=None, foreign_key="user_account.id")
+    actor_name: str
+    at: datetime = _when(nullable=False)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 

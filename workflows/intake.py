@@ -11,7 +11,7 @@ from pathlib import Path
 
 from models import actions as A
 from models.context import Ctx
-from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
+from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
 from models.outcomes import ApplicantKind
 from models.queries import user_by_username
 from models.registration import ApplicantIn, ApplicationIn, register
@@ -26,6 +26,12 @@ def item_from_dict(data: dict) -> ApplicationIn:
     fields = {k: v for k, v in data.items() if k not in ("applicant", "department")}
     for name in ("arrived_on", "receipt_date"):
         fields[name] = date.fromisoformat(str(fields[name]))
+    if fields.get("confirmed_on"):  # Art 31: ordinary letters, internet, fax
+        fields["confirmed_on"] = date.fromisoformat(str(fields["confirmed_on"]))
+    for name, cls in (("confirmation_method", ConfirmationMethod), ("agent_id_type", ApplicantIdType),
+                      ("applicant_on_file", ApplicantOnFile)):
+        if fields.get(name):
+            fields[name] = cls(fields[name])
     fields["channel"] = Channel(fields["channel"])
     if "requested_form" in fields:
         fields["requested_form"] = RequestedForm(fields["requested_form"])
@@ -37,6 +43,7 @@ def item_from_dict(data: dict) -> ApplicationIn:
 def item_to_dict(item: ApplicationIn, department: str | None = None) -> dict:
     data = asdict(item)
     data["arrived_on"], data["receipt_date"] = item.arrived_on.isoformat(), item.receipt_date.isoformat()
+    data["confirmed_on"] = item.confirmed_on.isoformat() if item.confirmed_on else None
     if department:
         data["department"] = department
     return data

@@ -55,6 +55,49 @@ def agency_add(
     typer.echo(f"已添加机关：{agency.name}")
 
 
+@agency_app.command("set")
+def agency_set(
+    name: str,
+    litigation_keywords: str = typer.Option(None, "--litigation-keywords",
+                                            help="易诉案件关键词，整体替换，用逗号或顿号分隔，如 征地,拆迁,强拆"),
+    add_keyword: list[str] = typer.Option([], "--add-keyword", help="增加一个易诉关键词（可重复）"),
+    remove_keyword: list[str] = typer.Option([], "--remove-keyword", help="删除一个易诉关键词（可重复）"),
+    user: str = USER,
+) -> None:
+    """修改机关的易诉案件关键词（系统管理员；修改留痕）。"""
+    import re
+
+    from models.admin import set_litigation_keywords
+    from models.errors import ValidationFailed
+
+    if litigation_keywords is None and not add_keyword and not remove_keyword:
+        raise ValidationFailed("请用 --litigation-keywords、--add-keyword 或 --remove-keyword 指定要修改的关键词。",
+                               "nothing to set")
+    replace = [w for w in re.split(r"[,，、;；\s]+", litigation_keywords) if w] if litigation_keywords is not None else None
+    with context(user) as ctx:
+        after = set_litigation_keywords(ctx, agency=name, keywords=replace, add=add_keyword, remove=remove_keyword)
+    typer.echo(f"已修改{name}的易诉案件关键词：{'、'.join(after)}（已登记的申请不受影响）。")
+
+
+@agency_app.command("show")
+def agency_show(name: str) -> None:
+    """机关的设置：复议机关、法院、文号前缀、易诉关键词，以及管理员的修改记录。"""
+    from models.admin import admin_history
+    from models.queries import agency_by_name
+    from models.registration import litigation_keywords
+
+    with session() as s:
+        agency = agency_by_name(s, name)
+        history = admin_history(s, agency=name)
+    typer.echo(f"{agency.name}")
+    typer.echo(f"  行政复议机关：{agency.reconsideration_body or '—'}　管辖法院：{agency.court or '—'}"
+               f"　文号前缀：{agency.doc_number_prefix or '—'}")
+    typer.echo(f"  易诉案件关键词：{'、'.join(litigation_keywords(agency))}")
+    for event in history:
+        before, after = event.data.get("before", []), event.data.get("after", [])
+        typer.echo(f"  {event.at:%Y-%m-%d %H:%M} {event.actor_name} 修改易诉关键词：{'、'.join(before)} → {'、'.join(after)}")
+
+
 @department_app.command("add")
 def department_add(agency: str, name: str, contact: str = typer.Option("", help="联系方式")) -> None:
     """添加承办单位。"""
@@ -102,39 +145,76 @@ def register(
     arrived: str = typer.Option(None, help="到达日期（默认今天）"),
     receipt: str = typer.Option(None, help="《条例》第三十一条的收到申请日期（默认同到达日期）"),
     text: str = typer.Option(None, "--text", help="申请公开的政府信息内容"),
-    confirmed: bool = typer.Option(False, "--confirmed", help="已与申请人确认（平信、互联网、传真、口头必填）"),
+    confirmed_on: str = typer.Option(None, "--confirmed-on",
+                                     help="与申请人确认收到申请的日期（平常信函、互联网、传真必填；即收到申请日期）"),
+    confirmation_method: str = typer.Option(None, "--confirmation-method",
+                                            help="确认方式：phone | sms | email | platform | fax | signature"),
+    confirmation_note: str = typer.Option("", "--confirmation-note",
+                                          help="确认情况说明（平常信函未在到达当日确认的，须写明原因）"),
+    confirmed: bool = typer.Option(False, "--confirmed", help="口头申请：申请人已确认代为填写的内容"),
+    transcribed: bool = typer.Option(False, "--transcribed", help="口头申请：由公开办代为填写（《条例》第二十九条）"),
+    agent_name: str = typer.Option(None, "--agent-name", help="代理人姓名（代理申请）"),
+    agent_id_type: str = typer.Option("none", "--agent-id-type", help="代理人证件类型：resident_id | passport | other_id"),
+    agent_id_number: str = typer.Option(None, "--agent-id-number", help="代理人证件号码"),
+    agent_phone: str = typer.Option(None, "--agent-phone", help="代理人电话"),
+    agent_authorization: str = typer.Option("", "--agent-authorization", help="授权委托书（如：授权委托书一份，2026-03-01签署）"),
+    applicant_on_file: str = typer.Option(None, "--applicant-on-file",
+                                          help="证件号码已登记而姓名或联系方式不同时：keep（沿用已登记）| update（按本次更新）"),
     form: str = typer.Option("paper", help="paper | electronic | inspection"),
     delivery: str = typer.Option("post", help="pickup | post | email | platform | fax"),
     electronic_consent: bool = typer.Option(False, help="申请人同意电子送达"),
     user: str = USER,
     as_json: bool = JSON,
 ) -> None:
-    """登记申请：编号、查询码、法定期限，并提示重复申请和本月申请数。"""
+    """登记申请：编号、查询码、法定期限，并提示重复申请、本月申请数和缺少的申请材料。"""
     from models.registration import register as do_register
 
     flags = {"agency": agency, "channel": channel, "arrived_on": arrived, "receipt_date": receipt,
              "request_text": text, "requested_form": form, "delivery_method": delivery,
              "electronic_delivery_consent": electronic_consent, "applicant_confirmed": confirmed,
+             "transcribed_by_clerk": transcribed, "confirmed_on": confirmed_on,
+             "confirmation_method": confirmation_method, "confirmation_note": confirmation_note,
+             "agent_name": agent_name, "agent_id_type": agent_id_type, "agent_id_number": agent_id_number,
+             "agent_phone": agent_phone, "agent_authorization": agent_authorization,
+             "applicant_on_file": applicant_on_file,
              "applicant": {"kind": applicant_kind, "name": name, "id_type": id_type, "id_number": id_number,
                            "phone": phone, "email": email, "address": address}}
     data = _application_in(_merged(flags, _read_json(file) if file else {}))
+    from models.errors import ApplicantMismatch
+
     with context(user) as ctx:
-        done = do_register(ctx, data)
+        try:
+            done = do_register(ctx, data)
+        except ApplicantMismatch as exc:
+            raise ApplicantMismatch(exc.key, exc.name_on_file, exc.differences,
+                                    hint="请核对；确属同一申请人的，请加 --applicant-on-file keep（沿用已登记的信息）"
+                                         "或 --applicant-on-file update（按本次填写更新）后重新登记。") from None
         app = done.application
         emit({"number": app.number, "query_code": app.query_code, "due_date": app.due_date,
-              "possible_repeat_of": list(done.possible_repeats), "monthly_count": done.monthly_count,
-              "litigation_prone": done.litigation_prone}, as_json=as_json, lines=[
-            f"已登记申请 {app.number}，查询码 {app.query_code}，答复期限 {app.due_date}"
+              "receipt_date": app.receipt_date, "possible_repeat_of": list(done.possible_repeats),
+              "monthly_count": done.monthly_count, "litigation_prone": done.litigation_prone,
+              "missing": list(done.missing), "applicant_updated": done.applicant_changes}, as_json=as_json, lines=[
+            f"已登记申请 {app.number}，查询码 {app.query_code}，收到申请日期 {app.receipt_date}，答复期限 {app.due_date}"
             + ("（暂定）" if app.due_provisional else "") + "。",
+            *([f"已按本次填写更新申请人信息：{_changes_zh(done.applicant_changes)}。"] if done.applicant_changes else []),
             *([f"提示：可能与 {', '.join(done.possible_repeats)} 重复（《条例》第三十六条第（六）项），请人工核对。"]
               if done.possible_repeats else []),
             f"该申请人本月第{done.monthly_count}件申请。",
+            *([f"提示：缺少{'、'.join(done.missing)}（《条例》第二十九条第二款第（一）项），"
+               "请在收到申请之日起7个工作日内一次性告知补正（第三十条）。"] if done.missing else []),
             *(["提示：涉及征地拆迁等易诉事项，须政府法律顾问审核。"] if done.litigation_prone else []),
         ])
     from interfaces.cli.actions_cmd import _after
     from models.identity import CaseRef
 
     _after(CaseRef.of(app), "register", as_json)
+
+
+_FIELD_LABELS = {"name": "姓名或名称", "phone": "联系电话", "email": "电子邮箱", "address": "通信地址"}
+
+
+def _changes_zh(changes: dict) -> str:
+    return "；".join(f"{_FIELD_LABELS.get(k, k)} {old or '（空）'} → {new}" for k, (old, new) in changes.items())
 
 
 def _merged(flags: dict, from_file: dict) -> dict:
@@ -145,12 +225,14 @@ def _merged(flags: dict, from_file: dict) -> dict:
 
 def _application_in(record: dict):
     """The registration record (flags merged with --file); a bad field is refused like any registration error."""
-    from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm
+    from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
     from models.outcomes import ApplicantKind
     from models.registration import ApplicantIn, ApplicationIn
 
     person = record["applicant"]
     arrived = parse_day(record.get("arrived_on"), "到达日期", in_record=True) or now().date()
+    confirmed_on = parse_day(record.get("confirmed_on"), "确认日期", in_record=True)
+    method, on_file = record.get("confirmation_method"), record.get("applicant_on_file")
     return ApplicationIn(
         agency=record.get("agency") or "",
         applicant=ApplicantIn(
@@ -164,7 +246,8 @@ def _application_in(record: dict):
         ),
         channel=parse_enum(Channel, record["channel"], "递交渠道", in_record=True),
         arrived_on=arrived,
-        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期", in_record=True) or arrived,
+        # Art 31: a confirmed channel's receipt date is the day of confirmation
+        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期", in_record=True) or confirmed_on or arrived,
         request_text=record.get("request_text") or "",
         requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式", in_record=True),
         delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式", in_record=True),
@@ -172,8 +255,15 @@ def _application_in(record: dict):
         applicant_confirmed=bool(record.get("applicant_confirmed")),
         transcribed_by_clerk=bool(record.get("transcribed_by_clerk")),
         receipt_evidence=record.get("receipt_evidence", ""),
+        confirmed_on=confirmed_on,
+        confirmation_method=parse_enum(ConfirmationMethod, method, "确认方式", in_record=True) if method else None,
+        confirmation_note=record.get("confirmation_note") or "",
         agent_name=record.get("agent_name"),
+        agent_id_type=parse_enum(ApplicantIdType, record.get("agent_id_type") or "none", "代理人证件类型", in_record=True),
+        agent_id_number=record.get("agent_id_number"),
         agent_phone=record.get("agent_phone"),
+        agent_authorization=record.get("agent_authorization") or "",
+        applicant_on_file=parse_enum(ApplicantOnFile, on_file, "申请人信息处理方式", in_record=True) if on_file else None,
     )
 
 
@@ -220,8 +310,10 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
     from models.outcomes import ApplicantKind
     from models.tables import Department
     from models.attachments import size_label
+    from models.enums import ConfirmationMethod
     from models.queries import (agency_by_name, applicant_of, application_by_number, assignments_of, attachments_of,
                                 documents_of, events_of)
+    from models.registration import missing_items
 
     today = now().date()
     with session() as s:
@@ -232,9 +324,20 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
         events, documents, attachments = events_of(s, app), documents_of(s, app), attachments_of(s, app)
         assignments = [(s.get(Department, a.department_id).name, a) for a in assignments_of(s, app)]
     status = Status(app.status)
+    missing = missing_items(app, person) if status == Status.registered else ()
+    confirmation = ""
+    if app.confirmed_on or app.confirmation_method:
+        method = ConfirmationMethod(app.confirmation_method).label if app.confirmation_method else ""
+        confirmation = f"确认：{app.confirmed_on or ''} {method}" + (f"：{app.confirmation_note}" if app.confirmation_note else "")
+    agent = ""
+    if app.agent_name:
+        agent = "代理人：" + "，".join(x for x in (app.agent_name, app.agent_id_number, app.agent_phone,
+                                                   app.agent_authorization) if x)
     data = {"number": app.number, "status": status.value, "waits_for": waits_for(status), "applicant": person.name,
             "receipt_date": app.receipt_date, "due_date": reading.due_date, "provisional": reading.provisional,
-            "level": reading.level.name, "explain": reading.explain(), "request_text": app.request_text,
+            "level": reading.level.name, "supplement_period_ends": reading.supplement_period_ends,
+            "missing": list(missing), "agent_name": app.agent_name, "confirmed_on": app.confirmed_on,
+            "explain": reading.explain(), "request_text": app.request_text,
             "events": [{"at": e.at.isoformat(), "action": e.action, "actor": e.actor_name, "to": e.to_status,
                         "data": e.data} for e in events],
             "documents": [{"kind": d.kind, "version": d.version, "doc_number": d.doc_number, "sha256": d.sha256}
@@ -246,7 +349,11 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
         f"申请 {app.number}　{status.label}　（{waits_for(status)}）",
         f"申请人：{person.name}（{ApplicantKind(person.kind).label}）　收到申请：{app.receipt_date}"
         f"（{Channel(app.channel).label}）",
+        *([confirmation] if confirmation else []),
+        *([agent] if agent else []),
         f"申请内容：{app.request_text}",
+        *([f"缺少：{'、'.join(missing)}（《条例》第二十九条第二款第（一）项），请于 {reading.supplement_notice_due} 前"
+           "一次性告知补正（第三十条）"] if missing else []),
         "", "期限：", reading.explain(), "",
         "承办：" + ("；".join(f"{name} {AssignmentStatus(a.status).label} 期限 {a.due_date}" for name, a in assignments)
                     or "无"),

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import parse_day
+from interfaces.cli.runtime import now, parse_day
 
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
@@ -23,12 +23,8 @@ def _fail(message_zh: str):
 
 
 def _today(text: str | None) -> dt.date:
-    """Only the entry point reads the clock (Asia/Shanghai)."""
-    if not text:
-        from models.tables import SHANGHAI
-
-        return dt.datetime.now(SHANGHAI).date()
-    return parse_day(text, "统计截止日")
+    """Only the entry point reads the clock: --today, else GONGKAI_TODAY, else today in Asia/Shanghai."""
+    return parse_day(text, "统计截止日") if text else now().date()
 
 
 def _read_json(path: Path) -> dict:
@@ -48,7 +44,7 @@ def _print_failures(failures, *, err: bool = True) -> None:
 @app.command("annual")
 def annual(agency: str = AgencyOption, year: int = YearOption,
            fmt: str = typer.Option("json", "--format", help="json|csv|xlsx|pdf|html"),
-           output: Path | None = typer.Option(None, "--output", help="输出文件；缺省时文本格式打印到屏幕"),
+           output: Path | None = typer.Option(None, "--output", "-o", help="输出文件；缺省时文本格式打印到屏幕"),
            include_subunits: bool = SubunitsOption,
            department: str | None = typer.Option(None, "--department", help="只统计交办给该承办单位的申请"),
            previous: Path | None = typer.Option(None, "--previous", help="上年度已发布的表格（JSON），用于核对上年结转"),
@@ -118,9 +114,8 @@ def _ctx(session, username: str):
     from calendars import load_calendar
     from models.context import Ctx
     from models.queries import user_by_username
-    from models.tables import SHANGHAI
 
-    return Ctx(session, load_calendar(), dt.datetime.now(SHANGHAI), user_by_username(session, username))
+    return Ctx(session, load_calendar(), now(), user_by_username(session, username))
 
 
 @app.command("lock")

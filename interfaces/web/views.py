@@ -24,14 +24,15 @@ from models.attachments import size_label
 from models.citation_check import CitationCheckFailed, default_citations, requirements
 from models.context import Ctx
 from models.deadlines import read_clock
-from models.enums import ApplicantIdType, AssignmentStatus, Channel, DecisionStatus, DeliveryMethod, RequestedForm, Role, Status
-from models.errors import GongkaiError, NotFound, ValidationFailed
+from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Channel, ConfirmationMethod, DecisionStatus,
+                          DeliveryMethod, RequestedForm, Role, Status)
+from models.errors import ApplicantMismatch, GongkaiError, NotFound, ValidationFailed
 from models.identity import CaseRef
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
                             document_of, documents_of, events_of)
-from models.registration import ApplicantIn, ApplicationIn, register
+from models.registration import ApplicantIn, ApplicationIn, missing_items, register
 from models.statistics import annual_report, cell_cases, period, scope_of
 from models.tables import SHANGHAI, Agency, Application, Department, Fee, JointConsultation, ReasonRequest, Review, User
 from notices.from_case import issued_notice
@@ -158,6 +159,7 @@ def install_filters(env) -> None:
         assignment_label=lambda s: AssignmentStatus(s).label, waits_for=lambda s: lifecycle.waits_for(Status(s)),
         role_label=lambda r: Role(r).label if r else "",
         kind_label=lambda k: ApplicantKind(k).label, channel_label=lambda c: Channel(c).label,
+        confirmation_label=lambda m: ConfirmationMethod(m).label if m else "",
         decision_label=lambda d: DecisionStatus(d).label,
     )
     env.globals.update(
@@ -237,10 +239,12 @@ def _pairs(enum_cls) -> list[tuple[str, str]]:
     return [(m.value, m.label) for m in enum_cls]
 
 
-def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 200):
+def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 200, mismatch=None):
     return web.render(
-        "register.html", status_code, values=values, errors=errors,
+        "register.html", status_code, values=values, errors=errors, mismatch=mismatch,
         channels=_pairs(Channel), kinds=_pairs(ApplicantKind), id_types=_pairs(ApplicantIdType),
+        agent_id_types=[p for p in _pairs(ApplicantIdType) if p[0] != ApplicantIdType.credit_code.value],
+        methods=[("", "（未确认）")] + _pairs(ConfirmationMethod), on_file_choices=_pairs(ApplicantOnFile),
         forms=_pairs(RequestedForm), deliveries=_pairs(DeliveryMethod), today=web.now.date().isoformat(),
     )
 
@@ -261,6 +265,9 @@ def _registration_in(web: Web, form) -> ApplicationIn:
         except ValueError:
             raise ValidationFailed("请选择一项。", f"bad {name}", field=name) from None
 
+    def optional(enum_cls, name):
+        return choice(enum_cls, name) if (form.get(name) or "").strip() else None
+
     flag = lambda name: form.get(name) == "on"  # noqa: E731
     text = lambda name: (form.get(name) or "").strip()  # noqa: E731
     return ApplicationIn(
@@ -276,12 +283,20 @@ def _registration_in(web: Web, form) -> ApplicationIn:
         applicant_confirmed=flag("applicant_confirmed"), needs_assistance=flag("needs_assistance"),
         litigation_prone=flag("litigation_prone"), agent_name=text("agent_name") or None,
         agent_id_number=text("agent_id_number") or None, agent_phone=text("agent_phone") or None,
+        agent_id_type=optional(ApplicantIdType, "agent_id_type") or ApplicantIdType.none,
+        agent_authorization=text("agent_authorization"),
+        confirmed_on=day("confirmed_on", "确认日期") if text("confirmed_on") else None,
+        confirmation_method=optional(ConfirmationMethod, "confirmation_method"),
+        confirmation_note=text("confirmation_note"),
+        applicant_on_file=optional(ApplicantOnFile, "applicant_on_file"),
     )
 
 
 # The form's input names; ValidationFailed.field of models.registration is one of these, maybe "applicant."-prefixed.
 _REG_INPUTS = {"channel", "arrived_on", "receipt_date", "receipt_evidence", "applicant_confirmed", "transcribed_by_clerk",
+               "confirmed_on", "confirmation_method", "confirmation_note",
                "kind", "name", "id_type", "id_number", "phone", "email", "address", "agent_name", "agent_phone",
+               "agent_id_type", "agent_id_number", "agent_authorization", "applicant_on_file",
                "request_text", "requested_form", "delivery_method", "electronic_delivery_consent", "needs_assistance",
                "litigation_prone"}
 
@@ -296,12 +311,20 @@ def registration_submit(request: Request, form=Depends(posted_form), web: Web = 
     values = {k: v for k, v in form.items() if k != "csrf_token"}
     try:
         done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), _registration_in(web, form))
+    except ApplicantMismatch as exc:  # both records side by side, and the clerk's choice (keep / update)
+        return _registration_page(web, values, {"applicant_on_file": exc.message_zh}, 422, mismatch=exc)
     except ValidationFailed as exc:
         return _registration_page(web, values, {_reg_field(exc.field): exc.message_zh}, 422)
     except (GongkaiError, CalendarError) as exc:
         return _registration_page(web, values, {"_form": exc.message_zh}, 422)
     app = done.application
-    notes = [f"已登记，申请编号 {app.number}，查询码 {app.query_code}，答复期限 {_zh_date(app.due_date)}。"]
+    notes = [f"已登记，申请编号 {app.number}，查询码 {app.query_code}，收到申请日期 {_zh_date(app.receipt_date)}，"
+             f"答复期限 {_zh_date(app.due_date)}。"]
+    if done.applicant_changes:
+        notes.append("已按本次填写更新申请人信息。")
+    if done.missing:
+        notes.append(f"缺少{'、'.join(done.missing)}（《条例》第二十九条第二款第（一）项），"
+                     "请在收到申请之日起7个工作日内一次性告知补正。")
     notes.append(web.desk.after_action(CaseRef.of(app), "register", web.now))
     if done.possible_repeats:
         notes.append(f"可能与 {'、'.join(done.possible_repeats)} 重复，请比对（《条例》第三十六条第（六）项）。")
@@ -362,6 +385,7 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
     assignments = assignments_of(web.db, app)
     return web.render(
         "case.html", status_code, app=app, applicant=applicant_of(web.db, app), full_personal=web.role == Role.clerk,
+        missing=missing_items(app, applicant_of(web.db, app)) if app.status == Status.registered else (),
         clock=clock, clock_error=clock_error, level=cutoffs(web).level(app.due_date)
         if app.status in lifecycle.OPEN_BEFORE_REPLY else None,
         events=events_of(web.db, app), assignments=assignments, departments=departments,

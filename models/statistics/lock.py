@@ -69,12 +69,20 @@ def ensure_year_open(session: Session, application: Application) -> None:
 
 
 def ensure_challenge_year_open(session: Session, application: Application, day, what: str) -> None:
-    """Table 四 counts a 复议/诉讼 in the year it was filed, with its result if decided by that year's end:
+    """Table 四 counts a 复议/诉讼 in the year it was filed and in the year it was decided (regulation.md §4.5):
     a filing or a decision dated in a locked year would change a published table."""
     lock = _locked(session, application.agency_id, day.year)
     if lock is not None:
         raise CaseReadOnly(f"{what}（{day}）落在已锁定的年度：{_locked_text(lock)}",
                            f"{application.number}: challenge dated in locked year {lock.year}")
+
+
+def ensure_receipt_year_open(session: Session, agency_id: int, receipt_date) -> None:
+    """A new application received in a locked year would change that year's published 一、本年新收 (and 四、结转)."""
+    lock = _locked(session, agency_id, receipt_date.year)
+    if lock is not None:
+        raise CaseReadOnly(f"收到申请日期（{receipt_date}）落在已锁定的年度，不能登记：{_locked_text(lock)}",
+                           f"registration received in locked year {lock.year}")
 
 
 def _locked(session: Session, agency_id: int, year: int) -> YearLock | None:

@@ -1,11 +1,15 @@
-"""Table 四 in SQL: challenges counted by the year they were filed, with their result as of the period's end.
+"""Table 四 in SQL: a challenge counts in the year it was filed and in the year it was decided.
 
-regulation.md §4.5 leaves the convention open ("by the year the case was brought or decided"); Gongkai
-counts by filing year, so a case filed in December and decided in March is 尚未审结 in the first year's
-table and moves to its result only in the live view, never in a locked year (see docs/statistics.md).
+regulation.md §4.5: "counted by the year the case was brought or decided (define one convention and keep it
+year to year)". Gongkai keeps both halves of that rule, every year:
+  * the year it was filed (brought): with its result if decided by that year's end, else 尚未审结;
+  * a later year in which it was decided: with its result.
+So a 复议 filed 2026-02-02 and decided 2027-03-01 is 尚未审结 in 2026 and 结果… in 2027, and neither
+published table changes afterwards. A case pending through a whole year (filed before it, decided after it)
+was neither brought nor decided in that year and is not counted there (see docs/statistics.md).
 """
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlmodel import Session
 
 from models.outcomes import ChallengeKind, ChallengeResult
@@ -26,15 +30,15 @@ def empty_table4() -> Table4:
 
 
 def count_table4(session: Session, scope: Scope, period: Period) -> Table4:
-    """Filed in the period; a result decided after the period's end is still pending (尚未审结) on that day."""
-    result = case(
-        (and_(C.decided_on.is_not(None), C.decided_on <= period.end), C.result),
-        else_=ChallengeResult.pending.value,
-    ).label("result")
+    """Filed or decided in the period; a result decided after the period's end is still pending (尚未审结) on that day."""
+    decided_by_end = and_(C.decided_on.is_not(None), C.decided_on <= period.end)
+    result = case((decided_by_end, C.result), else_=ChallengeResult.pending.value).label("result")
+    filed_in = and_(C.filed_on >= period.start, C.filed_on <= period.end)
+    decided_in = and_(C.filed_on < period.start, C.decided_on >= period.start, decided_by_end)
     query = (
         select(C.kind, result, func.count())
         .select_from(LegalChallenge.__table__.join(Application.__table__, A.id == C.application_id))
-        .where(C.filed_on >= period.start, C.filed_on <= period.end, *scope.restrict(A.id, A.agency_id))
+        .where(or_(filed_in, decided_in), *scope.restrict(A.id, A.agency_id))
         .group_by(C.kind, result)
     )
     table = empty_table4()

@@ -146,3 +146,13 @@ def test_a_restart_never_yields_a_date_before_its_trigger(cal, receipt, offset):
     reading = reply_clock(CaseDates(receipt, supplement_received_on=supplement), calendar=cal, today=receipt)
     assert reading.due_date > supplement
     assert reading.due_date >= reply_clock(CaseDates(receipt), calendar=cal, today=receipt).due_date
+
+
+def test_waiting_for_a_supplement_there_is_no_reply_due_date_only_the_applicants_period(cal):
+    from calendars import SupplementWait
+
+    wait = SupplementWait(issued_on=D(2022, 10, 10), period_ends=D(2022, 10, 31))
+    reading = clock(cal, today=D(2022, 11, 3), receipt_date=D(2022, 9, 30), awaiting_supplement=wait)
+    assert (reading.due_date, reading.level, reading.overdue_by) == (None, DueLevel.awaiting_supplement, 0)
+    assert reading.supplement_period_ends == D(2022, 10, 31)
+    assert "已逾期" not in reading.explain() and "视为放弃申请" in reading.explain()

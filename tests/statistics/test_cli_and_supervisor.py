@@ -47,6 +47,27 @@ def test_annual_xlsx_to_file(database, tmp_path):
     assert out.read_bytes()[:2] == b"PK"
 
 
+def test_annual_reads_gongkai_today_and_writes_the_file_named_by_o(database, tmp_path):
+    """The README's command: `report annual … -o FILE`; "today" is GONGKAI_TODAY like every other command."""
+    out = tmp_path / "2021.json"
+    pinned = runner.invoke(report_cmd.app, ["annual", "--agency", DEMO_AGENCY, "--year", "2021", "-o", str(out)],
+                           env={"GONGKAI_TODAY": "2021-06-30"})
+    assert pinned.exit_code == 0, pinned.output
+    assert "截至2021-06-30" in pinned.output
+    explicit = runner.invoke(report_cmd.app, ["annual", "--agency", DEMO_AGENCY, "--year", "2021", "--today",
+                                              "2021-06-30"])
+    whole_year = runner.invoke(report_cmd.app, ["annual", "--agency", DEMO_AGENCY, "--year", "2021", "--today",
+                                                "2026-06-01"])
+    written = json.loads(out.read_text(encoding="utf-8-sig"))
+    assert written == json.loads(explicit.stdout) != json.loads(whole_year.stdout)
+
+
+def test_lock_uses_gongkai_today_too(database):
+    early = runner.invoke(report_cmd.app, ["lock", "--agency", DEMO_AGENCY, "--year", "2021", "--user", "head"],
+                          env={"GONGKAI_TODAY": "2021-12-31"})
+    assert "2021年度尚未结束" in early.exception.message_zh  # the domain's GuardFailed: the CLI prints it, exit 1
+
+
 def test_cases_lists_the_cell(database):
     result = runner.invoke(report_cmd.app, ["cases", "--agency", DEMO_AGENCY, "--year", "2021", "--row", "r4_1_not_held",
                                             "--column", "natural_person", "--today", "2026-06-01"])

@@ -99,3 +99,15 @@ def test_a_decision_dated_in_a_locked_year_is_refused_but_a_later_one_is_not(ses
     assert "审结日期（2025-12-20）" in err.value.message_zh
     decided = A.decide_challenge(clerk, other.id, result=ChallengeResult.upheld, decided_on=date(2026, 1, 10))
     assert decided.decided_on == date(2026, 1, 10)  # 2025's table still shows it 尚未审结
+
+
+def test_a_decision_dated_in_a_locked_year_is_refused_whatever_year_the_challenge_was_filed(session, calendar, cases):
+    """Table 四 counts a result in the year it is decided (regulation.md §4.5): 2025's published table would change."""
+    clerk = ctx(session, calendar, "clerk", DAY)
+    filed_2024 = A.record_challenge(clerk, cases[0].number, kind=ChallengeKind.reconsideration, filed_on=date(2025, 3, 25))
+    session.get(LegalChallenge, filed_2024.id).filed_on = date(2024, 12, 30)  # an imported 2024 filing, still pending
+    session.commit()
+    lock_year(ctx(session, calendar, "head", DAY), agency=DEMO_AGENCY, year=2025)
+    with pytest.raises(CaseReadOnly) as err:
+        A.decide_challenge(clerk, filed_2024.id, result=ChallengeResult.corrected, decided_on=date(2025, 6, 1))
+    assert "审结日期（2025-06-01）落在已锁定的年度" in err.value.message_zh

@@ -34,6 +34,48 @@ def test_table_four_counts_by_filing_year_and_is_pending_until_decided(session, 
     assert t2022["litigation_direct"] == {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
 
 
+PENDING_2026 = {"upheld": 0, "corrected": 0, "other": 0, "pending": 1, "total": 1}
+CORRECTED = {"upheld": 0, "corrected": 1, "other": 0, "pending": 0, "total": 1}
+NONE = {"upheld": 0, "corrected": 0, "other": 0, "pending": 0, "total": 0}
+
+
+def test_a_challenge_decided_in_a_later_year_is_pending_in_its_filing_year_and_counted_with_its_result_when_decided(
+        session, calendar):
+    """regulation.md §4.5: counted by the year the case was brought or decided — both, every year."""
+    from models.outcomes import ChallengeKind, ChallengeResult
+    from models.statistics import lock_year
+    from tests.factories import ctx
+
+    number = dispatched_case(session, calendar, received=date(2026, 1, 5), done=date(2026, 1, 20),
+                             draft=A.DraftIn(outcome=Outcome.disclosed, body="所申请信息见附件。"))
+    clerk = lambda day: ctx(session, calendar, "clerk", day)  # noqa: E731
+    challenge = A.record_challenge(clerk(date(2026, 2, 2)), number, kind=ChallengeKind.reconsideration,
+                                   filed_on=date(2026, 2, 2))
+    lock_year(ctx(session, calendar, "head", date(2027, 1, 15)), agency=DEMO_AGENCY, year=2026)
+    A.decide_challenge(clerk(date(2027, 3, 1)), challenge.id, result=ChallengeResult.corrected,
+                       decided_on=date(2027, 3, 1))
+    agency = agency_by_name(session, DEMO_AGENCY)
+    tables = {year: annual_report(session, agency=agency, year=year, today=date(2028, 1, 10)).table4["reconsideration"]
+              for year in (2026, 2027, 2028)}
+    assert tables == {2026: PENDING_2026, 2027: CORRECTED, 2028: NONE}
+    live = annual_report(session, agency=agency, year=2027, today=date(2027, 2, 1)).table4["reconsideration"]
+    assert live == NONE  # not yet decided on the live day: neither brought nor decided in 2027 so far
+
+
+def test_table_four_of_an_imported_challenge_follows_the_same_rule(session, calendar):
+    import_cases(session, calendar, [
+        case(received=date(2021, 3, 1), row="r4_1_not_held", closed=date(2021, 3, 20), challenges=[
+            {"kind": "litigation_after_reconsideration", "filed_date": "2021-12-01", "outcome": "upheld",
+             "closed_date": "2022-03-01"},
+        ]),
+    ])
+    agency = agency_by_name(session, DEMO_AGENCY)
+    by_year = {y: annual_report(session, agency=agency, year=y, today=date(2026, 1, 1)).table4[
+        "litigation_after_reconsideration"] for y in (2021, 2022)}
+    assert by_year[2021]["pending"] == 1 and by_year[2022] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 0,
+                                                                "total": 1}
+
+
 @pytest.mark.parametrize("outcomes, precedence, expected", [
     ([Outcome.disclosed, Outcome.third_party], DEFAULT_PRECEDENCE, Outcome.partial),
     ([Outcome.not_held, Outcome.disclosed], DEFAULT_PRECEDENCE, Outcome.disclosed),

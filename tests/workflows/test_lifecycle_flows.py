@@ -112,12 +112,12 @@ def test_supplement_restarts_the_clock(desk):
     desk.act("clerk", A.request_supplement, number, MON, items="请写明所需信息的文号")
     assert kinds(desk, number) == ["receipt", "supplement"]
     with desk.session() as s:
-        before = application_by_number(s, number).due_date
+        assert application_by_number(s, number).due_date is None  # Art 30: no reply period while waiting
     desk.act("clerk", A.receive_supplement, number, date(2026, 3, 10), received_on=date(2026, 3, 10))
     with desk.session() as s:
         app = application_by_number(s, number)
         clerk_told = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "registered")).all()
-    assert app.status == Status.registered and app.due_date > before
+    assert app.status == Status.registered and app.due_date == date(2026, 4, 8)  # 20 WD from 03-10, over 清明
     assert [m.recipient for m in clerk_told] == ["clerk"]
 
 
