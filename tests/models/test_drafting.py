@@ -102,7 +102,7 @@ def test_items_follow_the_agency_precedence_into_the_statistics_row(session, cal
     submit(session, calendar, number, A.DraftIn(outcome=Outcome.disclosed, item_outcomes=TWO_ITEMS))
     assert A.latest_decision(session, application_by_number(session, number)).outcome == Outcome.not_held
     A.approve_draft(ctx(session, calendar, "gov_counsel", DAY), number)
-    A.issue_reply(ctx(session, calendar, "clerk", DAY), number, render=lambda no, d: no.encode())
+    A.issue_reply(ctx(session, calendar, "head", DAY), number, render=lambda no, d: no.encode())
     A.dispatch(ctx(session, calendar, "clerk", DAY), number, method=DeliveryMethod.post, dispatched_on=DAY,
                tracking_no="EMS1")
     assert application_by_number(session, number).outcome == Outcome.not_held

@@ -53,7 +53,7 @@ def test_registering_in_a_second_agency_gives_its_own_receipt(desk, engine, cale
     seed_three(engine, calendar, demo_hash)
     bing = Client(desk, "bing_clerk")
     form = {"channel": "in_person", "arrived_on": DAY.isoformat(), "receipt_date": DAY.isoformat(),
-            "kind": "natural_person", "name": "李四", "id_type": "resident_id", "id_number": "11010519491231002X",
+            "kind": "natural_person", "name": "张三", "id_type": "resident_id", "id_number": "11010519491231002X",
             "phone": "13800138000", "request_text": "请公开丙区2025年征地补偿标准", "requested_form": "paper",
             "delivery_method": "post"}
     r = bing.post("/register", form)
