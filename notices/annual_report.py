@@ -155,9 +155,9 @@ def to_pdf(report: AnnualReport) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    from notices.fonts import BODY, TITLE, register
+    from notices.fonts import fonts_in_use
 
-    body, title = register(BODY), register(TITLE)
+    title, body = fonts_in_use()
     cell_style = ParagraphStyle("cell", fontName=body, fontSize=7.5, leading=9, wordWrap="CJK", alignment=1)
     left = ParagraphStyle("left", cell_style, alignment=0)
     heading = ParagraphStyle("heading", fontName=title, fontSize=14, leading=20, alignment=1, spaceAfter=6)

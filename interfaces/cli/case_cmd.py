@@ -30,6 +30,10 @@ def init(demo: bool = typer.Option(False, "--demo", help="同时创建示范机�
         for username, full_name, role, department, _ in USERS:
             typer.echo(f"  {username:<14}{full_name}（{role.label}{'，' + department if department else ''}）")
         typer.echo(f"  示范用户密码：{DEMO_PASSWORD}")
+        from interfaces.cli.documents_cmd import demo_documents
+
+        for line in demo_documents(DEMO_AGENCY):
+            typer.echo(line)
 
 
 @agency_app.command("add")
@@ -54,6 +58,63 @@ def agency_add(
     typer.echo(f"已添加机关：{agency.name}")
 
 
+@agency_app.command("set")
+def agency_set(
+    name: str,
+    seal_image: str = typer.Option(None, help="印章图片（带透明背景的 PNG），盖在成文日期上；空字符串取消"),
+    contact_person: str = typer.Option(None, help="联系人（未指明经办人时印在文书上）"),
+    phone: str = typer.Option(None, help="电话"),
+    address: str = typer.Option(None, help="地址"),
+    disclosure_office: str = typer.Option(None, help="政府信息公开工作机构"),
+    status_url: str = typer.Option(None, help="公众查询办理进度的网址（印在接收回执上）"),
+    fee_payee: str = typer.Option(None, help="信息处理费收款单位"),
+    fee_bank: str = typer.Option(None, help="开户银行"),
+    fee_account: str = typer.Option(None, help="账号"),
+    fee_payment_code: str = typer.Option(None, help="非税收入缴款码（或执收单位编码）"),
+    fee_payment_qr: str = typer.Option(None, help="缴费二维码图片（PNG 或 JPEG）"),
+    fee_payment_place: str = typer.Option(None, help="缴费地点或途径"),
+    reconsideration_body: str = typer.Option(None, help="行政复议机关"),
+    court: str = typer.Option(None, help="管辖法院"),
+    doc_number_prefix: str = typer.Option(None, help="文号前缀"),
+) -> None:
+    """修改机关设置：印章图片、联系人、查询网址、信息处理费缴纳方式等（图片在设置时即检查）。"""
+    from models.admin import set_agency
+
+    given = {k: v for k, v in locals().items() if k != "name" and v is not None}
+    if not given:
+        typer.echo("没有要修改的设置项，见 gongkai agency set --help。")
+        return
+    with session() as s:
+        agency = set_agency(s, agency=name, **given)
+        for key in given:
+            typer.echo(f"已设置 {agency.name} 的 {key}：{getattr(agency, key) or '（空）'}")
+
+
+@agency_app.command("certificate")
+def agency_certificate(
+    name: str,
+    key: Path = typer.Option(None, help="私钥文件（PEM，不加密）"),
+    cert: Path = typer.Option(None, help="证书文件（PEM）"),
+    demo: bool = typer.Option(False, "--demo", help="生成自签名演示证书（仅供演示和测试）"),
+) -> None:
+    """安装机关签发答复书所用的电子签名证书（私钥只存放在设置目录中，不进数据库）。"""
+    from models.errors import ValidationFailed
+    from models.queries import agency_by_name
+    from models.settings import Settings
+    from notices.signing import certificate_info, credentials_dir, install_certificate, make_demo_certificate
+
+    if demo == bool(key and cert) or (key is None) != (cert is None):
+        raise ValidationFailed("请同时给出 --key 和 --cert，或者只用 --demo。", "key/cert or demo")
+    with session() as s:
+        agency = agency_by_name(s, name)
+    folder = credentials_dir(Settings.load(), agency.id)
+    creds = (make_demo_certificate(folder, agency_name=agency.name, now=now()) if demo
+             else install_certificate(folder, key_file=key, cert_file=cert))
+    info = certificate_info(creds.cert)
+    typer.echo(f"已安装 {agency.name} 的电子签名证书：{info.subject}，有效期至 {info.not_after:%Y-%m-%d}")
+    typer.echo(f"  私钥 {creds.key}（仅所有者可读）；证书 {creds.cert}")
+
+
 @department_app.command("add")
 def department_add(agency: str, name: str, contact: str = typer.Option("", help="联系方式")) -> None:
     """添加承办单位。"""
@@ -74,6 +135,7 @@ def user_add(
     department: str = typer.Option(None, help="所属承办单位（承办单位经办人必填）"),
     government_counsel: bool = typer.Option(False, help="政府法律顾问（可审核易诉案件）"),
     password: str = typer.Option(None, help="登录密码（网页端使用）"),
+    phone: str = typer.Option("", help="联系电话（经办人签发的文书上印作联系电话）"),
 ) -> None:
     """添加用户。"""
     from models.admin import add_user
@@ -83,7 +145,8 @@ def user_add(
     role_value = parse_enum(Role, role, "角色")
     with session() as s:
         add_user(s, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
-                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None)
+                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None,
+                 phone=phone)
     typer.echo(f"已添加用户：{username}（{role_value.label}）")
 
 

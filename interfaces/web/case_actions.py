@@ -131,7 +131,7 @@ def _render_reply(web, app: Application):
     """The reply PDF from the stored case (notices.from_case)."""
     from notices.from_case import reply_renderer
 
-    return reply_renderer(web.db, app, on=web.now.date())
+    return reply_renderer(web.db, app, on=web.now.date(), at=web.now)
 
 
 T = {  # transitions: name -> DeskAction (labels from the lifecycle)
