@@ -62,9 +62,66 @@ def credentials(settings: Settings, agency_id: int, agency_name: str) -> Credent
 
 @cache
 def _signer(key: Path, cert: Path, stamp: tuple):
+    """pyHanko's SimpleSigner parses the private key again for every signature it makes (an RSA key's validation
+    alone took ≈0.17 s, twice per PDF); this one parses it once per process and per key file."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ec import ECDSA
+    from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+    from asn1crypto import cms
     from pyhanko.sign import signers
+    from pyhanko.sign.general import get_pyca_cryptography_hash
 
-    return signers.SimpleSigner.load(str(key), str(cert))
+    loaded = signers.SimpleSigner.load(str(key), str(cert))
+    private = serialization.load_der_private_key(loaded.signing_key.dump(), password=None)
+
+    class KeptKeySigner(signers.SimpleSigner):
+        template: tuple[bytes, bytes, bytes, bytes] | None = None
+        templated: bool = True
+
+        async def async_sign(self, data_digest: bytes, digest_algorithm: str, dry_run=False, use_pades=False,
+                             timestamper=None, signed_attr_settings=None, is_pdf_sig=True, encap_content_info=None):
+            """Every signature of this key has the same CMS container but for the message digest and the signature
+            value: pyHanko builds it once (its asn1crypto encoding cost more than rendering the reply), then each
+            reply patches those two fields and signs its signed attributes afresh."""
+            args = dict(dry_run=dry_run, use_pades=use_pades, timestamper=timestamper,
+                        signed_attr_settings=signed_attr_settings, is_pdf_sig=is_pdf_sig,
+                        encap_content_info=encap_content_info)
+            if dry_run or timestamper is not None or encap_content_info is not None or not self.templated:
+                return await super().async_sign(data_digest, digest_algorithm, **args)
+            if self.template is None:
+                self.template = await self._make_template(len(data_digest), digest_algorithm, args)
+                if self.template is None:
+                    return await super().async_sign(data_digest, digest_algorithm, **args)
+            der, placeholder, attrs, old_signature = self.template
+            signed_attrs = b"\x31" + attrs[1:].replace(placeholder, data_digest)  # SET OF, as signed (RFC 5652 5.4)
+            signature = self.sign_raw(signed_attrs, digest_algorithm)
+            if len(signature) != len(old_signature):
+                return await super().async_sign(data_digest, digest_algorithm, **args)
+            return cms.ContentInfo.load(der.replace(placeholder, data_digest).replace(old_signature, signature))
+
+        async def _make_template(self, size: int, digest_algorithm: str, args: dict):
+            placeholder = os.urandom(size)
+            reference = await super().async_sign(placeholder, digest_algorithm, **args)
+            info = reference["content"]["signer_infos"][0]
+            kinds = {a["type"].native for a in info["signed_attrs"]}
+            der, attrs, value = reference.dump(), info["signed_attrs"].dump(), info["signature"].native
+            fixed = {"content_type", "message_digest", "signing_certificate_v2", "cms_algorithm_protection"}
+            if not kinds <= fixed or der.count(placeholder) != 1 or der.count(value) != 1:
+                self.templated = False  # a time or another changing attribute: pyHanko builds every container
+                return None
+            return der, placeholder, attrs, value
+
+        def sign_raw(self, data: bytes, digest_algorithm: str) -> bytes:
+            mechanism = self.get_signature_mechanism_for_digest(digest_algorithm)["algorithm"].native
+            algo = get_pyca_cryptography_hash(digest_algorithm)
+            if mechanism == "sha256_rsa" or mechanism.endswith("_rsa") or mechanism == "rsassa_pkcs1v15":
+                return private.sign(data, PKCS1v15(), algo)
+            if mechanism.endswith("_ecdsa") or mechanism == "ecdsa":
+                return private.sign(data, ECDSA(algo))
+            return super().sign_raw(data, digest_algorithm)  # PSS, EdDSA …: pyHanko's own path
+
+    return KeptKeySigner(signing_cert=loaded.signing_cert, signing_key=loaded.signing_key,
+                         cert_registry=loaded.cert_registry), len(loaded.signing_cert.dump())
 
 
 def sign_pdf(pdf: bytes, creds: Credentials, *, name: str, reason: str, location: str = "", contact: str = "") -> bytes:
@@ -74,13 +131,16 @@ def sign_pdf(pdf: bytes, creds: Credentials, *, name: str, reason: str, location
 
     stamp = tuple(p.stat().st_mtime_ns for p in (creds.key, creds.cert))  # a replaced key is reloaded
     try:
-        signer = _signer(creds.key, creds.cert, stamp)
+        signer, cert_size = _signer(creds.key, creds.cert, stamp)
     except (OSError, ValueError) as exc:
         raise SigningError(f"无法读取电子签名证书或私钥（{creds.cert}）：{exc}", str(exc)) from exc
     meta = signers.PdfSignatureMetadata(field_name=FIELD, md_algorithm="sha256", subfilter=fields.SigSeedSubFilter.PADES,
                                         name=name, reason=reason, location=location or None,
                                         contact_info=contact or None)
-    out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer)
+    # Room for the CMS container, reserved up front: pyHanko would otherwise sign once more just to measure it.
+    # The certificate, the signature (≤ 512 bytes for RSA-4096) and the signed attributes fit with room to spare.
+    out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer,
+                           bytes_reserved=cert_size + 4096)
     return out.getvalue()
 
 

@@ -78,9 +78,9 @@ def agency_set(
     doc_number_prefix: str = typer.Option(None, help="文号前缀"),
 ) -> None:
     """修改机关设置：印章图片、联系人、查询网址、信息处理费缴纳方式等（图片在设置时即检查）。"""
+    given = {k: v for k, v in locals().items() if k != "name" and v is not None}
     from models.admin import set_agency
 
-    given = {k: v for k, v in locals().items() if k != "name" and v is not None}
     if not given:
         typer.echo("没有要修改的设置项，见 gongkai agency set --help。")
         return
