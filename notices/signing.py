@@ -21,6 +21,7 @@ from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from models.errors import GongkaiError
 from models.settings import Settings
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -29,12 +30,8 @@ KEY, CERT = "signer.key", "signer.crt"
 FIELD = "Signature1"
 
 
-class SigningError(RuntimeError):
-    """A key or certificate problem; message_zh says what to do."""
-
-    def __init__(self, message_zh: str, message_en: str):
-        super().__init__(message_en)
-        self.message_zh = message_zh
+class SigningError(GongkaiError):
+    """A key or certificate problem; message_zh says what to do (the desk and the CLI show it like any refusal)."""
 
 
 @dataclass(frozen=True)
