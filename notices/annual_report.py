@@ -184,7 +184,7 @@ def to_pdf(report: AnnualReport) -> bytes:
         story += [Paragraph(escape(f"· {f.message_zh}"), left) for f in report.failures]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=report.title,
+                      bottomMargin=15 * mm, title=report.title, author=report.agency, creator="Gongkai",
                       initialFontName=body).build(story)  # else the canvas starts in Helvetica, never embedded
     return out.getvalue()
 
