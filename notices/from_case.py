@@ -7,6 +7,7 @@ keeps one document per content hash).
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlmodel import Session, select
@@ -122,9 +123,8 @@ def _parties(session: Session, app: ApplicationRow, kind: DocumentKind, on: date
 
 def receipt(session: Session, app: ApplicationRow) -> nc.ReceiptContext:
     """接收回执: the number, the query code, the receipt date and the reply due date (provisional or not)."""
-    parties = _parties(session, app, DocumentKind.receipt, app.receipt_date, None)
-    parties["issue"] = nc.Issue(agency=parties["issue"].agency, number=parties["issue"].number, date=app.receipt_date,
-                                created=app.created_at)
+    parties = _parties(session, app, DocumentKind.receipt, app.receipt_date)
+    parties["issue"] = replace(parties["issue"], created=app.created_at)  # printed when the case was registered
     return nc.ReceiptContext(**parties, query_code=app.query_code, due_date=app.due_date,
                              due_provisional=app.due_provisional)
 

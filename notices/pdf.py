@@ -31,7 +31,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import getFont, stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import BaseDocTemplate, Flowable, Frame, KeepTogether, PageTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import BaseDocTemplate, Flowable, Frame, PageTemplate, Spacer, Table, TableStyle
 
 from notices.fonts import fonts_in_use
 
@@ -409,16 +409,15 @@ def layout_pdf(blocks, meta: Meta) -> bytes:
                   topPadding=0, bottomPadding=0)
     doc.addPageTemplates([PageTemplate("a4", frames=[frame], onPage=partial(_page_number, font=body_font))])
     created = meta.created if meta.created.tzinfo else meta.created.replace(tzinfo=SHANGHAI)
-    doc.build(_flowables(blocks, _styles(title_font, body_font, _leading(blocks, meta, title_font, body_font)), meta),
-              canvasmaker=partial(_Canvas, created=created.astimezone(SHANGHAI)))
+    doc.build(_story(blocks, meta, title_font, body_font), canvasmaker=partial(_Canvas, created=created.astimezone(SHANGHAI)))
     return out.getvalue()
 
 
-def _leading(blocks, meta: Meta, title_font: str, body_font: str) -> float:
+def _story(blocks, meta: Meta, title_font: str, body_font: str) -> list:
     """GB/T 9704 7.3.5.5: a document that overflows one page by a few lines closes up its line spacing (to at
     most SQUEEZE of the standard) and stays on one page, rather than carry its last lines and 落款 overleaf."""
     story = _flowables(blocks, _styles(title_font, body_font), meta)
     need = sum(f.wrap(BLOCK_W, BLOCK_H)[1] for f in story)
     if BLOCK_H < need <= BLOCK_H / SQUEEZE:
-        return LEADING * (BLOCK_H - 1) / need
-    return LEADING
+        return _flowables(blocks, _styles(title_font, body_font, LEADING * (BLOCK_H - 1) / need), meta)
+    return story

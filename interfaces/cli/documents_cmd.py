@@ -55,7 +55,12 @@ def _agency_lines(settings) -> list[str]:
             signing = f"电子签名证书 {info.subject}，有效期至 {info.not_after:%Y-%m-%d}（{cert}）"
         else:
             signing = f"未配置电子签名证书（应在 {cert.parent}），答复书不能签发"
-        seal = f"印章图片 {agency.seal_image}" if agency.seal_image else "无印章图片：文书预留手工盖章位置"
+        if not agency.seal_image:
+            seal = "无印章图片：文书预留手工盖章位置"
+        elif Path(agency.seal_image).is_file():
+            seal = f"印章图片 {agency.seal_image}"
+        else:
+            seal = f"印章图片 {agency.seal_image} 已不存在：文书无法生成，请用 gongkai agency set 重新设置"
         lines.append(f"  {agency.name}：{signing}；{seal}")
     return lines or ["  （尚无机关）"]
 
