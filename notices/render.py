@@ -242,6 +242,8 @@ def meta(kind: DocumentKind, ctx) -> Meta:
     """The PDF's metadata: the document's title, the agency as author, the true creation moment, the 文号."""
     issue = ctx.issue
     seal = issue.agency.seal_image
+    if seal and not Path(seal).is_file():  # checked when it was set; the file has gone since
+        raise NoticeFieldMissing(DocumentKind(kind), f"印章图片（{seal} 已不存在，请用 gongkai agency set 重新设置）")
     return Meta(title=DocumentKind(kind).title, author=issue.agency.name,
                 created=issue.created or start_of(issue.date), subject=issue.number,
                 seal=Path(seal) if seal else None)

@@ -10,7 +10,7 @@ import pytest
 from models.outcomes import Outcome
 from notices.pdf import BLOCK_H, BLOCK_W, CHAR, LEADING, LEFT, NO_LINE_END, NO_LINE_START, PAGE_H, TOP, Style, break_lines
 from notices.fonts import fonts_in_use
-from notices.render import DocumentKind, render_pdf, zh_date
+from notices.render import DocumentKind, NoticeFieldMissing, render_pdf, zh_date
 from tests.notices import factories, pdfread
 
 KINDS = [(kind, factories.context(kind)) for kind in DocumentKind if kind is not DocumentKind.reply] + [
@@ -189,11 +189,12 @@ def test_without_a_seal_the_space_for_a_wet_seal_is_left_blank():
     assert name.y0 - last.y0 >= 2.9 * LEADING  # two blank lines, the seal's upper half
 
 
-def test_a_seal_image_that_is_gone_fails_loudly(tmp_path):
+def test_a_seal_image_that_is_gone_is_refused_in_chinese_never_printed_without(tmp_path):
     ctx = factories.reply(Outcome.state_secret)
     ctx = replace(ctx, issue=replace(ctx.issue, agency=replace(ctx.issue.agency, seal_image=str(tmp_path / "x.png"))))
-    with pytest.raises(OSError):
+    with pytest.raises(NoticeFieldMissing) as exc:
         render_pdf(DocumentKind.reply, ctx)
+    assert "已不存在" in exc.value.message_zh and "gongkai agency set" in exc.value.message_zh
 
 
 def test_creation_time_without_a_known_moment_is_the_dates_midnight_in_shanghai():
