@@ -18,15 +18,12 @@ COLUMNS = ("seal_image", "contact_person", "status_url", "fee_payee", "fee_bank"
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("agency") as batch:
-        for name in COLUMNS:
-            batch.add_column(sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""))
-    with op.batch_alter_table("agency") as batch:  # the model has no server default: existing rows are filled now
-        for name in COLUMNS:
-            batch.alter_column(name, server_default=None)
+    # Plain ADD COLUMN (no table rebuild: on SQLite a rebuild of `agency` trips the foreign keys pointing at it);
+    # the server default fills the existing rows.
+    for name in COLUMNS:
+        op.add_column("agency", sa.Column(name, sqlmodel.sql.sqltypes.AutoString(), nullable=False, server_default=""))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("agency") as batch:
-        for name in COLUMNS:
-            batch.drop_column(name)
+    for name in COLUMNS:
+        op.drop_column("agency", name)
