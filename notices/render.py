@@ -235,7 +235,8 @@ def _data_uri(path: str) -> str:
     import html
 
     data = Path(html.unescape(path)).read_bytes()
-    return "data:image/png;base64," + base64.b64encode(data).decode("ascii")
+    kind = "jpeg" if data.startswith(b"\xff\xd8") else "png"  # the two kinds models.admin.check_image lets in
+    return f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
 
 
 def meta(kind: DocumentKind, ctx) -> Meta:

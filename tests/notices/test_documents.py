@@ -327,3 +327,15 @@ def test_agency_set_refuses_an_opaque_seal_in_chinese(installation, tmp_path):
     assert done.returncode == 1 and "透明背景" in done.stderr
     ok = cli(installation, "agency", "set", DEMO_AGENCY, "--fee-payee", "示范区财政局", "--contact-person", "李四")
     assert ok.returncode == 0 and "李四" in ok.stdout
+
+
+def test_the_html_preview_inlines_the_payment_qr_image(tmp_path):
+    from PIL import Image
+
+    from notices.context import Payment
+    from notices.render import render_html
+
+    qr = tmp_path / "qr.jpg"
+    Image.new("RGB", (60, 60), "black").save(qr)
+    html = render_html(DocumentKind.fee, replace(NF.context(DocumentKind.fee), payment=Payment(qr_image=str(qr))))
+    assert 'src="data:image/jpeg;base64,' in html and 'alt="缴费二维码"' in html
