@@ -1,5 +1,8 @@
 """Setting up an agency: the agency itself, its departments and its users; later changes are audited."""
 
+import struct
+from pathlib import Path
+
 from sqlmodel import Session, select
 
 from models.context import Ctx, action
@@ -29,6 +32,10 @@ def add_agency(session: Session, *, name: str, parent: str | None = None, **prof
         raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
     check_remedy_bodies(name=name, reconsideration_body=profile.get("reconsideration_body", ""),
                         court=profile.get("court", ""), parent=parent_row.name if parent_row else None)
+    for image, transparent in (("seal_image", True), ("fee_payment_qr", False)):
+        if profile.get(image):
+            profile[image] = check_image(profile[image], what="印章图片" if transparent else "缴费二维码图片",
+                                         transparent=transparent)
     return _commit(session, Agency(name=name, parent_id=parent_row.id if parent_row else None, **profile))
 
 
@@ -109,6 +116,70 @@ def check_remedy_bodies(*, name: str, reconsideration_body: str, court: str, par
         if not (justice and not _is_government(body)):
             raise ValidationFailed(f"「{name}」的上级机关是「{parent}」，行政复议机关应为「{parent}」，填写的是「{body}」。",
                                    "reconsideration body differs from the parent agency", field="reconsideration_body")
+
+
+# Settings an agency changes after it is added (`gongkai agency set`); images are checked when they are set.
+SETTABLE = frozenset({"disclosure_office", "address", "phone", "reconsideration_body", "court", "doc_number_prefix",
+                      "seal_text", "seal_image", "contact_person", "status_url", "fee_payee", "fee_bank", "fee_account",
+                      "fee_payment_code", "fee_payment_qr", "fee_payment_place"})
+_PNG = b"\x89PNG\r\n\x1a\n"
+MAX_IMAGE_BYTES = 5 * 1024 * 1024
+
+
+def _png_chunks(data: bytes):
+    pos = 8
+    while pos + 8 <= len(data):
+        length, kind = struct.unpack(">I4s", data[pos:pos + 8])
+        yield kind, data[pos + 8:pos + 8 + length]
+        pos += 12 + length
+
+
+def check_image(path: str, *, what: str, transparent: bool = False) -> str:
+    """An image file a notice will print: it exists, is a PNG (a JPEG too, unless it must be transparent), and
+    a seal has an alpha channel or a transparent colour so the text under it stays legible. Returns the absolute path."""
+    if not path:
+        return ""
+    file = Path(path).expanduser().resolve()
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取{what}文件 {file}：{exc.strerror}", f"cannot read {file}") from exc
+    if len(data) > MAX_IMAGE_BYTES:
+        raise ValidationFailed(f"{what}文件超过5 MB。", f"{file} too large")
+    if data.startswith(b"\xff\xd8") and not transparent:
+        return str(file)
+    if not data.startswith(_PNG):
+        kinds = "带透明背景的 PNG 图片" if transparent else "PNG 或 JPEG 图片"
+        raise ValidationFailed(f"{what}须为{kinds}：{file}", f"{file} is not a PNG")
+    chunks = dict(_png_chunks(data))
+    if b"IHDR" not in chunks or len(chunks[b"IHDR"]) < 10:
+        raise ValidationFailed(f"{what}文件已损坏：{file}", f"{file}: no IHDR")
+    colour_type = chunks[b"IHDR"][9]
+    if transparent and colour_type not in (4, 6) and b"tRNS" not in chunks:  # 4, 6: grey/RGB with alpha
+        raise ValidationFailed(f"{what}须有透明背景（带 Alpha 通道的 PNG），否则会遮住下面的机关署名和日期：{file}",
+                               f"{file} has no transparency")
+    return str(file)
+
+
+def set_agency(session: Session, *, agency: str, **changes) -> Agency:
+    """Change an agency's settings; an image is checked now, so a notice never fails on it later."""
+    row = agency_by_name(session, agency)
+    unknown = set(changes) - SETTABLE
+    if unknown:
+        raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
+    if "seal_image" in changes:
+        changes["seal_image"] = check_image(changes["seal_image"], what="印章图片", transparent=True)
+    if "fee_payment_qr" in changes:
+        changes["fee_payment_qr"] = check_image(changes["fee_payment_qr"], what="缴费二维码图片")
+    if "phone" in changes:
+        changes["phone"] = check_phone(changes["phone"])
+    if "reconsideration_body" in changes or "court" in changes:  # the same rules as when the agency was added
+        parent = session.get(Agency, row.parent_id) if row.parent_id else None
+        check_remedy_bodies(name=row.name, reconsideration_body=changes.get("reconsideration_body", row.reconsideration_body),
+                            court=changes.get("court", row.court), parent=parent.name if parent else None)
+    for name, value in changes.items():
+        setattr(row, name, value.strip() if isinstance(value, str) else value)
+    return _commit(session, row)
 
 
 def add_department(session: Session, *, agency: str, name: str, contact: str = "") -> Department:

@@ -1,6 +1,7 @@
 """Settings from the environment (or a .env-style file named by GONGKAI_CONFIG)."""
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,11 @@ class Settings:
     smtp_url: str = ""  # smtp://user:password@host:587 (STARTTLS) or smtps://…:465; empty: no e-mail
     mail_from: str = ""  # the From address of e-mails (默认 gongkai@<smtp host>)
     sms_url: str = ""  # the SMS gateway's HTTP endpoint; empty: no SMS
+    # notices.fonts: where converted TrueType faces are kept (made once by `gongkai fonts prepare`, scripts/setup)
+    font_dir: Path = Path(sys.prefix) / "share" / "gongkai" / "fonts"
+    font_title: str = ""  # an office's own licensed title face (小标宋): FILE or FILE#index for a .ttc
+    font_body: str = ""  # an office's own licensed body face (仿宋)
+    signing_dir: Path = Path("var/signing")  # notices.signing: <dir>/<agency id>/signer.key + signer.crt
 
     @classmethod
     def load(cls, environ=None) -> "Settings":
@@ -34,6 +40,10 @@ class Settings:
         var_dir = Path(env.get("GONGKAI_VAR_DIR", "var")).resolve()
         url = env.get("GONGKAI_DATABASE_URL") or f"sqlite:///{var_dir / 'gongkai.db'}"
         overlays = tuple(o for o in env.get("GONGKAI_CALENDAR_OVERLAYS", "").split(",") if o)
+        font_dir = env.get("GONGKAI_FONT_DIR")
         return cls(url, var_dir, env.get("GONGKAI_JURISDICTION", "cn"), overlays,
                    smtp_url=env.get("GONGKAI_SMTP_URL", ""), mail_from=env.get("GONGKAI_MAIL_FROM", ""),
-                   sms_url=env.get("GONGKAI_SMS_URL", ""))
+                   sms_url=env.get("GONGKAI_SMS_URL", ""),
+                   font_dir=Path(font_dir).resolve() if font_dir else cls.font_dir,
+                   font_title=env.get("GONGKAI_FONT_TITLE", ""), font_body=env.get("GONGKAI_FONT_BODY", ""),
+                   signing_dir=Path(env.get("GONGKAI_SIGNING_DIR") or var_dir / "signing").resolve())

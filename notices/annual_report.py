@@ -155,9 +155,9 @@ def to_pdf(report: AnnualReport) -> bytes:
     from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
     from xml.sax.saxutils import escape
 
-    from notices.fonts import BODY, TITLE, register
+    from notices.fonts import fonts_in_use
 
-    body, title = register(BODY), register(TITLE)
+    title, body = fonts_in_use()
     cell_style = ParagraphStyle("cell", fontName=body, fontSize=7.5, leading=9, wordWrap="CJK", alignment=1)
     left = ParagraphStyle("left", cell_style, alignment=0)
     heading = ParagraphStyle("heading", fontName=title, fontSize=14, leading=20, alignment=1, spaceAfter=6)
@@ -184,7 +184,7 @@ def to_pdf(report: AnnualReport) -> bytes:
         story += [Paragraph(escape(f"· {f.message_zh}"), left) for f in report.failures]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A4), leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
-                      bottomMargin=15 * mm, title=report.title,
+                      bottomMargin=15 * mm, title=report.title, author=report.agency, creator="Gongkai",
                       initialFontName=body).build(story)  # else the canvas starts in Helvetica, never embedded
     return out.getvalue()
 

@@ -1,7 +1,7 @@
 """Plain data a document is rendered from: who issues it, to whom, about which application; no DB."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from models.citation_check import FeeNoticeDraft, ReplyDraft
@@ -36,9 +36,11 @@ class Agency:
     reconsideration_body: str
     court: str
     address: str
-    contact_person: str
+    contact_person: str  # the clerk who issues the document, else the agency's contact; "" prints the phone alone
     contact_phone: str
     inquiry_channel: str  # where an applicant follows progress, printed on the receipt
+    status_url: str = ""  # the public status page (number + query code), printed on the receipt
+    seal_image: str | None = None  # a PNG with transparency, placed over the date; None: room for a wet seal
 
 
 @dataclass(frozen=True)
@@ -68,15 +70,19 @@ class Issue:
     agency: Agency
     number: str
     date: date
+    created: datetime | None = None  # the moment it was made (the PDF's creation date); None: the date's midnight
 
 
 @dataclass(frozen=True)
 class ReceiptContext:
-    """接收回执, printed at the counter (Arts 29, 31)."""
+    """接收回执, printed at the counter (Arts 29, 31): what the applicant needs to follow the case."""
 
     issue: Issue
     applicant: Applicant
     application: Application
+    query_code: str = ""  # with the number, opens the public status page
+    due_date: date | None = None  # the reply due date (Art 33)
+    due_provisional: bool = False  # it reaches into a year whose holidays are not published yet
 
 
 @dataclass(frozen=True)
@@ -174,6 +180,22 @@ class ExtensionContext:
 
 
 @dataclass(frozen=True)
+class Payment:
+    """How and where an applicant pays (the agency's settings): a bank account, a non-tax payment code or a QR image."""
+
+    payee: str = ""  # 收款单位
+    bank: str = ""  # 开户银行
+    account: str = ""  # 账号
+    code: str = ""  # 非税收入缴款码（或执收单位编码）
+    qr_image: str | None = None  # a payment QR code image
+    place: str = ""  # where to pay in person, or the online platform
+
+    @property
+    def given(self) -> bool:
+        return bool(self.account or self.code or self.qr_image)
+
+
+@dataclass(frozen=True)
 class FeeContext:
     """收费通知书 (Art 42; 国办函〔2020〕109号)."""
 
@@ -181,8 +203,9 @@ class FeeContext:
     applicant: Applicant
     application: Application
     fee: FeeNoticeDraft
-    payment_method: str
-    payment_days: int = 20
+    payment: Payment
+    payment_days: int = 20  # working days from receipt of the notice ([U] regulation.md §3.2)
+    pay_due: date | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ import jinja2
 from models.citation_check import ensure_fee_notice_passes, ensure_reply_passes, exemption_citations
 from models.fees import fee_bands
 from models.outcomes import OGI, TERMINATION_OUTCOMES, Citation, Outcome, chinese_number
-from notices.pdf import layout_pdf
+from notices.pdf import Meta, layout_pdf, start_of
 
 
 class DocumentKind(StrEnum):
@@ -156,9 +156,9 @@ def render_fragment(kind: DocumentKind, ctx) -> str:
 class Block:
     """One laid-out unit: a title, a paragraph in a named style, or a table row."""
 
-    style: str  # title | number | to | para | plain | sign | date | note | row
+    style: str  # title | number | to | para | plain | sign | date | note | row | image
     text: str = ""
-    cells: tuple[str, ...] = ()
+    cells: tuple[str, ...] = ()  # a row's cells; an image's file
 
 
 class _BlockParser(HTMLParser):
@@ -170,7 +170,10 @@ class _BlockParser(HTMLParser):
         self._cells: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
-        if tag == "tr":
+        if tag == "img":  # an image from the agency's settings (a payment QR code): PDF and HTML only
+            a = dict(attrs)
+            self.blocks.append(Block("image", a.get("alt") or "", (a.get("src") or "",)))
+        elif tag == "tr":
             self._cells = []
         elif tag in ("h1", "p", "td"):
             self._style = "title" if tag == "h1" else dict(attrs).get("class", "para")
@@ -201,6 +204,8 @@ def render_blocks(kind: DocumentKind, ctx) -> list[Block]:
 def blocks_to_text(blocks: list[Block]) -> str:
     lines = []
     for b in blocks:
+        if b.style == "image":
+            continue
         if b.style == "row":
             lines.append("：".join(b.cells))
         elif b.style == "para":
@@ -237,9 +242,31 @@ def render_html(kind: DocumentKind, ctx) -> str:
     kind = DocumentKind(kind)
     fragment = render_fragment(kind, ctx)
     fragment = re.sub(r"(<tr>.*</tr>)", r"<table>\1</table>", fragment, flags=re.S)
+    fragment = re.sub(r'<img src="([^"]*)"', lambda m: f'<img src="{_data_uri(m.group(1))}"', fragment)
     return _PAGE.format(title=kind.title, fragment=fragment)
 
 
+def _data_uri(path: str) -> str:
+    """An agency's image inlined, so the preview needs no file route."""
+    import base64
+    import html
+
+    data = Path(html.unescape(path)).read_bytes()
+    kind = "jpeg" if data.startswith(b"\xff\xd8") else "png"  # the two kinds models.admin.check_image lets in
+    return f"data:image/{kind};base64," + base64.b64encode(data).decode("ascii")
+
+
+def meta(kind: DocumentKind, ctx) -> Meta:
+    """The PDF's metadata: the document's title, the agency as author, the true creation moment, the 文号."""
+    issue = ctx.issue
+    seal = issue.agency.seal_image
+    if seal and not Path(seal).is_file():  # checked when it was set; the file has gone since
+        raise NoticeFieldMissing(DocumentKind(kind), f"印章图片（{seal} 已不存在，请用 gongkai agency set 重新设置）")
+    return Meta(title=DocumentKind(kind).title, author=issue.agency.name,
+                created=issue.created or start_of(issue.date), subject=issue.number,
+                seal=Path(seal) if seal else None)
+
+
 def render_pdf(kind: DocumentKind, ctx) -> bytes:
-    """An A4 PDF after GB/T 9704-2012 with the fonts embedded."""
-    return layout_pdf(render_blocks(kind, ctx))
+    """An A4 PDF after GB/T 9704-2012 with the fonts embedded, the seal over the date when the agency has one."""
+    return layout_pdf(render_blocks(kind, ctx), meta(kind, ctx))

@@ -83,3 +83,24 @@ def engine(migrated_template, tmp_path):
 def session(engine):
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """One self-signed demo key for the whole run, installed for agency ids 1–20 (notices.signing's layout)."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from notices.signing import make_demo_certificate
+
+    root = tmp_path_factory.mktemp("signing")
+    make_demo_certificate(root / "key", agency_name="测试机关", now=datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
+    for agency_id in range(1, 21):
+        (root / str(agency_id)).symlink_to(root / "key", target_is_directory=True)
+    return root
+
+
+@pytest.fixture(autouse=True)
+def _signing_keys(signing_dir, monkeypatch):
+    """Every issued reply is signed: point the settings at the run's demo key (tests that test a missing key unset it)."""
+    monkeypatch.setenv("GONGKAI_SIGNING_DIR", str(signing_dir))

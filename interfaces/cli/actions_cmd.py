@@ -296,7 +296,7 @@ def issue(number: str = NUMBER, user: str = USER, as_json: bool = JSON) -> None:
 
     with context(user) as ctx:
         app = application_by_number(ctx.session, number, agency_id=ctx.scope)
-        done = actions.issue_reply(ctx, number, render=reply_renderer(ctx.session, app, on=ctx.today))
+        done = actions.issue_reply(ctx, number, render=reply_renderer(ctx.session, app, on=ctx.today, at=ctx.now))
         report_done(done, as_json=as_json)
     _after(done.case, "issue_reply", as_json)
 

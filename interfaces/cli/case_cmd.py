@@ -30,6 +30,10 @@ def init(demo: bool = typer.Option(False, "--demo", help="同时创建示范机�
         for username, full_name, role, department, _ in USERS:
             typer.echo(f"  {username:<14}{full_name}（{role.label}{'，' + department if department else ''}）")
         typer.echo(f"  示范用户密码：{DEMO_PASSWORD}")
+        from interfaces.cli.documents_cmd import demo_documents
+
+        for line in demo_documents(DEMO_AGENCY):
+            typer.echo(line)
 
 
 @agency_app.command("add")
@@ -62,21 +66,49 @@ def agency_set(
                                             help="易诉案件关键词，整体替换，用逗号或顿号分隔，如 征地,拆迁,强拆"),
     add_keyword: list[str] = typer.Option([], "--add-keyword", help="增加一个易诉关键词（可重复）"),
     remove_keyword: list[str] = typer.Option([], "--remove-keyword", help="删除一个易诉关键词（可重复）"),
+    seal_image: str = typer.Option(None, help="印章图片（带透明背景的 PNG），盖在成文日期上；空字符串取消"),
+    contact_person: str = typer.Option(None, help="联系人（未指明经办人时印在文书上）"),
+    phone: str = typer.Option(None, help="电话"),
+    address: str = typer.Option(None, help="地址"),
+    disclosure_office: str = typer.Option(None, help="政府信息公开工作机构"),
+    status_url: str = typer.Option(None, help="公众查询办理进度的网址（印在接收回执上）"),
+    fee_payee: str = typer.Option(None, help="信息处理费收款单位"),
+    fee_bank: str = typer.Option(None, help="开户银行"),
+    fee_account: str = typer.Option(None, help="账号"),
+    fee_payment_code: str = typer.Option(None, help="非税收入缴款码（或执收单位编码）"),
+    fee_payment_qr: str = typer.Option(None, help="缴费二维码图片（PNG 或 JPEG）"),
+    fee_payment_place: str = typer.Option(None, help="缴费地点或途径"),
+    reconsideration_body: str = typer.Option(None, help="行政复议机关"),
+    court: str = typer.Option(None, help="管辖法院"),
+    doc_number_prefix: str = typer.Option(None, help="文号前缀"),
     user: str = USER,
 ) -> None:
-    """修改机关的易诉案件关键词（系统管理员；修改留痕）。"""
+    """修改机关设置：易诉案件关键词（系统管理员，修改留痕）、印章图片、联系人、查询网址、信息处理费缴纳方式等。"""
     import re
 
-    from models.admin import set_litigation_keywords
-    from models.errors import ValidationFailed
+    from models.admin import set_agency, set_litigation_keywords
 
-    if litigation_keywords is None and not add_keyword and not remove_keyword:
-        raise ValidationFailed("请用 --litigation-keywords、--add-keyword 或 --remove-keyword 指定要修改的关键词。",
-                               "nothing to set")
-    replace = [w for w in re.split(r"[,，、;；\s]+", litigation_keywords) if w] if litigation_keywords is not None else None
-    with context(user) as ctx:
-        after = set_litigation_keywords(ctx, agency=name, keywords=replace, add=add_keyword, remove=remove_keyword)
-    typer.echo(f"已修改{name}的易诉案件关键词：{'、'.join(after)}（已登记的申请不受影响）。")
+    keywords = litigation_keywords is not None or add_keyword or remove_keyword
+    given = {k: v for k, v in {
+        "seal_image": seal_image, "contact_person": contact_person, "phone": phone, "address": address,
+        "disclosure_office": disclosure_office, "status_url": status_url, "fee_payee": fee_payee, "fee_bank": fee_bank,
+        "fee_account": fee_account, "fee_payment_code": fee_payment_code, "fee_payment_qr": fee_payment_qr,
+        "fee_payment_place": fee_payment_place, "reconsideration_body": reconsideration_body, "court": court,
+        "doc_number_prefix": doc_number_prefix}.items() if v is not None}
+    if not keywords and not given:
+        typer.echo("没有要修改的设置项，见 gongkai agency set --help。")
+        return
+    if keywords:
+        replace = ([w for w in re.split(r"[,，、;；\s]+", litigation_keywords) if w]
+                   if litigation_keywords is not None else None)
+        with context(user) as ctx:
+            after = set_litigation_keywords(ctx, agency=name, keywords=replace, add=add_keyword, remove=remove_keyword)
+        typer.echo(f"已修改{name}的易诉案件关键词：{'、'.join(after)}（已登记的申请不受影响）。")
+    if given:
+        with session() as s:
+            agency = set_agency(s, agency=name, **given)
+            for key in given:
+                typer.echo(f"已设置 {agency.name} 的 {key}：{getattr(agency, key) or '（空）'}")
 
 
 @agency_app.command("show")
@@ -96,6 +128,31 @@ def agency_show(name: str) -> None:
     for event in history:
         before, after = event.data.get("before", []), event.data.get("after", [])
         typer.echo(f"  {event.at:%Y-%m-%d %H:%M} {event.actor_name} 修改易诉关键词：{'、'.join(before)} → {'、'.join(after)}")
+
+
+@agency_app.command("certificate")
+def agency_certificate(
+    name: str,
+    key: Path = typer.Option(None, help="私钥文件（PEM，不加密）"),
+    cert: Path = typer.Option(None, help="证书文件（PEM）"),
+    demo: bool = typer.Option(False, "--demo", help="生成自签名演示证书（仅供演示和测试）"),
+) -> None:
+    """安装机关签发答复书所用的电子签名证书（私钥只存放在设置目录中，不进数据库）。"""
+    from models.errors import ValidationFailed
+    from models.queries import agency_by_name
+    from models.settings import Settings
+    from notices.signing import certificate_info, credentials_dir, install_certificate, make_demo_certificate
+
+    if demo == bool(key and cert) or (key is None) != (cert is None):
+        raise ValidationFailed("请同时给出 --key 和 --cert，或者只用 --demo。", "key/cert or demo")
+    with session() as s:
+        agency = agency_by_name(s, name)
+    folder = credentials_dir(Settings.load(), agency.id)
+    creds = (make_demo_certificate(folder, agency_name=agency.name, now=now()) if demo
+             else install_certificate(folder, key_file=key, cert_file=cert))
+    info = certificate_info(creds.cert)
+    typer.echo(f"已安装 {agency.name} 的电子签名证书：{info.subject}，有效期至 {info.not_after:%Y-%m-%d}")
+    typer.echo(f"  私钥 {creds.key}（仅所有者可读）；证书 {creds.cert}")
 
 
 @department_app.command("add")
@@ -118,6 +175,7 @@ def user_add(
     department: str = typer.Option(None, help="所属承办单位（承办单位经办人必填）"),
     government_counsel: bool = typer.Option(False, help="政府法律顾问（可审核易诉案件）"),
     password: str = typer.Option(None, help="登录密码（网页端使用）"),
+    phone: str = typer.Option("", help="联系电话（经办人签发的文书上印作联系电话）"),
 ) -> None:
     """添加用户。"""
     from models.admin import add_user
@@ -127,7 +185,8 @@ def user_add(
     role_value = parse_enum(Role, role, "角色")
     with session() as s:
         add_user(s, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
-                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None)
+                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None,
+                 phone=phone)
     typer.echo(f"已添加用户：{username}（{role_value.label}）")
 
 

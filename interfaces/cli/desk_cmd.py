@@ -29,5 +29,10 @@ def desk(
         typer.echo(f"演示用户（密码均为 {DEMO_PASSWORD}）：")
         for username, full_name, role, department, _ in USERS:
             typer.echo(f"  {username:<14}{full_name}（{role.label}{'，' + department if department else ''}）")
+        from interfaces.cli.documents_cmd import demo_documents
+        from models.demo import DEMO_AGENCY
+
+        for line in demo_documents(DEMO_AGENCY):
+            typer.echo(line)
     typer.echo(f"工作台：http://{host}:{port}/    申请人查询：http://{host}:{port}/status")
     uvicorn.run(create_app(engine), host=host, port=port, log_level="info")

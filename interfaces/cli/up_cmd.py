@@ -108,6 +108,11 @@ def _init(demo: bool) -> None:
 
         with session_scope() as s:
             seed_demo(s, password_hash=_demo_hash())
+        from interfaces.cli.documents_cmd import demo_documents
+        from models.demo import DEMO_AGENCY
+
+        for line in demo_documents(DEMO_AGENCY):
+            typer.echo(line)
 
 
 def _record(api: str | None) -> None:

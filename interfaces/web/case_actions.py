@@ -132,7 +132,7 @@ def _render_reply(web, app: Application):
     """The reply PDF from the stored case (notices.from_case)."""
     from notices.from_case import reply_renderer
 
-    return reply_renderer(web.db, app, on=web.now.date())
+    return reply_renderer(web.db, app, on=web.now.date(), at=web.now)
 
 
 JOINT_RULE = "会商由相关部门负责人及司法局、法律顾问参加（联席办理制度），三者缺一不能组织或记录会商。"

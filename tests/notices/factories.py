@@ -1,7 +1,8 @@
 """Factories for notice contexts: one valid context per document kind and per reply outcome."""
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from models.citation_check import FeeNoticeDraft, ReplyDraft, WithheldItem, for_outcome
 from models.fees import FeeMethod
@@ -19,6 +20,7 @@ from notices.context import (
     ExtensionContext,
     FeeContext,
     Issue,
+    Payment,
     JointConsultationContext,
     ReasonRequestContext,
     ReasonsAsked,
@@ -78,7 +80,12 @@ def application(**overrides) -> Application:
 
 
 def issue(number: str = "西政办依申请〔2025〕第17号", on: date = date(2025, 3, 28)) -> Issue:
-    return Issue(agency=agency(), number=number, date=on)
+    made = datetime(on.year, on.month, on.day, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    return Issue(agency=agency(), number=number, date=on, created=made)
+
+
+PAYMENT = Payment(payee="杭州市西湖区财政局", bank="中国工商银行杭州西湖支行", account="1202 0211 0900 0012 345",
+                  code="3301062025000042", place="浙江政务服务网“非税支付”栏目或西湖区行政服务中心一楼财政窗口")
 
 
 REASONS = {
@@ -168,7 +175,7 @@ def context(kind: DocumentKind):
     common = {"issue": issue(), "application": application()}
     with_applicant = {**common, "applicant": applicant()}
     return {
-        DocumentKind.receipt: lambda: ReceiptContext(**with_applicant),
+        DocumentKind.receipt: lambda: ReceiptContext(**with_applicant, query_code="K7QW2M9X", due_date=date(2025, 4, 1)),
         DocumentKind.supplement: lambda: SupplementContext(
             **with_applicant,
             items=("未提供申请人身份证明。", "申请公开的政府信息的名称、文号或者其他特征性描述不明确，请写明项目名称或者所在街道。"),
@@ -206,7 +213,7 @@ def context(kind: DocumentKind):
             new_due_date=date(2025, 4, 29),
         ),
         DocumentKind.fee: lambda: FeeContext(
-            **with_applicant, fee=fee_notice(), payment_method="浙江省政务服务网非税收入缴款码（缴款码：3301062025000042）",
+            **with_applicant, fee=fee_notice(), payment=PAYMENT, pay_due=date(2025, 4, 28),
         ),
         DocumentKind.reason_request: lambda: ReasonRequestContext(
             **with_applicant, application_count=48, deadline=date(2025, 3, 21),

@@ -154,10 +154,10 @@ def test_page_numbers_follow_gb9704(tmp_path):
 
 
 def test_missing_font_names_the_debian_package():
-    face = Face("Absent", Path("/nonexistent/uming.ttc"), 0, "fonts-arphic-uming")
+    face = Face("body", "Absent", Path("/nonexistent/x.ttc"), 2, "fonts-noto-cjk", "缺失的字体", Path("/nonexistent/x.ttf"))
     with pytest.raises(FontMissing) as exc:
         register(face)
-    assert "apt-get install fonts-arphic-uming" in exc.value.message_zh
+    assert "apt-get install fonts-noto-cjk" in exc.value.message_zh
 
 
 def test_joint_consultation_minutes_are_internal_and_complete():

@@ -49,6 +49,8 @@ def test_pdf_embeds_every_font(report, tmp_path):
     assert rows and all(r[-5] == "yes" for r in rows), fonts
     text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True, text=True).stdout
     assert "本年新收政府信息公开申请数量" in text
+    meta = subprocess.run(["pdfinfo", str(path)], check=True, capture_output=True, text=True).stdout
+    assert f"Author:          {report.agency}" in meta and "Title:           " in meta  # who made it, and what
 
 
 def test_html_is_utf8_and_escaped(report):
