@@ -161,6 +161,7 @@ def test_fee_notice_states_amount_basis_how_where_and_by_when_to_pay(session, ca
     F.advance(session, calendar, number, to=F.Status.drafting, day=TUE)
     A.issue_fee_notice(F.ctx(session, calendar, "clerk", WED), number, method=FeeMethod.per_page, pages=250,
                        justification="申请页数明显超过合理范围")
+    A.approve_fee_notice(F.ctx(session, calendar, "counsel", WED), number)  # sent once counsel has signed it off
     app = application_by_number(session, number)
     fee = session.exec(select(Fee).where(Fee.application_id == app.id)).one()
     text = render_text(DocumentKind.fee, from_case.fee(session, app, fee))

@@ -14,9 +14,10 @@ from notices.render import DocumentKind, NoticeFieldMissing, render_pdf, zh_date
 from tests.notices import factories, pdfread
 
 KINDS = [(kind, factories.context(kind)) for kind in DocumentKind if kind is not DocumentKind.reply] + [
-    (DocumentKind.reply, factories.reply(o)) for o in Outcome
+    (DocumentKind.reply, factories.reply(o)) for o in factories.REPLY_OUTCOMES
 ]
-IDS = [kind.value for kind in DocumentKind if kind is not DocumentKind.reply] + [f"reply-{o.value}" for o in Outcome]
+IDS = [kind.value for kind in DocumentKind if kind is not DocumentKind.reply] + [
+    f"reply-{o.value}" for o in factories.REPLY_OUTCOMES]
 RIGHT = LEFT + BLOCK_W
 BOTTOM = TOP + BLOCK_H  # the type area's lower edge, from the page's top
 PAGE_NUMBER = "—"
