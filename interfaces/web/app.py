@@ -11,7 +11,7 @@ import os
 import secrets
 from collections.abc import Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import cached_property
 from pathlib import Path
@@ -23,7 +23,8 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from interfaces.web.security import COOKIE, CSRF_FIELD, CSRF_HEADER, RateLimiter, Sessions, WebSession, csrf_ok
+from interfaces.web.security import (COOKIE, CSRF_FIELD, CSRF_HEADER, PasswordChecks, RateLimiter, Sessions, WebSession,
+                                     csrf_ok)
 from models import outbox
 from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
@@ -72,6 +73,7 @@ class Desk:
     templates: Jinja2Templates
     after_action: Callable[[CaseRef, str, datetime], str]  # the case's automatic steps (workflows.trigger)
     upload_limit: int = MAX_TOTAL_BYTES + MiB  # the largest POST body: one opinion's attachments and its fields
+    passwords: PasswordChecks = field(default_factory=PasswordChecks)  # argon2 off the pages' CPU
 
 
 @dataclass

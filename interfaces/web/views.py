@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from calendars import CalendarError
 from interfaces.web import case_actions
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
-from interfaces.web.security import mask_id, mask_phone
+from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
 from models import guards, lifecycle, outbox
 from models.actions import DraftIn, latest_decision
@@ -196,15 +196,21 @@ def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_de
     if not web.desk.login_limiter.allow(request.client.host if request.client else "?"):
         return web.render("login.html", 429, next="", error="登录尝试过于频繁，请一分钟后再试。", username=username)
     user = web.db.exec(select(User).where(User.username == username)).first()
-    if user is None or not user.active:
-        verify_password(DUMMY_HASH, password)  # the same work whether or not the user exists
-        ok = False
-    else:
-        ok = verify_password(user.password_hash, password)
+    known = user is not None and user.active
+    web.db.commit()  # ends the read: no pooled connection is held while argon2 runs or waits its turn
+    try:
+        # the same work whether or not the user exists
+        ok = web.desk.passwords.run(verify_password, user.password_hash if known else DUMMY_HASH, password) and known
+        fresh = web.desk.passwords.run(hash_password, password) if ok and needs_rehash(user.password_hash) else None
+    except LoginBusy:
+        response = web.render("login.html", 503, next=form.get("next") or "", username=username,
+                              error="当前登录请求较多，请稍候几秒再试。")
+        response.headers["Retry-After"] = "5"
+        return response
     if not ok:
         return web.render("login.html", 401, next=form.get("next") or "", error="用户名或密码错误。", username=username)
-    if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+    if fresh:
+        user.password_hash = fresh
         web.db.add(user)
         web.db.commit()
     web.desk.sessions.log_in(web.session, user.id)
