@@ -1,0 +1,198 @@
+"""The hash chains of the event log: a record nobody can quietly rewrite, reorder or shorten.
+
+Every Event carries three hashes (SHA-256, hex):
+
+    sha256            H(canonical content, prev_case_sha256, prev_log_sha256): the event's own hash
+    prev_case_sha256  sha256 of the previous event of the same case (None for the case's first event)
+    prev_log_sha256   sha256 of the previous event of the whole installation (None for the very first)
+
+The content is the case (application id, agency id / number), action, actor id and name, time, status before
+and after and the data, as canonical JSON (`canonical`). Changing a field breaks the event's own hash;
+recomputing that hash breaks the next event's link in its case and in the installation; deleting an event or a
+whole case breaks the installation chain at the next event; deleting the newest events is seen against
+`AuditHead`, which counts the events and holds the last hash. An archive event's data holds the manifest's
+hash, so the archive package is in the chain too. `models.audit_verify` walks all of this.
+
+The hashes are computed in one place: the before_flush hook below for every ORM writer (lifecycle.record is
+the only one), and `chain_rows` for the bulk insert of an import. The database refuses UPDATE and DELETE on
+events (triggers, migration 0012).
+
+Concurrency: two transactions must never link to the same previous event. The first flush of a transaction
+that writes a case's rows takes the installation's chain head (`lock_head`: a row lock on PostgreSQL, the
+write lock on SQLite, which has one writer anyway) and keeps it until commit, so event writers follow one
+another and every transaction takes the head before any other row of a case (no deadlock between the head
+and an application row). The unique index on prev_log_sha256 refuses a fork even from a writer that
+bypassed this module.
+"""
+
+import hashlib
+import json
+from datetime import datetime, timezone
+from enum import Enum
+
+from sqlalchemy import BigInteger, Column, String, bindparam, func, select, text
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+from sqlalchemy.orm.attributes import instance_state
+from sqlmodel import Field, SQLModel
+
+from models.tables import Application, Event
+
+HEAD_ID = 1
+_LOCKED = "audit_head_locked"
+
+
+class AuditHead(SQLModel, table=True):
+    """The installation chain's head: how many events it holds and the newest one's hash (one row)."""
+
+    __tablename__ = "audit_head"
+    id: int = Field(default=HEAD_ID, primary_key=True)
+    events: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+    sha256: str | None = Field(default=None, sa_column=Column(String(64), nullable=True))
+
+
+# --- the canonical content and its hash ---------------------------------------------------------------------
+
+
+def case_key(agency_id: int, number: str) -> str:
+    return f"{agency_id}/{number}"
+
+
+def at_text(moment: datetime) -> str:
+    """An event time as UTC to the microsecond: what both databases store and give back."""
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _code(value) -> str | None:
+    if value is None:
+        return None
+    return value.value if isinstance(value, Enum) else str(value)
+
+
+def content(*, application_id: int, case: str, action: str, actor_id: int | None, actor_name: str, at: datetime,
+            from_status, to_status, data: dict) -> dict:
+    """The fields an event's hash covers, as plain JSON values."""
+    return {"application_id": application_id, "case": case, "action": action, "actor_id": actor_id,
+            "actor_name": actor_name, "at": at_text(at), "from_status": _code(from_status),
+            "to_status": _code(to_status), "data": data}
+
+
+def digest(fields: dict, *, prev_case: str | None, prev_log: str | None) -> str:
+    """SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of the content and both links."""
+    body = dict(fields, prev_case=prev_case, prev_log=prev_log)
+    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(raw.encode("ascii")).hexdigest()
+
+
+def event_content(event: Event, case: str) -> dict:
+    return content(application_id=event.application_id, case=case, action=event.action, actor_id=event.actor_id,
+                   actor_name=event.actor_name, at=event.at, from_status=event.from_status,
+                   to_status=event.to_status, data=event.data)
+
+
+# --- the chain head ---------------------------------------------------------------------------------------------
+
+
+def lock_head(connection) -> tuple[int, str | None]:
+    """Take the installation chain's head for this transaction and read it: (events, newest sha256).
+
+    PostgreSQL: SELECT … FOR UPDATE, held until commit. SQLite: an UPDATE of the row takes the database's write
+    lock first, so the reads that follow see the newest committed events (no other writer can commit meanwhile).
+    """
+    if connection.dialect.name == "sqlite":
+        touched = connection.execute(text("UPDATE audit_head SET events = events WHERE id = :id"), {"id": HEAD_ID})
+        if touched.rowcount == 0:
+            _create_head(connection)
+        row = connection.execute(text("SELECT events, sha256 FROM audit_head WHERE id = :id"), {"id": HEAD_ID}).one()
+        return row[0], row[1]
+    row = connection.execute(text("SELECT events, sha256 FROM audit_head WHERE id = :id FOR UPDATE"),
+                             {"id": HEAD_ID}).first()
+    if row is None:
+        _create_head(connection)
+        row = connection.execute(text("SELECT events, sha256 FROM audit_head WHERE id = :id FOR UPDATE"),
+                                 {"id": HEAD_ID}).one()
+    return row[0], row[1]
+
+
+def _create_head(connection) -> None:
+    """A database emptied by hand (the PostgreSQL tests do): the head starts again from the events there are."""
+    count, last = connection.execute(text(
+        "SELECT (SELECT COUNT(*) FROM event), (SELECT sha256 FROM event ORDER BY id DESC LIMIT 1)")).one()
+    connection.execute(text("INSERT INTO audit_head (id, events, sha256) VALUES (:id, :n, :s)"),
+                       {"id": HEAD_ID, "n": count, "s": last})
+
+
+def _move_head(connection, events: int, sha256: str) -> None:
+    connection.execute(text("UPDATE audit_head SET events = :n, sha256 = :s WHERE id = :id"),
+                       {"n": events, "s": sha256, "id": HEAD_ID})
+
+
+def _case_heads(connection, application_ids) -> dict[int, str | None]:
+    """The newest event hash of each case (absent: the case has no event yet)."""
+    ids = sorted(set(application_ids))
+    newest = select(func.max(Event.id)).where(Event.application_id.in_(bindparam("ids", expanding=True)))
+    query = select(Event.application_id, Event.sha256).where(Event.id.in_(newest.group_by(Event.application_id)))
+    heads: dict[int, str | None] = {}
+    for start in range(0, len(ids), 500):
+        heads.update(connection.execute(query, {"ids": ids[start:start + 500]}).all())
+    return heads
+
+
+# --- writing: every ORM flush, and the bulk rows of an import --------------------------------------------------
+
+
+def chain_rows(connection, rows: list[dict], cases: dict[int, str]) -> None:
+    """Give each event row (dicts, in insertion order) its hashes and move the head; `cases`: application id → key.
+
+    The caller inserts the rows in this order in the same transaction (ids ascend in chain order)."""
+    if not rows:
+        return
+    count, last = lock_head(connection)
+    case_last = _case_heads(connection, (r["application_id"] for r in rows))
+    for row in rows:
+        app_id = row["application_id"]
+        fields = content(application_id=app_id, case=cases[app_id], action=row["action"],
+                         actor_id=row.get("actor_id"), actor_name=row["actor_name"], at=row["at"],
+                         from_status=row.get("from_status"), to_status=row.get("to_status"), data=row.get("data") or {})
+        prev_case = case_last.get(app_id)
+        row["prev_case_sha256"], row["prev_log_sha256"] = prev_case, last
+        row["sha256"] = last = case_last[app_id] = digest(fields, prev_case=prev_case, prev_log=last)
+        count += 1
+    _move_head(connection, count, last)
+
+
+def _writes_a_case(session: OrmSession) -> bool:
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Application) or hasattr(obj, "application_id"):
+            return True
+    return False
+
+
+@sa_event.listens_for(OrmSession, "before_flush")
+def _chain_new_events(session, flush_context, instances):
+    """Before the first write of a case in a transaction: take the head; hash the events this flush inserts."""
+    new = [obj for obj in session.new if isinstance(obj, Event)]
+    if not new and (session.info.get(_LOCKED) or not _writes_a_case(session)):
+        return
+    connection = session.connection()
+    count, last = lock_head(connection)
+    session.info[_LOCKED] = True
+    if not new:
+        return
+    new.sort(key=lambda e: instance_state(e).insert_order)  # the unit of work inserts them in this order
+    case_last = _case_heads(connection, (e.application_id for e in new))
+    for event in new:
+        app = session.get(Application, event.application_id)
+        event.data = json.loads(json.dumps(event.data or {}))  # hashed exactly as stored and read back
+        prev_case = case_last.get(event.application_id)
+        event.prev_case_sha256, event.prev_log_sha256 = prev_case, last
+        event.sha256 = last = case_last[event.application_id] = digest(
+            event_content(event, case_key(app.agency_id, app.number)), prev_case=prev_case, prev_log=last)
+        count += 1
+    _move_head(connection, count, last)
+
+
+@sa_event.listens_for(OrmSession, "after_transaction_end")
+def _release(session, transaction):
+    if transaction.parent is None:
+        session.info.pop(_LOCKED, None)
