@@ -6,8 +6,8 @@ Every Event carries three hashes (SHA-256, hex):
     prev_case_sha256  sha256 of the previous event of the same case (None for the case's first event)
     prev_log_sha256   sha256 of the previous event of the whole installation (None for the very first)
 
-The content is the case (application id, agency id / number), action, actor id and name, time, status before
-and after and the data, as canonical JSON (`canonical`). Changing a field breaks the event's own hash;
+The content is the case (application id, agency id / number), action, actor id and name, time (UTC, to the
+microsecond), status before and after and the data, as canonical JSON (`canonical`). Changing a field breaks the event's own hash;
 recomputing that hash breaks the next event's link in its case and in the installation; deleting an event or a
 whole case breaks the installation chain at the next event; deleting the newest events is seen against
 `AuditHead`, which counts the events and holds the last hash. An archive event's data holds the manifest's
@@ -60,7 +60,7 @@ def case_key(agency_id: int, number: str) -> str:
 
 def at_text(moment: datetime) -> str:
     """An event time as UTC to the microsecond: what both databases store and give back."""
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(timezone.utc).isoformat(timespec="microseconds")
 
 
 def _code(value) -> str | None:
@@ -77,10 +77,26 @@ def content(*, application_id: int, case: str, action: str, actor_id: int | None
             "to_status": _code(to_status), "data": data}
 
 
+FORMAT = 1  # the canonical form below; a new form would be a new number, checked by its own rules
+ORDER = ("application_id", "case", "action", "actor_id", "actor_name", "at", "from_status", "to_status", "data")
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode
+
+
+def canonical(fields: dict, *, prev_case: str | None, prev_log: str | None) -> bytes:
+    """[FORMAT, the content in ORDER, prev_case, prev_log] as JSON: no spaces, ASCII only, the data's keys sorted."""
+    return _encode([FORMAT, *(fields[k] for k in ORDER), prev_case, prev_log]).encode("ascii")
+
+
 def digest(fields: dict, *, prev_case: str | None, prev_log: str | None) -> str:
-    """SHA-256 of the canonical JSON (sorted keys, no spaces, ASCII) of the content and both links."""
-    body = dict(fields, prev_case=prev_case, prev_log=prev_log)
-    raw = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    """The event's SHA-256 (hex) over its canonical content and both links."""
+    return hashlib.sha256(canonical(fields, prev_case=prev_case, prev_log=prev_log)).hexdigest()
+
+
+def digest_of(application_id, case, action, actor_id, actor_name, at, from_status, to_status, data,
+              prev_case, prev_log) -> str:
+    """digest(content(…)) without the dict in between: the verifier's inner loop over a million rows."""
+    raw = _encode([FORMAT, application_id, case, action, actor_id, actor_name, at_text(at), _code(from_status),
+                   _code(to_status), data, prev_case, prev_log])
     return hashlib.sha256(raw.encode("ascii")).hexdigest()
 
 

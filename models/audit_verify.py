@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from models import audit
-from models.archive import MANIFEST, ArchivePackage, archive_root, package_path
+from models.archive import MANIFEST, ArchivePackage, archive_root, inside, package_path
 from models.errors import GuardFailed
 from models.identity import CaseRef
 from models.lifecycle import BY_ACTION
@@ -53,6 +53,7 @@ class Finding:
     case: str  # 「申请 2026-000001（示范区人民政府）」, or 「全局链」
     event_id: int | None
     message_zh: str
+    agency_id: int | None = None  # whose case it is; None: the installation's chain, head or folders
 
     def __str__(self) -> str:
         where = f"事件 #{self.event_id}" if self.event_id is not None else ""
@@ -73,9 +74,9 @@ class Report:
     def ok(self) -> bool:
         return not self.findings
 
-    def add(self, case: str, event_id: int | None, message_zh: str) -> None:
+    def add(self, case: str, event_id: int | None, message_zh: str, agency_id: int | None = None) -> None:
         if len(self.findings) < LIMIT:
-            self.findings.append(Finding(case, event_id, message_zh))
+            self.findings.append(Finding(case, event_id, message_zh, agency_id))
         else:
             self.more += 1
 
@@ -103,6 +104,10 @@ _COLUMNS = (Event.id, Event.application_id, Event.action, Event.actor_id, Event.
             Event.from_status, Event.to_status, Event.data, Event.sha256, Event.prev_case_sha256, Event.prev_log_sha256)
 
 
+_NONE = (None, None)
+_KEPT = frozenset({"archive", "record_delivery", "approve_draft", "return_draft"})  # for the package and row checks
+
+
 class _Walk:
     """Checks events one after another; remembers what the archive and row checks need."""
 
@@ -124,49 +129,55 @@ class _Walk:
 
     def event(self, row) -> bool:
         """Check one event's own hash and its link in its case; False when it is broken."""
+        (event_id, app_id, action, actor_id, actor_name, at, from_status, to_status, data, sha, prev_case,
+         prev_log) = row
         self.report.events += 1
-        app_id = row.application_id
         known = self.cases.get(app_id)
-        if row.sha256 is None:
-            self._break(app_id, row.id, f"{action_label(row.action)}没有哈希：这条事件不是经本系统写入的（被直接插入数据库）。")
+        if sha is None:
+            self._break(app_id, event_id, f"{action_label(action)}没有哈希：这条事件不是经本系统写入的（被直接插入数据库）。")
             return False
         if known is None:
-            self._break(app_id, row.id, f"{action_label(row.action)}所属的申请（内部编号 {app_id}）已不存在：申请被删除。")
+            self._break(app_id, event_id, f"{action_label(action)}所属的申请（内部编号 {app_id}）已不存在：申请被删除。")
             return False
-        fields = audit.content(application_id=app_id, case=audit.case_key(*known), action=row.action,
-                               actor_id=row.actor_id, actor_name=row.actor_name, at=row.at,
-                               from_status=row.from_status, to_status=row.to_status, data=row.data)
         ok = True
-        if audit.digest(fields, prev_case=row.prev_case_sha256, prev_log=row.prev_log_sha256) != row.sha256:
+        case = f"{known[0]}/{known[1]}"  # models.audit.case_key, inlined: this runs once per event
+        if audit.digest_of(app_id, case, action, actor_id, actor_name, at, from_status, to_status, data,
+                           prev_case, prev_log) != sha:
             # every changed event is its own fact: reported even after an earlier break in the case
             self.broken_cases.add(app_id)
-            self.report.add(self.label(app_id), row.id, f"{action_label(row.action)}的内容与其哈希不一致：该事件写入后"
-                                                        f"被改动（现记录的操作人为「{row.actor_name}」）。")
+            self.add(app_id, event_id, f"{action_label(action)}的内容与其哈希不一致：该事件写入后被改动"
+                                       f"（现记录的操作人为「{actor_name}」）。")
             ok = False
-        previous_id, previous = self.case_last.get(app_id, (None, None))
-        if row.prev_case_sha256 != previous and app_id not in self.broken_cases:
+        previous_id, previous = self.case_last.get(app_id, _NONE)
+        if prev_case != previous and app_id not in self.broken_cases:
             if previous_id is None:
-                what = (f"它记录的本案前一事件哈希为 {_short(row.prev_case_sha256)}，但本案在它之前已没有事件："
+                what = (f"它记录的本案前一事件哈希为 {_short(prev_case)}，但本案在它之前已没有事件："
                         "本案更早的事件被删除。")
             else:
-                what = (f"它记录的本案前一事件哈希为 {_short(row.prev_case_sha256)}，而本案实际的前一事件 "
+                what = (f"它记录的本案前一事件哈希为 {_short(prev_case)}，而本案实际的前一事件 "
                         f"#{previous_id} 的哈希为 {_short(previous)}：两者之间的事件被删除，或前一事件被改写。")
-            self._break(app_id, row.id, what)
+            self._break(app_id, event_id, what)
             ok = False
-        self.case_last[app_id] = (row.id, row.sha256)
-        if row.action == "archive":
-            self.archives.append(row)
-        elif row.action in ("approve_draft", "return_draft") and isinstance(row.data, dict):
-            self.reviews.setdefault(row.data.get("decision_id"), []).append(row)
-        elif row.action == "record_delivery":
-            self.deliveries[app_id] = row
+        self.case_last[app_id] = (event_id, sha)
+        if action in _KEPT:
+            if action == "archive":
+                self.archives.append(row)
+            elif action == "record_delivery":
+                self.deliveries[app_id] = row
+            elif isinstance(data, dict):
+                self.reviews.setdefault(data.get("decision_id"), []).append(row)
         return ok
+
+    def add(self, app_id: int, event_id: int | None, message: str) -> None:
+        """A finding about one case, for its agency's supervisors."""
+        known = self.cases.get(app_id)
+        self.report.add(self.label(app_id), event_id, message, known[0] if known else None)
 
     def _break(self, app_id: int, event_id: int, message: str) -> None:
         if app_id in self.broken_cases:  # the first broken link of a case is the one to show
             return
         self.broken_cases.add(app_id)
-        self.report.add(self.label(app_id), event_id, message)
+        self.add(app_id, event_id, message)
 
 
 def verify(session: Session, *, var_dir: Path, case: CaseRef | None = None) -> Report:
@@ -200,18 +211,18 @@ def _walk_all(session: Session, walk: _Walk) -> None:
     query = select(*_COLUMNS).order_by(Event.id)
     for row in session.connection().execution_options(yield_per=20000).execute(query):
         walk.event(row)
-        if row.prev_log_sha256 != previous and not log_broken:
+        event_id, app_id, sha, prev_log = row[0], row[1], row[9], row[11]
+        if prev_log != previous and not log_broken:
             log_broken = True
             if previous_id is None:
-                what = (f"它是现存最早的事件，却记录了前一事件哈希 {_short(row.prev_log_sha256)}："
-                        "在它之前的事件被删除。")
+                what = f"它是现存最早的事件，却记录了前一事件哈希 {_short(prev_log)}：在它之前的事件被删除。"
             else:
-                what = (f"它记录的前一事件哈希为 {_short(row.prev_log_sha256)}，而实际的前一事件 #{previous_id}"
+                what = (f"它记录的前一事件哈希为 {_short(prev_log)}，而实际的前一事件 #{previous_id}"
                         f"（{walk.label(walk.last_app)}）的哈希为 {_short(previous)}：两者之间的事件（可能是整件申请）"
                         "被删除，或前一事件被改写。")
-            report.add(f"全局链（{walk.label(row.application_id)}）", row.id, what)
-        previous_id, previous = row.id, row.sha256
-        walk.last_app = row.application_id
+            report.add(f"全局链（{walk.label(app_id)}）", event_id, what)
+        previous_id, previous = event_id, sha
+        walk.last_app = app_id
     head = session.get(audit.AuditHead, audit.HEAD_ID)
     report.head_events, report.head_sha256 = (head.events, head.sha256) if head else (None, None)
     if head is None:
@@ -226,7 +237,7 @@ def _walk_all(session: Session, walk: _Walk) -> None:
                    f"最后哈希 {_short(previous)}：{why}。")
     empty = set(walk.cases) - set(walk.case_last)
     for app_id in sorted(empty):
-        report.add(walk.label(app_id), None, "这件申请没有任何事件记录：它的事件被整体删除。")
+        walk.add(app_id, None, "这件申请没有任何事件记录：它的事件被整体删除。")
 
 
 def _walk_case(session: Session, walk: _Walk, app_id: int) -> None:
@@ -251,7 +262,7 @@ def _walk_case(session: Session, walk: _Walk, app_id: int) -> None:
                             f" #{row.id} 的哈希 {_short(row.sha256)} 不一致：其间的事件被删除或本事件被改写。")
             break
     if not rows:
-        walk.report.add(walk.label(app_id), None, "这件申请没有任何事件记录：它的事件被整体删除。")
+        walk.add(app_id, None, "这件申请没有任何事件记录：它的事件被整体删除。")
 
 
 # --- archive packages ---------------------------------------------------------------------------------------------
@@ -268,65 +279,67 @@ def _plain(value):
 
 def _check_package(session: Session, walk: _Walk, event, var_dir: Path) -> None:
     """The package of one archive event: manifest hash from the chain, file hashes, events.json field by field."""
-    report, app_id = walk.report, event.application_id
-    case = walk.label(app_id)
-    report.packages += 1
+    app_id = event.application_id
+    walk.report.packages += 1
     data = event.data if isinstance(event.data, dict) else {}
     location, chained = data.get("location"), data.get("manifest_sha256")
     row = session.execute(select(ArchivePackage).where(ArchivePackage.application_id == app_id)).scalars().first()
     if row is not None and (row.location != location or row.manifest_sha256 != chained):
-        report.add(case, event.id, f"归档记录（archive_package）的位置「{row.location}」、清单哈希 {_short(row.manifest_sha256)}"
+        walk.add(app_id, event.id, f"归档记录（archive_package）的位置「{row.location}」、清单哈希 {_short(row.manifest_sha256)}"
                                    f"与链上归档事件记录的「{location}」、{_short(chained)} 不一致：归档记录被改写。")
     try:
         folder = package_path(var_dir, str(location))
     except GuardFailed as exc:
-        report.add(case, event.id, exc.message_zh)
+        walk.add(app_id, event.id, exc.message_zh)
         return
     manifest_file = folder / MANIFEST
     if not manifest_file.exists():
-        report.add(case, event.id, f"归档包缺少清单文件 {location}/{MANIFEST}（归档包被移走或删除）。")
+        walk.add(app_id, event.id, f"归档包缺少清单文件 {location}/{MANIFEST}（归档包被移走或删除）。")
         return
     raw = manifest_file.read_bytes()
     if _sha(raw) != chained:
-        report.add(case, event.id, f"归档包清单 {MANIFEST} 的 SHA-256 为 {_short(_sha(raw))}，与链上归档事件 #{event.id}"
+        walk.add(app_id, event.id, f"归档包清单 {MANIFEST} 的 SHA-256 为 {_short(_sha(raw))}，与链上归档事件 #{event.id}"
                                    f" 记录的 {_short(chained)} 不一致：清单被改写。")
     try:
         listed = json.loads(raw)["files"]
     except (ValueError, KeyError, TypeError):
-        report.add(case, event.id, f"归档包清单 {MANIFEST} 无法解析。")
+        walk.add(app_id, event.id, f"归档包清单 {MANIFEST} 无法解析。")
         return
     for path, digest in listed.items():
-        f = folder / path
+        try:
+            f = inside(folder, folder / path, "清单中的文件")
+        except GuardFailed as exc:
+            walk.add(app_id, event.id, exc.message_zh)
+            continue
         if not f.exists():
-            report.add(case, event.id, f"归档包缺少文件 {path}。")
+            walk.add(app_id, event.id, f"归档包缺少文件 {path}。")
         elif _sha(f.read_bytes()) != digest:
-            report.add(case, event.id, f"归档包文件 {path} 的 SHA-256 与清单不一致：文件被修改。")
+            walk.add(app_id, event.id, f"归档包文件 {path} 的 SHA-256 与清单不一致：文件被修改。")
     _compare_events(session, walk, event, folder / "events.json")
 
 
 def _compare_events(session: Session, walk: _Walk, archive_event, path: Path) -> None:
     """events.json beside the events in the database: an event deleted, added or changed, field by field."""
-    report, app_id = walk.report, archive_event.application_id
-    case = walk.label(app_id)
+    app_id = archive_event.application_id
     try:
         archived = {e["id"]: e for e in json.loads(path.read_text(encoding="utf-8"))}
     except (OSError, ValueError, KeyError, TypeError):
-        report.add(case, archive_event.id, "归档包中的 events.json 缺失或无法解析。")
+        walk.add(app_id, archive_event.id, "归档包中的 events.json 缺失或无法解析。")
         return
     stored = {e.id: _plain(e.model_dump(warnings=False)) for e in session.execute(
         select(Event).where(Event.application_id == app_id, Event.id < archive_event.id).order_by(Event.id)).scalars()}
     for event_id, kept in sorted(archived.items()):
         now = stored.get(event_id)
         if now is None:
-            report.add(case, event_id, f"归档包 events.json 记录的事件 #{event_id}{action_label(kept.get('action', ''))}"
+            walk.add(app_id, event_id, f"归档包 events.json 记录的事件 #{event_id}{action_label(kept.get('action', ''))}"
                                        f"（操作人「{kept.get('actor_name')}」）在数据库中已不存在：该事件被删除。")
             continue
         for name, label in CONTENT.items():
             if name in kept and kept[name] != now.get(name):
-                report.add(case, event_id, f"{action_label(now['action'])}的{label}（{name}）在数据库中为"
+                walk.add(app_id, event_id, f"{action_label(now['action'])}的{label}（{name}）在数据库中为"
                                            f"「{_text(now.get(name))}」，归档包 events.json 中为「{_text(kept[name])}」。")
     for event_id in sorted(set(stored) - set(archived)):
-        report.add(case, event_id, f"数据库中的事件 #{event_id}{action_label(stored[event_id]['action'])}"
+        walk.add(app_id, event_id, f"数据库中的事件 #{event_id}{action_label(stored[event_id]['action'])}"
                                    "不在归档包 events.json 中：归档后被补插。")
 
 
@@ -363,7 +376,7 @@ def _check_rows(session: Session, walk: _Walk, *, only: int | None) -> None:
         if events and all(e.actor_id != review.reviewer_id for e in events):
             event = events[-1]
             names.setdefault(review.reviewer_id, _user_name(session, review.reviewer_id))
-            walk.report.add(walk.label(app_id), event.id,
+            walk.add(app_id, event.id,
                             f"审核记录 #{review.id} 的审核人为「{names[review.reviewer_id]}」，链上事件"
                             f"{action_label(action)}记录的操作人为「{event.actor_name}」：两者不一致，其一被改写。")
     for delivery in session.execute(deliveries.order_by(Delivery.id)).scalars():
@@ -372,7 +385,7 @@ def _check_rows(session: Session, walk: _Walk, *, only: int | None) -> None:
             continue
         said = (event.data.get("delivered_on"), (event.data.get("proof") or "").strip())
         if (delivery.delivered_on.isoformat(), delivery.proof) != said:
-            walk.report.add(walk.label(delivery.application_id), event.id,
+            walk.add(delivery.application_id, event.id,
                             f"送达记录为 {delivery.delivered_on}「{delivery.proof}」，链上事件「登记送达」记录的是"
                             f" {said[0]}「{said[1]}」：两者不一致，其一被改写。")
 
