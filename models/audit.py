@@ -18,11 +18,14 @@ the only one), and `chain_rows` for the bulk insert of an import. The database r
 events (triggers, migration 0012).
 
 Concurrency: two transactions must never link to the same previous event. The first flush of a transaction
-that writes a case's rows takes the installation's chain head (`lock_head`: a row lock on PostgreSQL, the
-write lock on SQLite, which has one writer anyway) and keeps it until commit, so event writers follow one
-another and every transaction takes the head before any other row of a case (no deadlock between the head
-and an application row). The unique index on prev_log_sha256 refuses a fork even from a writer that
-bypassed this module.
+that inserts an event, or updates or deletes a case's row, takes the installation's chain head (`lock_head`:
+SELECT … FOR UPDATE of the audit_head row on PostgreSQL; on SQLite an UPDATE of it, which takes the database's
+write lock — SQLite has one writer anyway) and keeps it until commit. So event writers follow one another, and
+a transaction takes the head before it locks a case's rows (never the other way round: no deadlock between
+the head and an application row; the gap-free counters are the one lock taken before it, by registration and
+import alike). We chose the lock over a unique constraint with retries because a retry would have to replay a
+whole domain action; the unique index on prev_log_sha256 stays as a backstop that refuses a fork even from a
+writer that bypassed this module.
 """
 
 import hashlib
@@ -40,6 +43,7 @@ from models.tables import Application, Event
 
 HEAD_ID = 1
 _LOCKED = "audit_head_locked"
+_NOT_CASE_ROWS = frozenset({"outbox_message"})
 
 
 class AuditHead(SQLModel, table=True):
@@ -177,9 +181,13 @@ def chain_rows(connection, rows: list[dict], cases: dict[int, str]) -> None:
     _move_head(connection, count, last)
 
 
-def _writes_a_case(session: OrmSession) -> bool:
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, Application) or hasattr(obj, "application_id"):
+def _changes_a_case(session: OrmSession) -> bool:
+    """An UPDATE or DELETE of a case's row (its application, assignment, decision …) is in this flush: the rows
+    whose locks the head must come before. Inserts lock nothing another writer waits for; the outbox's rows
+    are no case's record."""
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, Application) or (hasattr(obj, "application_id")
+                                            and getattr(obj, "__tablename__", "") not in _NOT_CASE_ROWS):
             return True
     return False
 
@@ -188,7 +196,7 @@ def _writes_a_case(session: OrmSession) -> bool:
 def _chain_new_events(session, flush_context, instances):
     """Before the first write of a case in a transaction: take the head; hash the events this flush inserts."""
     new = [obj for obj in session.new if isinstance(obj, Event)]
-    if not new and (session.info.get(_LOCKED) or not _writes_a_case(session)):
+    if not new and (session.info.get(_LOCKED) or not _changes_a_case(session)):
         return
     connection = session.connection()
     count, last = lock_head(connection)

@@ -16,6 +16,7 @@ GONGKAI_VAR_DIR, so the restored copy reads its own folder, never the original's
 
 import hashlib
 import json
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -63,8 +64,18 @@ def _sqlite_path(url: str) -> Path:
     return Path(database)
 
 
-def _libpq(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+def _quoted(value) -> str:
+    """A libpq conninfo value: single-quoted, backslash and quote escaped."""
+    return "'" + str(value).replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _libpq(url: str) -> tuple[str, dict[str, str]]:
+    """A libpq connection string for pg_dump / pg_restore, and the environment carrying the password (an
+    argument would show it to every user of the machine in the process list)."""
+    u = make_url(url)
+    parts = {"host": u.host, "port": u.port, "user": u.username, "dbname": u.database, **dict(u.query)}
+    conninfo = " ".join(f"{k}={_quoted(v)}" for k, v in parts.items() if v is not None)
+    return conninfo, ({"PGPASSWORD": u.password} if u.password else {})
 
 
 def _sha(path: Path) -> str:
@@ -75,9 +86,9 @@ def _sha(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(command: list[str], what: str) -> None:
+def _run(command: list[str], what: str, env: dict[str, str]) -> None:
     try:
-        done = subprocess.run(command, capture_output=True, text=True)
+        done = subprocess.run(command, capture_output=True, text=True, env={**os.environ, **env})
     except FileNotFoundError as exc:
         raise GuardFailed(f"找不到 {command[0]}，请安装 PostgreSQL 客户端工具后再{what}。", f"{command[0]} missing") from exc
     if done.returncode != 0:
@@ -131,8 +142,8 @@ def backup(settings, dest: Path, *, now: datetime) -> Taken:
         events, head = _chain_of_copy(database)
     else:
         database = dest / POSTGRES_FILE
-        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", f"--dbname={_libpq(settings.database_url)}"],
-             "备份数据库")
+        conninfo, env = _libpq(settings.database_url)
+        _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", f"--dbname={conninfo}"], "备份数据库", env)
         events, head = None, None  # the dump is one snapshot; its figures are read when it is restored
     source = Path(settings.var_dir) / ARCHIVE_DIR
     files = 0
@@ -212,8 +223,9 @@ def restore(settings, src: Path, *, replace: bool = False) -> dict:
             if _has_tables(settings.database_url) and not replace:
                 raise ValidationFailed("目标 PostgreSQL 数据库不为空；恢复会覆盖现有数据，确认时请加 --replace。",
                                        "target database not empty")
+            conninfo, env = _libpq(settings.database_url)
             _run(["pg_restore", "--no-owner", "--clean", "--if-exists", "--single-transaction",
-                  f"--dbname={_libpq(settings.database_url)}", str(folder / manifest["file"])], "恢复数据库")
+                  f"--dbname={conninfo}", str(folder / manifest["file"])], "恢复数据库", env)
         if archive.exists():
             shutil.rmtree(archive)
         if (folder / ARCHIVE_DIR).is_dir():

@@ -45,7 +45,9 @@ class AwareDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
-        return value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        utc = value.astimezone(ZoneInfo("UTC"))
+        # PostgreSQL reads a naive time in the session's TimeZone (often Asia/Shanghai): give it the offset
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:

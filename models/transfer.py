@@ -218,8 +218,8 @@ def import_jsonl(session: Session, source: Iterable[str], *, now: datetime, cale
     try:
         applicant_ids = _insert_applicants(session, rows)
         app_ids = _insert_applications(session, rows, applicant_ids, now=now, calendar=calendar, progress=progress)
+        _advance_counters(session, rows)  # the counters' lock before the chain head's, as registration takes them
         _insert_events_and_challenges(session, rows, app_ids, now=now)
-        _advance_counters(session, rows)
         session.commit()
     except BaseException:
         session.rollback()
