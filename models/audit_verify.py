@@ -223,7 +223,8 @@ def _walk_all(session: Session, walk: _Walk) -> None:
             report.add(f"全局链（{walk.label(app_id)}）", event_id, what)
         previous_id, previous = event_id, sha
         walk.last_app = app_id
-    head = session.get(audit.AuditHead, audit.HEAD_ID)
+    head = session.execute(select(audit.AuditHead.events, audit.AuditHead.sha256)
+                           .where(audit.AuditHead.id == audit.HEAD_ID)).first()  # read now, never a cached row
     report.head_events, report.head_sha256 = (head.events, head.sha256) if head else (None, None)
     if head is None:
         report.add("全局链", None, "链头记录（audit_head）不存在：被删除。")

@@ -85,6 +85,19 @@ def test_the_database_refuses_to_change_or_delete_an_event(engine, session, cale
     assert verify(session, var_dir=Path("unused")).ok
 
 
+def test_without_its_head_the_chain_refuses_new_events_and_verify_says_why(engine, session, calendar, tmp_path):
+    F.register_case(session, calendar, MON)
+    with engine.begin() as c:  # as an attacker would: the trigger first
+        c.execute(text("DROP TRIGGER audit_head_no_delete" if engine.dialect.name == "sqlite" else
+                       "ALTER TABLE audit_head DISABLE TRIGGER USER"))
+        c.execute(text("DELETE FROM audit_head"))
+    with pytest.raises(GuardFailed) as err:
+        F.register_case(session, calendar, MON)
+    assert err.value.message_zh.startswith("审计链头记录（audit_head）缺失，已拒绝写入事件")
+    assert len(events(session)) == 1
+    assert verify(session, var_dir=tmp_path).lines() == ["全局链：链头记录（audit_head）不存在：被删除。"]
+
+
 def test_two_events_can_never_name_the_same_previous_event(engine, session, calendar):
     """The unique index refuses a fork even from a writer that bypassed models.audit."""
     F.register_case(session, calendar, MON)
