@@ -1,5 +1,6 @@
 """gongkai audit verify, gongkai backup DEST, gongkai restore SRC: the record's integrity and its copies."""
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -7,6 +8,22 @@ import typer
 from interfaces.cli.runtime import JSON, emit
 
 app = typer.Typer(help="审计：核验事件哈希链与归档包", no_args_is_help=True)
+
+
+@contextmanager
+def _io_errors(what: str):
+    """A disk or file error (no space, no permission, a damaged SQLite file) in Chinese, not a traceback."""
+    import sqlite3
+    import tarfile
+
+    from models.errors import GuardFailed
+
+    try:
+        yield
+    except OSError as exc:
+        raise GuardFailed(f"{what}失败：{exc.strerror or exc}（{exc.filename or ''}）", f"{what}: {exc}") from exc
+    except (sqlite3.Error, tarfile.TarError) as exc:
+        raise GuardFailed(f"{what}失败：{exc}", f"{what}: {exc}") from exc
 
 
 def print_report(report, *, as_json: bool) -> None:
@@ -48,7 +65,8 @@ def backup(dest: Path = typer.Argument(..., help="备份目录（须不存在或
 
     with session():  # a database gongkai init has prepared
         pass
-    taken = take(Settings.load(), dest, now=now())
+    with _io_errors("备份"):
+        taken = take(Settings.load(), dest, now=now())
     chain = f"，事件 {taken.events} 条，链头哈希 {taken.head_sha256[:12]}…" if taken.head_sha256 else ""
     emit({"path": str(taken.path), "database": taken.database, "events": taken.events,
           "head_sha256": taken.head_sha256, "archive_files": taken.archive_files},
@@ -66,7 +84,8 @@ def restore(src: Path = typer.Argument(..., help="gongkai backup 生成的目录
     from models.settings import Settings
 
     settings = Settings.load()
-    manifest = put_back(settings, src, replace=replace)
+    with _io_errors("恢复"):
+        manifest = put_back(settings, src, replace=replace)
     engine = make_engine(settings.database_url)  # a new engine: the file under this URL was just replaced
     try:
         migrate(engine)  # a backup from an older version is brought to this code's schema

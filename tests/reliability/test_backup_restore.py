@@ -113,3 +113,16 @@ def test_a_damaged_backup_is_refused_and_nothing_is_restored(tmp_path):
     refused = gongkai(elsewhere, "restore", str(tmp_path / "b"))
     assert refused.returncode == 1 and "备份已损坏，未恢复任何内容" in refused.stderr
     assert not (elsewhere / "gongkai.db").exists()
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (("backup", "{tmp}"), "已存在且不为空"),
+    (("restore", "{tmp}/nowhere"), "不存在"),
+    (("restore", "{tmp}"), "不是 Gongkai 备份：缺少 backup.json"),
+], ids=["backup-into-a-full-folder", "restore-from-nothing", "restore-from-a-folder-that-is-no-backup"])
+def test_backup_and_restore_refuse_in_chinese(tmp_path, args, words):
+    var = tmp_path / "var"
+    assert gongkai(var, "init").returncode == 0
+    into = var if args[0] == "backup" else tmp_path / "other"  # a restore goes to an empty installation
+    done = gongkai(into, *(a.format(tmp=tmp_path) for a in args))
+    assert done.returncode == 1 and words in done.stderr and "Traceback" not in done.stderr
