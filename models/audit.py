@@ -7,10 +7,10 @@ Every Event carries three hashes (SHA-256, hex):
     prev_log_sha256   sha256 of the previous event of the whole installation (None for the very first)
 
 The content is the case (application id, agency id / number), action, actor id and name, time (UTC, to the
-microsecond), status before and after and the data, as canonical JSON (`canonical`). Changing a field breaks the event's own hash;
-recomputing that hash breaks the next event's link in its case and in the installation; deleting an event or a
-whole case breaks the installation chain at the next event; deleting the newest events is seen against
-`AuditHead`, which counts the events and holds the last hash. An archive event's data holds the manifest's
+microsecond), status before and after and the data, as canonical JSON (`canonical`). Changing a field breaks
+the event's own hash; recomputing that hash breaks the next event's link in its case and in the installation;
+deleting an event or a whole case breaks the installation chain at the next event; deleting the newest events
+is seen against `AuditHead`, which counts the events and holds the last hash. An archive event's data holds the manifest's
 hash, so the archive package is in the chain too. `models.audit_verify` walks all of this.
 
 The hashes are computed in one place: the before_flush hook below for every ORM writer (lifecycle.record is
@@ -30,6 +30,7 @@ writer that bypassed this module.
 
 import hashlib
 import json
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from enum import Enum
 
@@ -43,7 +44,7 @@ from models.errors import GuardFailed
 from models.tables import Application, Event
 
 HEAD_ID = 1
-_LOCKED = "audit_head_locked"
+_HELD = "audit_head_held"
 _NOT_CASE_ROWS = frozenset({"outbox_message"})
 
 
@@ -121,8 +122,8 @@ def lock_head(connection) -> tuple[int, str | None]:
     lock first, so the reads that follow see the newest committed events (no other writer can commit meanwhile).
     """
     if connection.dialect.name == "sqlite":
-        connection.execute(text("UPDATE audit_head SET events = events WHERE id = :id"), {"id": HEAD_ID})
-        row = connection.execute(text("SELECT events, sha256 FROM audit_head WHERE id = :id"), {"id": HEAD_ID}).first()
+        row = connection.execute(text("UPDATE audit_head SET events = events WHERE id = :id RETURNING events, sha256"),
+                                 {"id": HEAD_ID}).first()
     else:
         row = connection.execute(text("SELECT events, sha256 FROM audit_head WHERE id = :id FOR UPDATE"),
                                  {"id": HEAD_ID}).first()
@@ -137,9 +138,15 @@ def _move_head(connection, events: int, sha256: str) -> None:
                        {"n": events, "s": sha256, "id": HEAD_ID})
 
 
+_ONE_CASE = text("SELECT sha256 FROM event WHERE application_id = :a ORDER BY id DESC LIMIT 1")
+
+
 def _case_heads(connection, application_ids) -> dict[int, str | None]:
     """The newest event hash of each case (absent: the case has no event yet)."""
     ids = sorted(set(application_ids))
+    if len(ids) == 1:  # nearly every flush: one plain indexed lookup
+        found = connection.execute(_ONE_CASE, {"a": ids[0]}).first()
+        return {ids[0]: found[0]} if found else {}
     newest = select(func.max(Event.id)).where(Event.application_id.in_(bindparam("ids", expanding=True)))
     query = select(Event.application_id, Event.sha256).where(Event.id.in_(newest.group_by(Event.application_id)))
     heads: dict[int, str | None] = {}
@@ -151,24 +158,55 @@ def _case_heads(connection, application_ids) -> dict[int, str | None]:
 # --- writing: every ORM flush, and the bulk rows of an import --------------------------------------------------
 
 
-def chain_rows(connection, rows: list[dict], cases: dict[int, str]) -> None:
+@dataclass
+class _Held:
+    """The head this transaction holds (taken once, kept until commit) and the case heads it has read: while it
+    holds the head nobody else appends, so what it read stays true until it commits."""
+
+    events: int
+    sha256: str | None
+    cases: dict[int, str | None] = field(default_factory=dict)
+
+
+def _held(session: OrmSession) -> _Held:
+    held = session.info.get(_HELD)
+    if held is None:
+        held = session.info[_HELD] = _Held(*lock_head(session.connection()))
+    return held
+
+
+def _case_last(session: OrmSession, held: _Held, application_ids) -> dict[int, str | None]:
+    missing = {i for i in application_ids if i not in held.cases}
+    if missing:
+        found = _case_heads(session.connection(), missing)
+        held.cases.update({i: found.get(i) for i in missing})
+    return held.cases
+
+
+def _append(held: _Held, app_id: int, fields: dict) -> tuple[str | None, str | None, str]:
+    """Link one event after the head: (prev_case_sha256, prev_log_sha256, sha256); the head moves to it."""
+    prev_case, prev_log = held.cases.get(app_id), held.sha256
+    sha = digest(fields, prev_case=prev_case, prev_log=prev_log)
+    held.cases[app_id] = held.sha256 = sha
+    held.events += 1
+    return prev_case, prev_log, sha
+
+
+def chain_rows(session: OrmSession, rows: list[dict], cases: dict[int, str]) -> None:
     """Give each event row (dicts, in insertion order) its hashes and move the head; `cases`: application id → key.
 
     The caller inserts the rows in this order in the same transaction (ids ascend in chain order)."""
     if not rows:
         return
-    count, last = lock_head(connection)
-    case_last = _case_heads(connection, (r["application_id"] for r in rows))
+    held = _held(session)
+    _case_last(session, held, (r["application_id"] for r in rows))
     for row in rows:
         app_id = row["application_id"]
         fields = content(application_id=app_id, case=cases[app_id], action=row["action"],
                          actor_id=row.get("actor_id"), actor_name=row["actor_name"], at=row["at"],
                          from_status=row.get("from_status"), to_status=row.get("to_status"), data=row.get("data") or {})
-        prev_case = case_last.get(app_id)
-        row["prev_case_sha256"], row["prev_log_sha256"] = prev_case, last
-        row["sha256"] = last = case_last[app_id] = digest(fields, prev_case=prev_case, prev_log=last)
-        count += 1
-    _move_head(connection, count, last)
+        row["prev_case_sha256"], row["prev_log_sha256"], row["sha256"] = _append(held, app_id, fields)
+    _move_head(session.connection(), held.events, held.sha256)
 
 
 def _changes_a_case(session: OrmSession) -> bool:
@@ -186,27 +224,24 @@ def _changes_a_case(session: OrmSession) -> bool:
 def _chain_new_events(session, flush_context, instances):
     """Before the first write of a case in a transaction: take the head; hash the events this flush inserts."""
     new = [obj for obj in session.new if isinstance(obj, Event)]
-    if not new and (session.info.get(_LOCKED) or not _changes_a_case(session)):
-        return
-    connection = session.connection()
-    count, last = lock_head(connection)
-    session.info[_LOCKED] = True
     if not new:
+        if _HELD not in session.info and _changes_a_case(session):
+            _held(session)
         return
+    held = _held(session)
     new.sort(key=lambda e: instance_state(e).insert_order)  # the unit of work inserts them in this order
-    case_last = _case_heads(connection, (e.application_id for e in new))
+    _case_last(session, held, (e.application_id for e in new))
     for event in new:
         app = session.get(Application, event.application_id)
         event.data = json.loads(json.dumps(event.data or {}))  # hashed exactly as stored and read back
-        prev_case = case_last.get(event.application_id)
-        event.prev_case_sha256, event.prev_log_sha256 = prev_case, last
-        event.sha256 = last = case_last[event.application_id] = digest(
-            event_content(event, case_key(app.agency_id, app.number)), prev_case=prev_case, prev_log=last)
-        count += 1
-    _move_head(connection, count, last)
+        fields = event_content(event, case_key(app.agency_id, app.number))
+        event.prev_case_sha256, event.prev_log_sha256, event.sha256 = _append(held, event.application_id, fields)
+    _move_head(session.connection(), held.events, held.sha256)
 
 
 @sa_event.listens_for(OrmSession, "after_transaction_end")
 def _release(session, transaction):
-    if transaction.parent is None:
-        session.info.pop(_LOCKED, None)
+    """The transaction (or a savepoint, whose rollback may take events back) ended: read the head again next time.
+    Each flush runs in an inner transaction of its own; its end changes nothing."""
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HELD, None)

@@ -369,7 +369,8 @@ def _check_rows(session: Session, walk: _Walk, *, only: int | None) -> None:
     reviews = select(Review, Decision.application_id).join(Decision, Decision.id == Review.decision_id)
     deliveries = select(Delivery).where(Delivery.delivered_on.is_not(None))
     if only is not None:
-        reviews, deliveries = reviews.where(Decision.application_id == only), deliveries.where(Delivery.application_id == only)
+        reviews = reviews.where(Decision.application_id == only)
+        deliveries = deliveries.where(Delivery.application_id == only)
     names = {}
     for review, app_id in session.execute(reviews.order_by(Review.id)).all():
         action = "approve_draft" if review.approved else "return_draft"

@@ -276,7 +276,7 @@ def _insert_events_and_challenges(session, rows, app_ids, *, now) -> None:
                "at": now, "from_status": None, "to_status": r.application["status"], "data": {"line": r.line}}
               for r, app_id in zip(rows, app_ids)]
     cases = {app_id: audit.case_key(r.agency_id, r.application["number"]) for r, app_id in zip(rows, app_ids)}
-    audit.chain_rows(session.connection(), events, cases)  # hashed in insertion order, the head moved
+    audit.chain_rows(session, events, cases)  # hashed in insertion order, the head moved
     session.execute(insert(Event), events)
     challenges = [dict(c, application_id=app_id) for r, app_id in zip(rows, app_ids) for c in r.challenges]
     if challenges:

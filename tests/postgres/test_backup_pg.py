@@ -66,7 +66,8 @@ def test_a_pg_dump_taken_under_load_restores_into_another_database_and_verifies(
         c.execute(text(f"CREATE DATABASE {target.database}"))
     try:
         restored_var = tmp_path / "restored" / "var"
-        restored = gongkai(target.render_as_string(hide_password=False), restored_var, "restore", str(tmp_path / "backup"))
+        restored = gongkai(target.render_as_string(hide_password=False), restored_var, "restore",
+                           str(tmp_path / "backup"))
         assert restored.returncode == 0, restored.stdout + restored.stderr
         assert "✓ 审计核验通过" in restored.stdout and "归档包 3 个" in restored.stdout
         copy = make_engine(target.render_as_string(hide_password=False))
