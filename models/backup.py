@@ -102,6 +102,7 @@ def _sqlite_copy(source: Path, target: Path) -> None:
     dst = sqlite3.connect(target)
     try:
         src.backup(dst)  # all pages in one step: a single read transaction, never restarted
+        dst.execute("PRAGMA journal_mode=DELETE")  # one self-contained file, readable from read-only media
     finally:
         dst.close()
         src.close()

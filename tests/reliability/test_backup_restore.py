@@ -79,7 +79,9 @@ def test_a_backup_taken_while_cases_are_registered_restores_elsewhere_and_verifi
 
     copy = make_engine(f"sqlite:///{restored_var / 'gongkai.db'}")
     with Session(copy) as s:
-        numbers = set(s.exec(select(Application.number)))
+        listed = list(s.exec(select(Application.number)))
+        numbers = set(listed)
+        assert len(listed) == len(numbers)  # duplicated: 0
         events = s.exec(select(func.count()).select_from(Event)).one()
         lost = [n for n in registered[:before] if n not in numbers]  # committed before the backup began
         assert lost == [] and ARCHIVED + before <= len(numbers) <= ARCHIVED + before + during
