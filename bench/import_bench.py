@@ -28,7 +28,7 @@ def lines(n: int) -> list[str]:
     for i in range(n):
         received = date(2024, 1, 1) + timedelta(days=i % 700)
         out.append(json.dumps({
-            "agency": DEMO_AGENCY, "number": f"L{i:07d}",
+            "agency": DEMO_AGENCY, "number": f"{2024 + i // 999999}-{i % 999999 + 1:06d}",
             "applicant": {"kind": "natural_person", "name": f"申请人{i % 5000}", "phone": f"138{i % 5000:08d}"},
             "channel": "online", "receipt_date": received.isoformat(), "request_text": f"请公开第{i}号文件",
             "status": "closed", "outcome": ROWS[i % 4], "closed_date": (received + timedelta(days=20)).isoformat(),

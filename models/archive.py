@@ -1,6 +1,6 @@
 """归档: the dossier of a concluded case as a directory with a manifest of SHA-256 hashes.
 
-    <root>/<agency id>/<number>/
+    <GONGKAI_VAR_DIR>/archive/<agency id>/<number>/
         application.json     the application, applicant and receipt evidence (Art 29, 31)
         documents/…          every generated notice and the reply, each version
         attachments/…        the files departments sent with their opinions, as <id>-<name>
@@ -11,7 +11,10 @@
         manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
 
 The package is rebuilt identically from the same rows, so building it twice is harmless; after
-`models.actions.archive` the case is read-only and `verify_package` re-checks every hash.
+`models.actions.archive` the case is read-only and `verify_package` re-checks every hash. The archive event
+holds the manifest's hash in the event chain (models.audit), which `models.audit_verify` checks the package
+against. Locations are stored relative to GONGKAI_VAR_DIR (`archive/3/2026-000123`), so a restored copy reads
+its own folder; every path is built from checked parts and must stay inside the archive root.
 """
 
 import hashlib
@@ -44,6 +47,7 @@ from models.tables import (
 )
 
 MANIFEST = "manifest.json"
+ARCHIVE_DIR = "archive"  # the archive root, under GONGKAI_VAR_DIR
 
 
 class ArchivePackage(SQLModel, table=True):
@@ -114,21 +118,49 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
     return files
 
 
-def package_dir(root: Path, app: Application) -> Path:
-    return Path(root) / str(app.agency_id) / app.number
+def archive_root(var_dir: Path) -> Path:
+    return Path(var_dir) / ARCHIVE_DIR
 
 
-def build_package(session: Session, app: Application, *, root: Path) -> Built:
+def _component(value: str, what: str) -> str:
+    """One path component from data: not empty, no separator, not '.' or '..', no control character."""
+    if (not value or value in (".", "..") or "/" in value or "\\" in value
+            or any(ord(ch) < 32 or ord(ch) == 127 for ch in value)):
+        raise GuardFailed(f"{what}「{value}」不能用作归档路径，已拒绝归档。", f"unsafe path component {value!r}")
+    return value
+
+
+def inside(root: Path, path: Path, what: str) -> Path:
+    """`path`, resolved, if it lies inside `root`; anything else is refused (path traversal)."""
+    real_root, real = Path(root).resolve(), Path(path).resolve()
+    if real != real_root and real_root not in real.parents:
+        raise GuardFailed(f"{what}「{path}」不在归档根目录 {real_root} 内，已拒绝。", f"{path} escapes {real_root}")
+    return real
+
+
+def location_of(app: Application) -> str:
+    """Where a case's package lies, relative to GONGKAI_VAR_DIR: archive/<agency id>/<number>."""
+    return f"{ARCHIVE_DIR}/{app.agency_id}/{_component(app.number, '申请编号')}"
+
+
+def package_path(var_dir: Path, location: str) -> Path:
+    """The folder a stored location names, which must lie inside <var dir>/archive (a relative location is read
+    against the var dir; an absolute one, written before migration 0012 moved the rest, must lie there too)."""
+    return inside(archive_root(var_dir), Path(var_dir) / location, "归档位置")
+
+
+def build_package(session: Session, app: Application, *, var_dir: Path) -> Built:
     """Write the dossier and its manifest; the same rows give the same bytes and the same manifest hash."""
-    target = package_dir(root, app)
+    location = location_of(app)
+    target = package_path(var_dir, location)
     files = dossier(session, app)
     for path, content in files.items():
-        out = target / path
+        out = inside(target, target / path, "归档文件")
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_bytes(content)
     manifest = _json({"number": app.number, "files": {p: _sha(c) for p, c in sorted(files.items())}})
     (target / MANIFEST).write_bytes(manifest)
-    return Built(str(target), _sha(manifest), len(files))
+    return Built(location, _sha(manifest), len(files))
 
 
 def record_package(session: Session, app: Application, built: Built, *, archived_on: date, now: datetime) -> ArchivePackage:
@@ -155,9 +187,12 @@ def package_of(session: Session, app: Application) -> ArchivePackage:
     return row
 
 
-def verify_package(location: str | Path, manifest_sha256: str) -> list[str]:
+def verify_package(location: str | Path, manifest_sha256: str, *, var_dir: Path) -> list[str]:
     """Every problem found, in Chinese; an empty list means every hash matches."""
-    target = Path(location)
+    try:
+        target = package_path(var_dir, str(location))
+    except GuardFailed as exc:
+        return [exc.message_zh]
     manifest_path = target / MANIFEST
     if not manifest_path.exists():
         return [f"缺少清单文件 {manifest_path}"]
@@ -166,7 +201,11 @@ def verify_package(location: str | Path, manifest_sha256: str) -> list[str]:
     if _sha(raw) != manifest_sha256:
         problems.append("清单文件的 SHA-256 与归档记录不一致（清单被修改）")
     for path, digest in json.loads(raw)["files"].items():
-        f = target / path
+        try:
+            f = inside(target, target / path, "清单中的文件")
+        except GuardFailed as exc:
+            problems.append(exc.message_zh)
+            continue
         if not f.exists():
             problems.append(f"缺少文件 {path}")
         elif _sha(f.read_bytes()) != digest:

@@ -32,6 +32,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
+import models.audit  # noqa: F401  (installs the hook that hash-chains every Event written)
 from models.enums import Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User, shanghai_day

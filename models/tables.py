@@ -47,7 +47,9 @@ class AwareDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("event times must be timezone-aware")
-        return value.astimezone(ZoneInfo("UTC")).replace(tzinfo=None)
+        utc = value.astimezone(ZoneInfo("UTC"))
+        # PostgreSQL reads a naive time in the session's TimeZone (often Asia/Shanghai): give it the offset
+        return utc if dialect.name == "postgresql" else utc.replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
         if value is None:
@@ -207,8 +209,11 @@ class Application(SQLModel, table=True):
 
 
 class Event(SQLModel, table=True):
-    """Append-only history: who did what when, and the status before and after."""
+    """Append-only history: who did what when, and the status before and after, hash-chained (models.audit).
 
+    The database refuses UPDATE and DELETE on this table (triggers, migration 0012)."""
+
+    __table_args__ = (Index("ux_event_prev_log", "prev_log_sha256", unique=True),)  # one successor per event
     id: int | None = Field(default=None, primary_key=True)
     application_id: int = Field(foreign_key="application.id", index=True)
     action: str = Field(sa_type=String(60))
@@ -218,6 +223,9 @@ class Event(SQLModel, table=True):
     from_status: Status | None = _code(default=None, nullable=True)
     to_status: Status | None = _code(default=None, nullable=True)
     data: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    sha256: str | None = Field(default=None, sa_type=String(64))  # this event's hash (models.audit.digest)
+    prev_case_sha256: str | None = Field(default=None, sa_type=String(64))  # the case's previous event
+    prev_log_sha256: str | None = Field(default=None, sa_type=String(64))  # the installation's previous event
 
 
 class AdminEvent(SQLModel, table=True):

@@ -15,8 +15,10 @@ from datetime import date, datetime
 from sqlalchemy import insert, update
 from sqlmodel import Session, select
 
+from models import audit
 from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm, Status
 from models.errors import ImportLineError
+from models.identity import NUMBER
 from models.lifecycle import CONCLUDED
 from models.outcomes import ApplicantKind, ChallengeKind, ChallengeResult, Outcome, RESULT_ROW_KEYS
 from models.registration import new_query_code
@@ -132,6 +134,8 @@ def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _R
     if agency not in agencies:
         _fail(line, f"机关「{agency}」不存在，请先用 gongkai agency add 添加")
     number = _text(record, "number", line, "申请编号")
+    if not NUMBER.fullmatch(number):  # it names folders and keys: only the form registration allocates
+        _fail(line, f"申请编号「{number}」格式不正确，应为“年份-六位序号”，如 2021-000001")
     receipt = _date(record.get("receipt_date"), line, "receipt_date", today=today)
     arrived = _date(record.get("arrived_date"), line, "arrived_date", required=False, today=today) or receipt
     if receipt < arrived:
@@ -214,8 +218,8 @@ def import_jsonl(session: Session, source: Iterable[str], *, now: datetime, cale
     try:
         applicant_ids = _insert_applicants(session, rows)
         app_ids = _insert_applications(session, rows, applicant_ids, now=now, calendar=calendar, progress=progress)
+        _advance_counters(session, rows)  # the counters' lock before the chain head's, as registration takes them
         _insert_events_and_challenges(session, rows, app_ids, now=now)
-        _advance_counters(session, rows)
         session.commit()
     except BaseException:
         session.rollback()
@@ -271,6 +275,8 @@ def _insert_events_and_challenges(session, rows, app_ids, *, now) -> None:
     events = [{"application_id": app_id, "action": "import", "actor_id": None, "actor_name": "导入",
                "at": now, "from_status": None, "to_status": r.application["status"], "data": {"line": r.line}}
               for r, app_id in zip(rows, app_ids)]
+    cases = {app_id: audit.case_key(r.agency_id, r.application["number"]) for r, app_id in zip(rows, app_ids)}
+    audit.chain_rows(session, events, cases)  # hashed in insertion order, the head moved
     session.execute(insert(Event), events)
     challenges = [dict(c, application_id=app_id) for r, app_id in zip(rows, app_ids) for c in r.challenges]
     if challenges:

@@ -298,26 +298,28 @@ def queue_notification(s: Session, case: CaseRef, notice: Notice, *, now: dateti
     return outbox.enqueue(s, application_of(s, case), notice, now=now)
 
 
-def archive_case(s: Session, case: CaseRef, *, now: datetime, root: Path | None = None, actor=None) -> str:
+def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None, actor=None) -> str:
     """Build the dossier with its manifest, archive the case (read-only from now on), record the package.
 
-    `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system."""
+    `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system.
+    Returns the package's location, relative to the var dir."""
     app = application_of(s, case)
-    root = root or settings().var_dir / "archive"
+    var_dir = var_dir or settings().var_dir
     if Status(app.status) != Status.archived:
-        built = dossier.build_package(s, app, root=root)
+        built = dossier.build_package(s, app, var_dir=var_dir)
         ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
         A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
-    return record_archive(s, case, now=now).location
+    return record_archive(s, case, now=now, var_dir=var_dir).location
 
 
-def record_archive(s: Session, case: CaseRef, *, now: datetime) -> dossier.ArchivePackage:
+def record_archive(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None) -> dossier.ArchivePackage:
     """The package row, from the archive Event (so a run that died after archiving is completed later)."""
     app = application_of(s, case)
     event = s.exec(select(Event).where(Event.application_id == app.id, Event.action == "archive")
                    .order_by(Event.id.desc())).one()
     location, manifest = event.data["location"], event.data["manifest_sha256"]
-    files = len(json.loads((Path(location) / dossier.MANIFEST).read_text("utf-8"))["files"])
+    folder = dossier.package_path(var_dir or settings().var_dir, location)
+    files = len(json.loads((folder / dossier.MANIFEST).read_text("utf-8"))["files"])
     built = dossier.Built(location, manifest, files)
     return dossier.record_package(s, app, built, archived_on=shanghai_day(event.at), now=now)
 

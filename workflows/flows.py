@@ -2,7 +2,7 @@
 
     advance_case(agency_id, number, installation)   re-entrant: every automatic step that is due, then it ends at the next human gate;
                            each human action (CLI, desk) triggers the next run — nothing waits in a process
-    morning_sweep(today)   cron, Asia/Shanghai, working days only (by the legal calendar)
+    morning_sweep(today)   cron, Asia/Shanghai: the audit verification daily, deadlines on working days only
     reconcile()            catches up every case a dead process left behind (run at start-up)
     batch_intake(rows)     registers and routes a batch in one run
 
@@ -127,12 +127,18 @@ def queue_deadline_notices(today: date) -> int:
         return sum(engine.queue_notification(s, CaseRef.of(app), notice, now=now) for app, notice in due)
 
 
+@task(**DB_RETRIES)
+def verify_audit_chain(today: date) -> str:
+    return sweep.audit_and_alert(today)
+
+
 @flow(name="morning-sweep", flow_run_name="晨检 {today}", log_prints=True)
 def morning_sweep(today: date | None = None, installation: str | None = None) -> str:
-    """Deadlines, chases and expiries of the day; skips days that are not working days."""
+    """The audit verification every day; deadlines, chases and expiries on working days."""
     _check(installation)
     today = today or engine.shanghai_now().date()
     report = sweep.SweepReport(today, working_day=is_working_day(today))
+    report.audit = verify_audit_chain(today)
     if report.working_day:
         report.recomputed = recompute_due_dates(today)
         for case in find_expired(today):
@@ -142,7 +148,7 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
         for case in report.closed:
             with tags(f"case:{case.key}", "gongkai"):
                 advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))
-        send_notifications(sweep.sweep_time(today))
+    send_notifications(sweep.sweep_time(today))  # the day's reminders, and any audit alert
     print(report.summary())
     return report.summary()
 

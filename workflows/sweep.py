@@ -3,22 +3,26 @@
     close_expired      supplement periods (Art 30 → 三(六)1), unpaid fees (→ 三(六)2), consultations past 15 WD
     deadline_notices   T-5/T-3/T-1/due today to the responsible clerk and the open departments; overdue to the
                        supervisor; departments past their answer due date are chased
+    audit_notices      every morning, working day or not: the event chains and archive packages are verified
+                       (models.audit_verify); a broken link is told to the supervisors, once a day
 Every notification is an outbox row with its Event, keyed so that a second sweep the same day adds nothing.
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from pathlib import Path
 
 from sqlmodel import Session, col, select
 
 from calendars import DueLevel
 from models import actions as A
+from models.audit_verify import Report, verify
 from models.context import Ctx
 from models.identity import CaseRef
 from models.deadlines import read_clock, recompute_stale
 from models.enums import AssignmentStatus, Role, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
-from models.outbox import Notice
+from models.outbox import Notice, enqueue
 from models.queries import application_of
 from models.tables import SHANGHAI, Application, Assignment, Consultation, Department, Fee, Supplement, User
 from workflows import engine
@@ -39,12 +43,14 @@ class SweepReport:
     notified: int = 0
     closed: list[CaseRef] = field(default_factory=list)  # cases whose state the sweep changed
     recomputed: int = 0  # stored due dates recomputed on new calendar data
+    audit: str = ""  # the audit verification's summary
 
     def summary(self) -> str:
+        audit = f" {self.audit}" if self.audit else ""
         if not self.working_day:
-            return f"{self.today} 不是工作日，晨检跳过。"
+            return f"{self.today} 不是工作日，晨检跳过。{audit}"
         return (f"{self.today} 晨检：按新日历重算期限 {self.recomputed} 件，发出提醒 {self.notified} 条，"
-                f"逾期处理 {len(self.closed)} 件。")
+                f"逾期处理 {len(self.closed)} 件。{audit}")
 
 
 def sweep_time(today: date) -> datetime:
@@ -120,11 +126,41 @@ def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Applica
     return found
 
 
+def audit_notices(s: Session, *, today: date, var_dir: Path) -> tuple[Report, list[Notice]]:
+    """Verify the chains and the packages; when a link is broken, a notice to each supervisor (once a day)
+    with the findings about their agency's cases and about the installation's chain."""
+    report = verify(s, var_dir=var_dir)
+    if report.ok:
+        return report, []
+    notices = []
+    for user in s.exec(select(User).where(User.role == Role.supervisor, User.active).order_by(User.id)):
+        mine = [f for f in report.findings if f.agency_id in (None, user.agency_id)]
+        if not mine:
+            continue
+        first = sorted(mine, key=lambda f: (f.event_id is None, f.event_id or 0))[0]
+        notices.append(Notice(key=f"audit:{today}:{user.username}", kind="audit", recipient=user.username,
+                              subject=f"审计核验发现 {len(mine)} 处问题，第一处：{first}"[:300],
+                              body="\n".join(str(f) for f in mine)))
+    return report, notices
+
+
+def audit_and_alert(today: date, *, var_dir: Path | None = None) -> str:
+    """Run the audit verification and queue its notices; the summary for the sweep's report."""
+    with engine.session() as s:
+        report, notices = audit_notices(s, today=today, var_dir=var_dir or engine.settings().var_dir)
+        for notice in notices:
+            enqueue(s, None, notice, now=sweep_time(today))
+    return report.summary()
+
+
 def sweep(today: date, *, sender=None) -> SweepReport:
     """Inline (no Prefect): the same steps as workflows.flows.morning_sweep."""
     calendar = engine.calendar()
     report = SweepReport(today, working_day=calendar.is_working_day(today))
+    report.audit = audit_and_alert(today)
     if not report.working_day:
+        with engine.session() as s:
+            engine.send_notifications(s, now=sweep_time(today), sender=sender)
         return report
     now = sweep_time(today)
     with engine.session() as s:

@@ -97,15 +97,16 @@ def intake(path: Path, clerk: str = typer.Option("clerk", help="登记人用户�
 
 @archive_app.command("verify")
 def verify(number: str, agency: str = AGENCY) -> None:
-    """重新计算归档包中每个文件的 SHA-256，与清单和归档记录核对。"""
+    """重新计算归档包中每个文件的 SHA-256，与清单和归档记录核对（与事件链的核对见 gongkai audit verify）。"""
     from interfaces.cli.runtime import session
     from models.archive import package_of, verify_package
     from models.queries import application_of
+    from models.settings import Settings
 
     case = _case(number, agency)
     with session() as s:
         package = package_of(s, application_of(s, case))
-    problems = verify_package(package.location, package.manifest_sha256)
+    problems = verify_package(package.location, package.manifest_sha256, var_dir=Settings.load().var_dir)
     if problems:
         for p in problems:
             typer.echo(f"✗ {p}", err=True)

@@ -24,8 +24,8 @@ def register() -> typer.Typer:
     global _registered
     if _registered:
         return app
-    from interfaces.cli import (actions_cmd, calendar_cmd, case_cmd, desk_cmd, documents_cmd, flow_cmd, report_cmd,
-                                up_cmd)
+    from interfaces.cli import (actions_cmd, audit_cmd, calendar_cmd, case_cmd, desk_cmd, documents_cmd, flow_cmd,
+                                report_cmd, up_cmd)
 
     _registered = True
     case_cmd.install(app)
@@ -35,6 +35,9 @@ def register() -> typer.Typer:
     app.add_typer(flow_cmd.app, name="flow")
     app.add_typer(flow_cmd.archive_app, name="archive")
     app.add_typer(desk_cmd.app, name="desk")
+    app.add_typer(audit_cmd.app, name="audit")
+    app.command("backup")(audit_cmd.backup)
+    app.command("restore")(audit_cmd.restore)
     app.command("up")(up_cmd.up)
     app.add_typer(documents_cmd.fonts_app, name="fonts")
     app.add_typer(documents_cmd.document_app, name="document")

@@ -3,7 +3,6 @@
 import hashlib
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import func, select
@@ -197,16 +196,17 @@ def test_the_archive_package_holds_every_attachment_with_its_hash_in_the_manifes
     A.submit_opinion(ctx(session, calendar, "dept_ziran", DAY), number, opinion="可以公开。",
                      attachments=[pdf_upload(), pdf_upload("答复依据.pdf", SMALL_PDF + b"%v2")])
     app = application_by_number(session, number)
-    built = build_package(session, app, root=tmp_path)
-    manifest = json.loads((Path(built.location) / "manifest.json").read_text(encoding="utf-8"))["files"]
+    built = build_package(session, app, var_dir=tmp_path)
+    folder = tmp_path / built.location
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))["files"]
     stored = attachments_of(session, app)
     for f in stored:  # the same name twice is two files: each path carries the attachment's id
         assert manifest[f"attachments/{f.id}-答复依据.pdf"] == f.sha256
-        assert (Path(built.location) / f"attachments/{f.id}-答复依据.pdf").read_bytes() == f.content
-    handling = json.loads((Path(built.location) / "handling.json").read_text(encoding="utf-8"))
+        assert (folder / f"attachments/{f.id}-答复依据.pdf").read_bytes() == f.content
+    handling = json.loads((folder / "handling.json").read_text(encoding="utf-8"))
     assert [a["sha256"] for a in handling["attachments"]] == [f.sha256 for f in stored]
     assert "content" not in handling["attachments"][0]
-    assert verify_package(built.location, built.manifest_sha256) == []
+    assert verify_package(built.location, built.manifest_sha256, var_dir=tmp_path) == []
 
 
 def test_an_attachment_changed_after_upload_stops_the_archive(session, calendar, tmp_path):
@@ -218,5 +218,5 @@ def test_an_attachment_changed_after_upload_stops_the_archive(session, calendar,
     session.add(stored)
     session.commit()
     with pytest.raises(GuardFailed) as err:
-        build_package(session, app, root=tmp_path)
+        build_package(session, app, var_dir=tmp_path)
     assert "答复依据.pdf" in err.value.message_zh and "SHA-256" in err.value.message_zh

@@ -3,17 +3,17 @@
 import asyncio
 import json
 from datetime import date
-from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from models import actions as A
-from models.archive import ArchivePackage, verify_package
+from models.archive import ArchivePackage, package_path, verify_package
 from models.enums import ConsultationKind, ConsultationReply, DeliveryMethod, Status
 from models.fees import FeeMethod
 from models.outbox import OutboxMessage
 from models.queries import application_by_number
+from models.settings import Settings
 from models.tables import Decision, Document
 from notices.from_case import reply_renderer
 from tests import factories as F
@@ -74,9 +74,11 @@ def test_happy_path_registration_to_archive_in_at_most_eight_runs(desk):
         package = s.exec(select(ArchivePackage).where(ArchivePackage.application_id == app.id)).one()
         reply = s.exec(select(Document).where(Document.kind == "reply")).one()
     assert reply.content.startswith(b"%PDF") and reply.doc_number.startswith("示政公开〔2026〕")
-    assert verify_package(package.location, package.manifest_sha256) == []
+    var_dir = Settings.load().var_dir
+    assert package.location == f"archive/{desk.case(number).agency_id}/{number}"  # relative to the var dir
+    assert verify_package(package.location, package.manifest_sha256, var_dir=var_dir) == []
     assert package.retain_until == date(2056, 3, 4)  # the demo agency keeps 30 years
-    manifest = json.loads((Path(package.location) / "manifest.json").read_text())
+    manifest = json.loads((package_path(var_dir, package.location) / "manifest.json").read_text())
     assert {"application.json", "decisions.json", "handling.json", "events.json"} <= set(manifest["files"])
 
     # A run more changes nothing: the case is archived, its package recorded.
@@ -103,8 +105,10 @@ def test_tampered_archive_fails_verification(desk):
     review_and_close(desk, number, WED)
     with desk.session() as s:
         package = s.exec(select(ArchivePackage)).one()
-    (Path(package.location) / "events.json").write_text("[]")
-    assert verify_package(package.location, package.manifest_sha256) == ["文件 events.json 的 SHA-256 不一致（文件被修改）"]
+    var_dir = Settings.load().var_dir
+    (package_path(var_dir, package.location) / "events.json").write_text("[]")
+    assert verify_package(package.location, package.manifest_sha256, var_dir=var_dir) == [
+        "文件 events.json 的 SHA-256 不一致（文件被修改）"]
 
 
 def test_supplement_restarts_the_clock(desk):
@@ -201,7 +205,7 @@ def test_counsel_returns_the_draft_twice_and_every_version_is_kept(desk):
         package = s.exec(select(ArchivePackage)).one()
         revise = s.exec(select(OutboxMessage).where(OutboxMessage.kind == "returned_for_revision")).all()
     assert versions == [1, 2, 3] and len(revise) == 2
-    archived = json.loads((Path(package.location) / "decisions.json").read_text())
+    archived = json.loads((package_path(Settings.load().var_dir, package.location) / "decisions.json").read_text())
     assert [d["version"] for d in archived["decisions"]] == [1, 2, 3] and len(archived["reviews"]) == 3
 
 
