@@ -1,0 +1,75 @@
+"""Done when (issue 11 §3): three agencies in one installation whose numbers collide, on one running stack:
+every action, the public status page, reconcile and the archive find each agency's own case."""
+
+import json
+import re
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime
+
+import pytest
+from sqlmodel import select
+
+from models.tables import SHANGHAI, Agency, Application
+from tests.e2e.walk import Actors, Browser, csrf_of, walk
+
+pytestmark = pytest.mark.slow
+
+PASSWORD = "agency-e2e-pass"
+OTHERS = {  # two more district governments, set up as their administrator would, with the CLI
+    "乙区人民政府": ("yi", "乙市人民政府", "乙市中级人民法院", "乙政公开"),
+    "丙区人民政府": ("bing", "丙市人民政府", "丙市中级人民法院", "丙政公开"),
+}
+ROLES = (("clerk", "clerk", "经办"), ("dept", "department_handler", "承办"), ("counsel", "legal_counsel", "律师"),
+         ("head", "office_head", "主任"))
+
+
+def add_agency(stack, name: str, prefix: str, reconsideration: str, court: str, doc_prefix: str) -> Actors:
+    stack.cli("agency", "add", name, "--reconsideration-body", reconsideration, "--court", court,
+              "--doc-number-prefix", doc_prefix, "--disclosure-office", f"{name}办公室", "--address", f"{name}人民路1号",
+              "--phone", "0539-8000000", "--seal-text", name)
+    stack.cli("department", "add", name, "区自然资源局")
+    for suffix, role, title in ROLES:
+        extra = ["--department", "区自然资源局"] if role == "department_handler" else []
+        stack.cli("user", "add", f"{prefix}_{suffix}", f"{name[0]}{title}", "--role", role, "--agency", name,
+                  "--password", PASSWORD, *extra)
+    return Actors(agency=name, clerk=f"{prefix}_clerk", handler=f"{prefix}_dept", counsel=f"{prefix}_counsel",
+                  head=f"{prefix}_head", password=PASSWORD)
+
+
+def status_of(stack, number: str, code: str) -> tuple[int, str]:
+    """The public status page, as an applicant uses it: number and query code, no login."""
+    public = Browser(stack)
+    try:
+        page = public.get_page("/status")
+        r = public.client.post("/status", data={"csrf_token": csrf_of(page), "number": number, "query_code": code})
+        found = re.search(r"<dt>受理机关</dt><dd>([^<]+)</dd>", r.text)
+        return r.status_code, found.group(1) if found else ""
+    finally:
+        public.close()
+
+
+def test_three_agencies_with_colliding_numbers_each_find_their_own_case(stack_a):
+    actors = [Actors()] + [add_agency(stack_a, name, *profile) for name, profile in OTHERS.items()]
+    with ThreadPoolExecutor(len(actors)) as pool:  # the three cases at once, through the same Prefect
+        walked = list(pool.map(lambda a: walk(stack_a, a, through_prefect=True), actors))
+
+    first = f"{datetime.now(SHANGHAI).year}-000001"
+    assert [w.number for w in walked[1:]] == [first, first]  # each new agency counts from 000001
+    assert len({w.key for w in walked}) == 3 and len({w.agency_id for w in walked}) == 3
+    with stack_a.session() as s:  # the demo agency's first case: this test's or an earlier one's
+        holders = dict(s.exec(select(Agency.name, Application.query_code).join(Application)
+                              .where(Application.number == first)).all())
+    assert set(holders) == {a.agency for a in actors}
+
+    for agency, code in holders.items():  # one number, three cases: the query code finds the applicant's own
+        assert status_of(stack_a, first, code) == (200, agency)
+    for a, w in zip(actors, walked):
+        assert status_of(stack_a, w.number, w.query_code) == (200, a.agency)
+    assert status_of(stack_a, first, "WRONG123")[0] == 404
+
+    reconciled = stack_a.cli("flow", "reconcile")  # crash recovery runs over every agency, stopping at none
+    assert reconciled.stdout.strip() == "已补办 0 件。", reconciled.stdout
+
+    for w in walked:  # each under its own agency's folder, with its own case in it (verified by the walk)
+        package = stack_a.var / "archive" / str(w.agency_id) / w.number
+        assert json.loads((package / "application.json").read_text("utf-8"))["application"]["agency_id"] == w.agency_id
