@@ -11,11 +11,16 @@
         manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
 
 The package is rebuilt identically from the same rows, so building it twice is harmless; after
-`models.actions.archive` the case is read-only and `verify_package` re-checks every hash.
+`models.actions.archive` the case is read-only and `verify_package` re-checks every hash. Rows do change
+while a case is being archived (the archive Event itself), so one process at a time builds and archives
+a case: `building()` holds a lock file beside the package, <root>/<agency id>/.<number>.lock.
 """
 
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -116,6 +121,19 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
 
 def package_dir(root: Path, app: Application) -> Path:
     return Path(root) / str(app.agency_id) / app.number
+
+
+@contextmanager
+def building(root: Path, app: Application) -> Iterator[None]:
+    """The case's package is built and the case archived by one process at a time; the next one waits here."""
+    lock = Path(root) / str(app.agency_id) / f".{app.number}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_package(session: Session, app: Application, *, root: Path) -> Built:
