@@ -12,18 +12,14 @@ from sqlmodel import select
 from models.outbox import OutboxMessage
 from models.tables import Application, Document, Event
 from tests.e2e.stack import GONGKAI, free_port, user_env
-from tests.e2e.walk import Browser, act, case_runs, eventually, flow_runs, prefect, register
+from tests.e2e.walk import Browser, act, advance_case_deployment, case_runs, eventually, flow_runs, prefect, register
 
 pytestmark = pytest.mark.slow
 
 
-def advance_case(api: str) -> dict:
-    return prefect("GET", f"{api}/deployments/name/advance-case/advance-case").json()
-
-
 def advance_case_runs(api: str) -> dict[str, dict]:
     """The runs of the advance-case deployment by id (the scheduled sweeps and reconciles are not case actions)."""
-    deployment = advance_case(api)["id"]
+    deployment = advance_case_deployment(api)["id"]
     return {r["id"]: r for r in flow_runs(api, deployment_id={"any_": [deployment]})}
 
 
@@ -69,7 +65,7 @@ def test_a_run_sent_to_another_installation_fails_and_changes_nothing_there(stac
     in_b = register(stack_b, Browser(stack_b, "clerk"), "示范区人民政府", through_prefect=True)
     eventually(lambda: completed(b_api, in_b.key, 1), "B's registration run", stack_b)
     before = _rows(stack_b)
-    deployment = advance_case(b_api)
+    deployment = advance_case_deployment(b_api)
     a_id = stack_a.installation().id
     created = prefect("POST", f"{b_api}/deployments/{deployment['id']}/create_flow_run", json={
         "name": f"{in_b.number} · 交办承办单位", "tags": ["gongkai", f"case:{in_b.key}"],

@@ -74,7 +74,7 @@ def eventually(check: Callable[[], object], what: str, stack: Stack, seconds: fl
             return check()
         except AssertionError as exc:
             if time.monotonic() > deadline:
-                raise AssertionError(f"{stack.name}: not within {seconds:.0f} s: {what}: {exc}\n{stack.output()}") from None
+                raise AssertionError(f"{stack.name}: not within {seconds:.0f} s: {what}: {exc}") from None
         time.sleep(0.5)
 
 
@@ -107,7 +107,7 @@ class Browser:
         if response.status_code >= 500:
             response.read()
             raise AssertionError(f"{response.request.method} {response.request.url} answered "
-                                 f"{response.status_code}:\n{response.text[-1500:]}\n{self.stack.output()}")
+                                 f"{response.status_code}:\n{_text(response.text)[-1500:]}")
 
     def get_page(self, url: str) -> str:
         r = self.client.get(url)
@@ -323,13 +323,20 @@ def flow_runs(api: str, **flow_run_filter) -> list[dict]:
     return r.json()
 
 
+def advance_case_deployment(api: str) -> dict:
+    r = prefect("GET", f"{api}/deployments/name/advance-case/advance-case")
+    r.raise_for_status()
+    return r.json()
+
+
 def case_runs(api: str, case_key: str) -> list[dict]:
     return flow_runs(api, tags={"all_": [f"case:{case_key}"]})
 
 
 def runs_completed(stack: Stack, done: Walked) -> None:
     """Every triggering action made exactly one advance-case run, on this installation, and each Completed."""
-    runs = case_runs(stack.prefect_api(), done.key)
+    api = stack.prefect_api()
+    runs = case_runs(api, done.key)
     names = sorted(r["name"] for r in runs)
     assert names == sorted(f"{done.number} · {label_of(a)}" for a in TRIGGERING), names
     states = {r["name"]: r["state_type"] for r in runs}
@@ -337,3 +344,4 @@ def runs_completed(stack: Stack, done: Walked) -> None:
     mine = stack.installation().id
     assert {r["parameters"]["installation"] for r in runs} == {mine}
     assert {(r["parameters"]["agency_id"], r["parameters"]["number"]) for r in runs} == {(done.agency_id, done.number)}
+    assert {r["deployment_id"] for r in runs} == {advance_case_deployment(api)["id"]}
