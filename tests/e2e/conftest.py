@@ -10,7 +10,7 @@ at the end of the session. When a test fails, the output of the stacks is attach
 
 import pytest
 
-from tests.e2e.stack import Stack, launch_up, ready
+from tests.e2e.stack import LAUNCHED, Stack, launch_up, ready
 
 STACKS = ("stack_a", "stack_b")
 _wanted: set[str] = set()
@@ -45,12 +45,20 @@ def pytest_sessionfinish(session, exitstatus):
         stack.stop()
 
 
+_first_of_test = 0
+
+
+def pytest_runtest_setup(item):
+    global _first_of_test
+    _first_of_test = len(LAUNCHED)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
+    """A failed test's report carries the output of the shared stacks and of those the test started itself."""
     outcome = yield
     report = outcome.get_result()
     if report.failed:
-        used = [v for v in getattr(item, "funcargs", {}).values() if isinstance(v, Stack)]
-        for stack in {id(s): s for s in [*_launched.values(), *used]}.values():
+        for stack in {id(s): s for s in [*_launched.values(), *LAUNCHED[_first_of_test:]]}.values():
             if stack.output():
                 report.sections.append((f"output of {stack.name}", stack.output(20000)))

@@ -27,6 +27,7 @@ GONGKAI = Path(sys.executable).parent / "gongkai"  # the console script of the v
 HOST = "127.0.0.1"
 START_SECONDS = 120  # `gongkai up` on 2 cores: ≈40 s (Prefect's server, then the deployments and the desk)
 STOP_SECONDS = 30
+LAUNCHED: list["Stack"] = []  # every stack this test session started, for the failure reports (conftest)
 
 
 def free_port() -> int:
@@ -118,6 +119,7 @@ def launch(stack: Stack, args: list[str]) -> Stack:
     stack.root.mkdir(parents=True, exist_ok=True)
     stack.log_path = stack.root / f"{stack.name}.log"
     stack.args = args
+    LAUNCHED.append(stack)
     with stack.log_path.open("wb") as log:
         stack.process = subprocess.Popen([str(GONGKAI), *args], env=stack.env, cwd=stack.root, stdout=log,
                                          stderr=subprocess.STDOUT, start_new_session=True)

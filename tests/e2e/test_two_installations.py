@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import select
 
+from models.demo import DEMO_AGENCY
 from models.outbox import OutboxMessage
 from models.tables import Application, Document, Event
 from tests.e2e.stack import GONGKAI, free_port, user_env
@@ -29,16 +30,29 @@ def completed(api: str, case_key: str, count: int) -> None:
         (r["name"], r["state_type"]) for r in runs]
 
 
-def test_a_case_action_in_one_installation_never_creates_a_run_in_the_other(stack_a, stack_b):
+@pytest.fixture(scope="module")
+def case_in_b(stack_b):
+    """A case registered on B's desk, its registration run Completed on B's Prefect."""
+    clerk = Browser(stack_b, "clerk")
+    try:
+        case = register(stack_b, clerk, DEMO_AGENCY, through_prefect=True)
+    finally:
+        clerk.close()
+    eventually(lambda: completed(stack_b.prefect_api(), case.key, 1), "B's registration run", stack_b)
+    return case
+
+
+def test_a_case_action_in_one_installation_never_creates_a_run_in_the_other(stack_a, stack_b, case_in_b):
     a_api, b_api = stack_a.prefect_api(), stack_b.prefect_api()
     assert a_api != b_api and stack_a.installation().id != stack_b.installation().id
-    in_b = register(stack_b, Browser(stack_b, "clerk"), "示范区人民政府", through_prefect=True)
-    eventually(lambda: completed(b_api, in_b.key, 1), "B's registration run", stack_b)
     before_b = advance_case_runs(b_api)
 
     clerk_a = Browser(stack_a, "clerk")
-    in_a = register(stack_a, clerk_a, "示范区人民政府", through_prefect=True)
-    act(clerk_a, in_a.number, "route", {"department": "区自然资源局"}, through_prefect=True, flashes=[])
+    try:
+        in_a = register(stack_a, clerk_a, DEMO_AGENCY, through_prefect=True)
+        act(clerk_a, in_a.number, "route", {"department": "区自然资源局"}, through_prefect=True, flashes=[])
+    finally:
+        clerk_a.close()
     eventually(lambda: completed(a_api, in_a.key, 2), "A's registration and routing runs", stack_a)
 
     after_b = advance_case_runs(b_api)
@@ -59,11 +73,9 @@ def _rows(stack) -> dict:
                    for t in (Event, Document, OutboxMessage)}}
 
 
-def test_a_run_sent_to_another_installation_fails_and_changes_nothing_there(stack_a, stack_b):
-    """The bug of issue 11 §1: A's case sent to B's server, where the same agency id and number exist."""
-    b_api = stack_b.prefect_api()
-    in_b = register(stack_b, Browser(stack_b, "clerk"), "示范区人民政府", through_prefect=True)
-    eventually(lambda: completed(b_api, in_b.key, 1), "B's registration run", stack_b)
+def test_a_run_sent_to_another_installation_fails_and_changes_nothing_there(stack_a, stack_b, case_in_b):
+    """The bug of issue 11 §1: a run of A's sent to B's server, naming an agency id and number that B also has."""
+    b_api, in_b = stack_b.prefect_api(), case_in_b
     before = _rows(stack_b)
     deployment = advance_case_deployment(b_api)
     a_id = stack_a.installation().id
