@@ -15,10 +15,15 @@ The package is rebuilt identically from the same rows, so building it twice is h
 holds the manifest's hash in the event chain (models.audit), which `models.audit_verify` checks the package
 against. Locations are stored relative to GONGKAI_VAR_DIR (`archive/3/2026-000123`), so a restored copy reads
 its own folder; every path is built from checked parts and must stay inside the archive root.
+Rows do change while a case is being archived (the archive Event itself), so one process at a time
+builds and archives a case: `building()` holds a lock file beside the package, <root>/<agency id>/.<number>.lock.
 """
 
+import fcntl
 import hashlib
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -147,6 +152,19 @@ def package_path(var_dir: Path, location: str) -> Path:
     """The folder a stored location names, which must lie inside <var dir>/archive (a relative location is read
     against the var dir; an absolute one, written before migration 0012 moved the rest, must lie there too)."""
     return inside(archive_root(var_dir), Path(var_dir) / location, "归档位置")
+
+
+@contextmanager
+def building(root: Path, app: Application) -> Iterator[None]:
+    """The case's package is built and the case archived by one process at a time; the next one waits here."""
+    lock = Path(root) / str(app.agency_id) / f".{_component(app.number, '申请编号')}.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    with lock.open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def build_package(session: Session, app: Application, *, var_dir: Path) -> Built:

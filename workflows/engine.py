@@ -302,14 +302,18 @@ def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | No
     """Build the dossier with its manifest, archive the case (read-only from now on), record the package.
 
     `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system.
-    Returns the package's location, relative to the var dir."""
+    Returns the package's location, relative to the var dir. Two runs often reach this step together (a late run
+    of 寄送 meets the run of 送达): one builds and archives while the other waits, then finds the case archived, so
+    no rebuild overwrites the package it recorded."""
     app = application_of(s, case)
     var_dir = var_dir or settings().var_dir
-    if Status(app.status) != Status.archived:
-        built = dossier.build_package(s, app, var_dir=var_dir)
-        ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
-        A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
-    return record_archive(s, case, now=now, var_dir=var_dir).location
+    with dossier.building(dossier.archive_root(var_dir), app):
+        s.refresh(app)  # the status as the run before us left it, not as this session first read it
+        if Status(app.status) != Status.archived:
+            built = dossier.build_package(s, app, var_dir=var_dir)
+            ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
+            A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
+        return record_archive(s, case, now=now, var_dir=var_dir).location
 
 
 def record_archive(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None) -> dossier.ArchivePackage:

@@ -830,7 +830,9 @@ def public_status(request: Request, form=Depends(posted_form), web: Web = Depend
         return web.render("status.html", 404, result=None, number=number,
                           error="未找到该申请，请核对申请编号和查询码。")
     status = Status(app.status)
-    result = {"number": app.number, "stage": status.label, "waits_for": lifecycle.waits_for(status),
+    # numbers repeat across agencies: the agency tells the applicant the code found their own application
+    result = {"number": app.number, "agency": web.db.get(Agency, app.agency_id).name, "stage": status.label,
+              "waits_for": lifecycle.waits_for(status),
               "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
               "closed_on": app.closed_on}
     return web.render("status.html", result=result, error=None, number=number)
