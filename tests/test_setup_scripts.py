@@ -92,6 +92,7 @@ def test_setup_waits_for_the_lock_while_another_apt_get_runs(tmp_path, stand_ins
     _copy_scripts(root, "setup", "apt-get-waiting")
     (root / "pyproject.toml").write_text("")
     _stub(root / ".venv" / "bin" / "python", "exit 0\n")
+    _stub(root / ".venv" / "bin" / "gongkai", "exit 0\n")  # `gongkai fonts prepare`: the fonts are not under test
     (root / ".venv" / ".installed").touch()  # the Python side is installed already: only apt-get runs
     _stub(tmp_path / "dpkg", "exit 1\n")  # no package is installed
     env = {**os.environ, "PATH": f"{tmp_path}:{os.environ['PATH']}", "FAKE_DIR": str(tmp_path), "LOCKED_FOR": "2",
@@ -100,7 +101,7 @@ def test_setup_waits_for_the_lock_while_another_apt_get_runs(tmp_path, stand_ins
     assert done.returncode == 0, done.stdout + done.stderr
     calls = (tmp_path / "args").read_text().splitlines()
     assert [c.split()[2] for c in calls] == ["update", "update", "update", "install"]
-    assert "fonts-arphic-uming" in calls[-1] and "waiting for it to finish" in done.stderr
+    assert "fonts-noto-cjk" in calls[-1] and "waiting for it to finish" in done.stderr
 
 
 def test_the_test_command_gives_prefect_a_temporary_home_and_removes_it(tmp_path):

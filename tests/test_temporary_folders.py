@@ -26,9 +26,9 @@ def test_the_archive_package_a_test_builds_lands_in_its_temporary_var(session, c
 
     number = F.register_case(session, calendar)
     F.advance(session, calendar, number, Status.delivered)
-    location = Path(archive_case(session, F.case(session, number), now=F.at(date(2026, 3, 5))))  # the default root, as the desk's
+    location = archive_case(session, F.case(session, number), now=F.at(date(2026, 3, 5)))  # the default root, as the desk's
     var = Settings.load().var_dir
-    assert location.is_relative_to(var / "archive") and (location / "manifest.json").is_file()
+    assert location.startswith("archive/") and (var / location / "manifest.json").is_file()
     assert not var.is_relative_to(REPOSITORY), var
 
 

@@ -28,6 +28,7 @@ def add_agency(stack, name: str, prefix: str, reconsideration: str, court: str, 
               "--doc-number-prefix", doc_prefix, "--disclosure-office", f"{name}办公室", "--address", f"{name}人民路1号",
               "--phone", "0539-8000000", "--seal-text", name)
     stack.cli("department", "add", name, "区自然资源局")
+    stack.cli("agency", "certificate", name, "--demo")  # replies are signed with the agency's own certificate
     for suffix, role, title in ROLES:
         extra = ["--department", "区自然资源局"] if role == "department_handler" else []
         stack.cli("user", "add", f"{prefix}_{suffix}", f"{name[0]}{title}", "--role", role, "--agency", name,

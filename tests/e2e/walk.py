@@ -286,9 +286,9 @@ def _archived(stack: Stack, app_id: int) -> ArchivePackage:
 
 def check_package(stack: Stack, agency: str, done: Walked, package: ArchivePackage) -> None:
     """The dossier under <var>/archive/<agency id>/<number>: every hash right, the delivery and reply in it."""
-    where = Path(package.location)
-    assert where == stack.var / "archive" / str(done.agency_id) / done.number, where
-    assert verify_package(where, package.manifest_sha256) == []
+    assert package.location == f"archive/{done.agency_id}/{done.number}", package.location  # relative to the var dir
+    where = stack.var / package.location
+    assert verify_package(package.location, package.manifest_sha256, var_dir=stack.var) == []
     files = json.loads((where / MANIFEST).read_text("utf-8"))["files"]
     for kind in ("receipt", "routing", "reply"):
         assert f"documents/{kind}-v1.pdf" in files, f"{kind} missing from the package: {sorted(files)}"

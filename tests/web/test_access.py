@@ -257,7 +257,7 @@ def test_public_status_page(login, cases, engine):
     public = login(None)
     ok = public.post("/status", {"number": cases["review"], "query_code": code.lower()})
     assert ok.status_code == 200 and "法律审核中" in ok.text
-    assert "<dt>受理机关</dt><dd>示范区人民政府</dd>" in ok.text  # numbers repeat across agencies: say whose it is
+    assert '<dt>受理机关</dt><dd id="agency">示范区人民政府</dd>' in ok.text  # numbers repeat across agencies: say whose it is
     assert "张三" not in ok.text and "13800138000" not in ok.text
     assert public.post("/status", {"number": cases["review"], "query_code": "WRONG123"}).status_code == 404
 

@@ -22,15 +22,15 @@ def test_two_runs_archiving_one_case_at_once_leave_the_package_the_case_records(
         number = F.register_case(s, calendar)
         F.advance(s, calendar, number, Status.delivered, day=WED)
         case = F.case(s, number)
-    root = tmp_path / "archive"
+    var_dir = tmp_path / "var"
     build, y_building, x_done = dossier.build_package, threading.Event(), threading.Event()
 
-    def build_slowly(session, app, *, root):
+    def build_slowly(session, app, *, var_dir):
         """Run Y has read the case as delivered; run X archives it before Y writes its dossier."""
         if threading.current_thread().name == "run-Y":
             y_building.set()
             x_done.wait(2)  # with the fix X cannot archive meanwhile: it waits for Y, and this times out
-        return build(session, app, root=root)
+        return build(session, app, var_dir=var_dir)
 
     monkeypatch.setattr(dossier, "build_package", build_slowly)
     errors = []
@@ -39,7 +39,7 @@ def test_two_runs_archiving_one_case_at_once_leave_the_package_the_case_records(
         with engine.session(app_db) as s:
             for _ in range(2):  # the archive task is retried (workflows.flows.DB_RETRIES)
                 try:
-                    engine.archive_case(s, case, now=F.at(WED), root=root)
+                    engine.archive_case(s, case, now=F.at(WED), var_dir=var_dir)
                     break
                 except Exception as exc:  # noqa: BLE001 (a Prefect task retries on any exception)
                     errors.append(exc)
@@ -59,5 +59,5 @@ def test_two_runs_archiving_one_case_at_once_leave_the_package_the_case_records(
         app = application_of(s, case)
         package = package_of(s, app)
         assert Status(app.status) == Status.archived
-    assert verify_package(package.location, package.manifest_sha256) == [], errors
+    assert verify_package(package.location, package.manifest_sha256, var_dir=var_dir) == [], errors
     assert errors == []  # the second run waited for the first, then found the case archived and its package recorded
