@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 
 from models.actions import issued_kind, reply_draft
 from models.citation_check import FeeNoticeDraft
-from models.enums import Channel, Role
+from models.enums import Channel, DeliveryMethod, Role
 from models.fees import FeeMethod
 from models.guards import earlier_applications
 from models.outcomes import ApplicantKind, Outcome
@@ -25,7 +25,9 @@ from models.tables import (
     Assignment,
     Consultation,
     Decision,
+    Delivery,
     Department,
+    Document,
     Event,
     Extension,
     Fee,
@@ -55,7 +57,7 @@ _NUMBER_WORD = {
     DocumentKind.consultation_third_party: "征询",
     DocumentKind.consultation_agency: "征询", DocumentKind.consultation_notice: "征询告知",
     DocumentKind.extension: "延期", DocumentKind.fee: "收费", DocumentKind.termination: "终止",
-    DocumentKind.reason_request: "说明理由", DocumentKind.deferral: "延迟答复",
+    DocumentKind.reason_request: "说明理由", DocumentKind.deferral: "延迟答复", DocumentKind.delivery: "送达",
 }
 
 
@@ -122,6 +124,20 @@ def _parties(session: Session, app: ApplicationRow, kind: DocumentKind, on: date
              *also: int | None) -> dict:
     return {"issue": issue(session, app, kind, on, event, *also),
             "applicant": applicant(session.get(ApplicantRow, app.applicant_id)), "application": application(session, app)}
+
+
+def delivery(session: Session, app: ApplicationRow, row: Delivery) -> nc.DeliveryContext:
+    """送达回证 for the reply as dispatched on paper (民事诉讼法 Art 87 by analogy): the recipient signs and dates it,
+    and that date is the delivery date the clerk then records."""
+    served = session.get(Document, row.document_id) if row.document_id else None
+    if served is None:
+        raise NoticeFieldMissing("送达回证须指明所送达的文书。", "delivery without a document")
+    person = session.get(ApplicantRow, app.applicant_id)
+    event = made_by(session, app, ("dispatch",), row.dispatched_on)
+    return nc.DeliveryContext(
+        issue=issue(session, app, DocumentKind.delivery, row.dispatched_on, event),
+        document_title=DocumentKind(served.kind).title, document_number=served.doc_number or "",
+        recipient=person.name, place=person.address or "本机关（当面领取）", method=DeliveryMethod(row.method).label)
 
 
 def receipt(session: Session, app: ApplicationRow) -> nc.ReceiptContext:

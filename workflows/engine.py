@@ -23,7 +23,7 @@ from models import archive as dossier
 from models import outbox
 from models.context import Ctx
 from models.db import default_engine, session_scope
-from models.enums import ExtensionStatus, FeeStatus, Role, Status
+from models.enums import DeliveryMethod, ExtensionStatus, FeeStatus, Role, Status
 from models.lifecycle import BY_ACTION
 from models.outbox import Notice
 from models.identity import CaseRef, ensure_installation
@@ -35,6 +35,7 @@ from models.tables import (
     Application,
     Assignment,
     Consultation,
+    Delivery,
     Department,
     Document,
     Event,
@@ -49,6 +50,7 @@ from models.tables import (
 from notices import from_case
 from notices.render import DocumentKind, render_pdf
 
+PAPER_SERVICE = frozenset({DeliveryMethod.pickup, DeliveryMethod.post})  # electronic service has its system record
 ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn})
 # Who is told when a case enters a status (the gate's owners), and what they are told.
 GATE_OWNERS: dict[Status, tuple[Role, str]] = {
@@ -211,6 +213,9 @@ def plan(s: Session, case: CaseRef) -> Plan:
         if row.deferred_due is not None:
             p.documents.append(DocStep(DocumentKind.deferral, row.id))
             p.notices.append(_applicant_notice(app, applicant, "deferral", f"答复期限确定为 {row.deferred_due}"))
+    for row in _rows(s, Delivery, app):  # 送达回证 for a reply served on paper (by hand or by post)
+        if DeliveryMethod(row.method) in PAPER_SERVICE and row.document_id is not None:
+            p.documents.append(DocStep(DocumentKind.delivery, row.id))
     for row in _rows(s, Extension, app):
         if ExtensionStatus(row.status) == ExtensionStatus.approved:
             p.documents.append(DocStep(DocumentKind.extension, row.id))
@@ -260,6 +265,8 @@ def _context(s: Session, app: Application, step: DocStep):
         return k, from_case.fee(s, app, s.get(Fee, step.row_id))
     if k == DocumentKind.extension:
         return k, from_case.extension(s, app, s.get(Extension, step.row_id))
+    if k == DocumentKind.delivery:
+        return k, from_case.delivery(s, app, s.get(Delivery, step.row_id))
     if k == DocumentKind.reason_request:
         return k, from_case.reason_request(s, app, s.get(ReasonRequest, step.row_id))
     if k == DocumentKind.deferral:

@@ -51,7 +51,7 @@ def status_of(stack, number: str, code: str) -> tuple[int, str]:
     try:
         page = public.get_page("/status")
         r = public.client.post("/status", data={"csrf_token": csrf_of(page), "number": number, "query_code": code})
-        found = re.search(r"<dt>受理机关</dt><dd>([^<]+)</dd>", r.text)
+        found = re.search(r"<dt>受理机关</dt><dd id=\"agency\">([^<]+)</dd>", r.text)
         return r.status_code, found.group(1) if found else ""
     finally:
         public.close()

@@ -290,7 +290,7 @@ def check_package(stack: Stack, agency: str, done: Walked, package: ArchivePacka
     where = stack.var / package.location
     assert verify_package(package.location, package.manifest_sha256, var_dir=stack.var) == []
     files = json.loads((where / MANIFEST).read_text("utf-8"))["files"]
-    for kind in ("receipt", "routing", "reply"):
+    for kind in ("receipt", "routing", "reply", "delivery"):  # the 送达回证 goes with the posted reply
         assert f"documents/{kind}-v1.pdf" in files, f"{kind} missing from the package: {sorted(files)}"
     deliveries = json.loads((where / "handling.json").read_text("utf-8"))["deliveries"]
     assert [(d["tracking_no"], d["proof"]) for d in deliveries] == [("EMS1234567", "邮件签收记录")], deliveries

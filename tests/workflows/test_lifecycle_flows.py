@@ -59,6 +59,13 @@ def review_and_close(desk, number, day, *, approver="counsel"):
     desk.act("clerk", A.record_delivery, number, day, delivered_on=day, proof="邮件签收记录")
 
 
+def render_text_of(pdf: bytes) -> str:
+    """The text of a stored PDF, as a reader copies it (poppler's pdftotext)."""
+    import subprocess
+
+    return subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
 def test_happy_path_registration_to_archive_in_at_most_eight_runs(desk):
     number = desk.register(MON)
     desk.act("clerk", A.route, number, MON, department=DEPT)
@@ -68,12 +75,15 @@ def test_happy_path_registration_to_archive_in_at_most_eight_runs(desk):
 
     assert desk.status(number) == Status.archived
     assert len(desk.runs[number]) <= 8, desk.runs[number]
-    assert kinds(desk, number) == ["receipt", "routing", "reply"]
+    assert kinds(desk, number) == ["receipt", "routing", "reply", "delivery"]  # the 送达回证 goes with the posted reply
     with desk.session() as s:
         app = application_by_number(s, number)
         package = s.exec(select(ArchivePackage).where(ArchivePackage.application_id == app.id)).one()
         reply = s.exec(select(Document).where(Document.kind == "reply")).one()
+        proof = s.exec(select(Document).where(Document.kind == "delivery")).one()
     assert reply.content.startswith(b"%PDF") and reply.doc_number.startswith("示政公开〔2026〕")
+    proof_text = render_text_of(proof.content)
+    assert "送达回证" in proof_text and reply.doc_number in proof_text and "邮寄" in proof_text
     var_dir = Settings.load().var_dir
     assert package.location == f"archive/{desk.case(number).agency_id}/{number}"  # relative to the var dir
     assert verify_package(package.location, package.manifest_sha256, var_dir=var_dir) == []
@@ -147,7 +157,7 @@ def test_supplement_never_received_is_deemed_abandoned_by_the_sweep(desk):
     assert told == ["clerk"]
     terminate(desk, number, date(2026, 3, 11), Outcome.deemed_abandoned)
     assert desk.status(number) == Status.archived
-    assert kinds(desk, number) == ["receipt", "supplement", "termination"]
+    assert kinds(desk, number) == ["receipt", "supplement", "termination", "delivery"]
     with desk.session() as s:
         app = application_by_number(s, number)
         notice = s.exec(select(Document).where(Document.kind == "termination")).one()
@@ -191,7 +201,7 @@ def test_fee_unpaid_is_closed_and_archived(desk):
     assert desk.status(number) == Status.fee_unpaid
     terminate(desk, number, date(2026, 4, 30), Outcome.fee_unpaid)
     assert desk.status(number) == Status.archived
-    assert kinds(desk, number)[-1] == "termination"
+    assert kinds(desk, number)[-2:] == ["termination", "delivery"]  # the notice and its 送达回证
 
 
 def test_counsel_returns_the_draft_twice_and_every_version_is_kept(desk):
