@@ -87,4 +87,5 @@ def test_three_agencies_with_colliding_numbers_each_find_their_own_case(stack_a)
     for agency, (agency_id, _) in holders.items():  # one number, three packages: each in its own agency's folder
         package = stack_a.var / "archive" / str(agency_id) / first
         assert json.loads((package / "application.json").read_text("utf-8"))["application"]["agency_id"] == agency_id
-        assert str(package) in stack_a.cli("archive", "verify", first, "--agency", agency).stdout
+        verified = stack_a.cli("archive", "verify", first, "--agency", agency).stdout
+        assert "✓" in verified and f"archive/{agency_id}/{first}" in verified, verified  # relative to the var dir
