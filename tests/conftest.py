@@ -87,7 +87,8 @@ def session(engine):
 
 @pytest.fixture(scope="session")
 def signing_dir(tmp_path_factory):
-    """One self-signed demo key for the whole run, installed for agency ids 1–20 (notices.signing's layout)."""
+    """One self-signed demo key for the whole run, installed for agency ids 1–2000 (notices.signing's layout): the
+    PostgreSQL tests empty the tables between tests, but its sequences go on counting agencies."""
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -95,7 +96,7 @@ def signing_dir(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("signing")
     make_demo_certificate(root / "key", agency_name="测试机关", now=datetime(2026, 1, 1, tzinfo=ZoneInfo("Asia/Shanghai")))
-    for agency_id in range(1, 21):
+    for agency_id in range(1, 2001):
         (root / str(agency_id)).symlink_to(root / "key", target_is_directory=True)
     return root
 
