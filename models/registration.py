@@ -313,9 +313,14 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
 _KEYWORD_SEPARATORS = re.compile(r"[,，、;；\s]+")
 
 
+def split_keywords(text: str) -> list[str]:
+    """A keyword list as typed (commas, 顿号, semicolons or spaces between), in order, without blanks or repeats."""
+    return list(dict.fromkeys(k for k in _KEYWORD_SEPARATORS.split(text or "") if k))
+
+
 def litigation_keywords(agency: Agency) -> list[str]:
     """The agency's 易诉 keywords (征地, 拆迁, 强拆 …), in its order, without blanks or repeats."""
-    return list(dict.fromkeys(k for k in _KEYWORD_SEPARATORS.split(agency.litigation_prone_keywords or "") if k))
+    return split_keywords(agency.litigation_prone_keywords)
 
 
 def litigation_prone_by_keywords(agency: Agency, text: str) -> bool:

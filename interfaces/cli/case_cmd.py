@@ -84,9 +84,8 @@ def agency_set(
     user: str = USER,
 ) -> None:
     """修改机关设置：易诉案件关键词（系统管理员，修改留痕）、印章图片、联系人、查询网址、信息处理费缴纳方式等。"""
-    import re
-
     from models.admin import set_agency, set_litigation_keywords
+    from models.registration import split_keywords
 
     keywords = litigation_keywords is not None or add_keyword or remove_keyword
     given = {k: v for k, v in {
@@ -99,8 +98,7 @@ def agency_set(
         typer.echo("没有要修改的设置项，见 gongkai agency set --help。")
         return
     if keywords:
-        replace = ([w for w in re.split(r"[,，、;；\s]+", litigation_keywords) if w]
-                   if litigation_keywords is not None else None)
+        replace = split_keywords(litigation_keywords) if litigation_keywords is not None else None
         with context(user) as ctx:
             after = set_litigation_keywords(ctx, agency=name, keywords=replace, add=add_keyword, remove=remove_keyword)
         typer.echo(f"已修改{name}的易诉案件关键词：{'、'.join(after)}（已登记的申请不受影响）。")
