@@ -396,3 +396,12 @@ def has_work(s: Session, case: CaseRef) -> bool:
 
 def cases_with_work(s: Session) -> list[CaseRef]:
     return [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
+
+
+def reconcile(*, now: datetime) -> int:
+    """Inline (no Prefect), as workflows.flows.reconcile: every case with a due automatic step, in every agency."""
+    with session() as s:
+        cases = cases_with_work(s)
+    for case in cases:
+        advance(case, now=now)
+    return len(cases)

@@ -72,13 +72,9 @@ def sweep(today: str = typer.Option(None, help="晨检日期 YYYY-MM-DD，默认
 def reconcile() -> None:
     """补办：为所有有待办自动步骤的申请补做，各机关全部（进程中断后使用）。"""
     from interfaces.cli.runtime import now
-    from workflows.engine import advance as run, cases_with_work, session
+    from workflows.engine import reconcile as catch_up
 
-    with session() as s:
-        cases = cases_with_work(s)
-    for case in cases:
-        run(case, now=now())
-    typer.echo(f"已补办 {len(cases)} 件。")
+    typer.echo(f"已补办 {catch_up(now=now())} 件。")
 
 
 @app.command("intake")

@@ -127,13 +127,9 @@ def _record(api: str | None) -> None:
 
 def _reconcile() -> int:
     """At start: every case a process that died left with due steps gets them, inline, before serving."""
-    from workflows.engine import advance, cases_with_work, session, shanghai_now
+    from workflows.engine import reconcile, shanghai_now
 
-    with session() as s:
-        cases = cases_with_work(s)
-    for case in cases:
-        advance(case, now=shanghai_now())
-    return len(cases)
+    return reconcile(now=shanghai_now())
 
 
 def _demo_hash() -> str:
