@@ -16,10 +16,10 @@ user_app = typer.Typer(help="用户")
 def init(demo: bool = typer.Option(False, "--demo", help="同时创建示范机关、承办单位和各角色用户")) -> None:
     """创建或升级数据库。"""
     from models.db import default_engine, migrate
-    from models.settings import Settings
+    from models.settings import Settings, display_url
 
     migrate(default_engine())
-    typer.echo(f"数据库已就绪：{Settings.load().database_url}")
+    typer.echo(f"数据库已就绪：{display_url(Settings.load().database_url)}")  # never the password
     if demo:
         from models.demo import DEMO_AGENCY, DEMO_PASSWORD, USERS, seed_demo
         from models.passwords import hash_password
