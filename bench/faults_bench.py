@@ -107,8 +107,9 @@ def drive(first: int, count: int) -> None:
             except RuntimeError as exc:
                 print(f"register {i}: {str(exc).splitlines()[0]}, again", file=sys.stderr)
                 time.sleep(1)
+    print(json.dumps({"numbers": numbers, "waits": [], "conflicts": []}), flush=True)  # if the walk dies, they count
     waits = scaleout.walk(cli, numbers, first=first, retry=True)
-    print(json.dumps({"numbers": numbers, "waits": waits}))
+    print(json.dumps({"numbers": numbers, "waits": waits, "conflicts": cli.conflicts}), flush=True)
 
 
 def main() -> None:
@@ -150,6 +151,11 @@ def main() -> None:
             script.kill()
 
 
+def _last_json(out: str) -> dict:
+    lines = [line for line in out.splitlines() if line.startswith("{")]
+    return json.loads(lines[-1]) if lines else {"numbers": [], "waits": [], "conflicts": []}
+
+
 def _log(path: Path):
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.open("w")
@@ -185,7 +191,9 @@ def _bench(args, *, run, prefix, port, gateway, app_url, env, script) -> None:
             what = inject(kind, run=run, admin_url=args.admin_url, prefix=prefix, rng=rng)
             injected.append((time.monotonic() - start, kind, what))
             print(f"[{injected[-1][0]:6.1f} s] fault: {what}", flush=True)
-    results = [json.loads(d.stdout.read().strip().splitlines()[-1]) for d in drivers]
+    results = [_last_json(d.stdout.read()) for d in drivers]
+    failed_drivers = sum(d.returncode != 0 for d in drivers)
+    conflicts = [c for r in results for c in r["conflicts"]]
     numbers = [n for r in results for n in r["numbers"]]
     waits = [w for r in results for w in r["waits"]]
     last_fault = injected[-1][0] if injected else 0.0
@@ -208,10 +216,12 @@ def _bench(args, *, run, prefix, port, gateway, app_url, env, script) -> None:
     print(f"longest wait of an action for its automatic steps: {worst:.0f} s; every case complete "
           f"{since:.0f} s after the last fault" if t.ok else f"NOT complete {since:.0f} s after the last fault")
     print(f"SMS gateway: {sum(gateway.received.values())} messages, {len(gateway.received)} keys")
+    print(f"drivers failed: {failed_drivers}; actions refused as a write conflict and done again: {len(conflicts)} "
+          f"{Counter(conflicts) if conflicts else ''}")
     print(t.line())
     for problem in t.problems:
         print("  " + problem)
-    sys.exit(0 if t.ok and worst <= args.recover else 1)
+    sys.exit(0 if t.ok and worst <= args.recover and not failed_drivers else 1)
 
 
 if __name__ == "__main__":

@@ -33,6 +33,8 @@ AGENCY = "示范区人民政府"
 DEPARTMENT = "区自然资源局"
 EXPECTED_DOCUMENTS = ("receipt", "routing", "reply", "delivery")  # the happy path by post, one of each
 EXPECTED_NOTICES = ("receipt", "assignment", "drafting", "legal_review", "approved", "issued")  # kinds, one per key
+FINAL = {"Completed", "Failed", "Crashed", "Cancelled"}  # state names of runs that have ended
+CONFLICT = "数据与已有记录冲突"  # models' IntegrityError message: nothing was saved
 STEP_SECONDS = 150  # the longest one action's automatic steps may take (under faults: until recovered)
 SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
 ABORTED = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker took it first
@@ -68,6 +70,7 @@ class Cli:
 
         self.app, self.runner = register(), CliRunner()
         self.lines: list[str] = []  # what the commands printed (the trigger's line among them)
+        self.conflicts: list[str] = []  # commands refused because another writer collided (and done again)
 
     def __call__(self, *args: str, retry: bool = False) -> str:
         """Run one command; with `retry`, a command cut off by an infrastructure error (a database connection
@@ -78,6 +81,11 @@ class Cli:
                 self.lines += result.output.splitlines()
                 return result.output
             refused = isinstance(result.exception, SystemExit)  # a Chinese refusal, not a traceback
+            if refused and CONFLICT in result.output:  # two writers collided, nothing was saved: as a person would, again
+                self.conflicts.append(" ".join(args[:2]))
+                print(f"gongkai {' '.join(args)}: {result.output.strip()}, again", file=sys.stderr)
+                time.sleep(0.5)
+                continue
             if not retry or (refused and attempt == 0):
                 break
             if refused:
@@ -256,11 +264,11 @@ def runs_by_state(deployment: str = "advance-case") -> Counter:
 
 
 def wait_runs_final(seconds: float = 60) -> Counter:
-    """Until no advance-case run is Scheduled, Pending or Running (bounded)."""
+    """Until every advance-case run has ended (Scheduled, Submitting, Pending, Running … have not; bounded)."""
     deadline = time.monotonic() + seconds
     while True:
         states = runs_by_state()
-        if not {"Scheduled", "Pending", "Running", "Late", "Retrying"} & set(states) or time.monotonic() > deadline:
+        if set(states) <= FINAL or time.monotonic() > deadline:
             return states
         time.sleep(1)
 
