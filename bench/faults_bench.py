@@ -194,7 +194,11 @@ def _bench(args, *, run, prefix, port, gateway, app_url, env, script) -> None:
     results = [_last_json(d.stdout.read()) for d in drivers]
     failed_drivers = sum(d.returncode != 0 for d in drivers)
     conflicts = [c for r in results for c in r["conflicts"]]
-    numbers = [n for r in results for n in r["numbers"]]
+    engine = create_engine(app_url)
+    with Session(engine) as s:  # every case in the database: a registration done again after an error counts too
+        numbers = list(s.exec(text("SELECT number FROM application ORDER BY id")).scalars())
+    engine.dispose()
+    registered_twice = len(numbers) - len([n for r in results for n in r["numbers"]])
     waits = [w for r in results for w in r["waits"]]
     last_fault = injected[-1][0] if injected else 0.0
     var_dir = Path(env["GONGKAI_VAR_DIR"])
@@ -216,6 +220,7 @@ def _bench(args, *, run, prefix, port, gateway, app_url, env, script) -> None:
     print(f"longest wait of an action for its automatic steps: {worst:.0f} s; every case complete "
           f"{since:.0f} s after the last fault" if t.ok else f"NOT complete {since:.0f} s after the last fault")
     print(f"SMS gateway: {sum(gateway.received.values())} messages, {len(gateway.received)} keys")
+    print(f"cases registered again after an error that followed the registration's commit: {registered_twice}")
     print(f"drivers failed: {failed_drivers}; actions refused as a write conflict and done again: {len(conflicts)} "
           f"{Counter(conflicts) if conflicts else ''}")
     print(t.line())

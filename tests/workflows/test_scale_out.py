@@ -17,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "scripts" / "scale-out-demo"
-SECONDS = 900  # a bound, not the expectation: 622 s measured on a machine shared 8 ways (load 20–25)
+SECONDS = 1200  # a bound, not the expectation: 622 and 847 s measured on a machine shared 8 ways (load 20–28)
 
 
 def free_port() -> int:
