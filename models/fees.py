@@ -55,11 +55,16 @@ def application_rate(k: int) -> int:
     return 100 * (2 + (k - 31) // 10)  # Art 4(3): each further band of 10 costs 100元 more
 
 
+MAX_COUNT = 10**7  # applications a month or pages: far beyond any real request
+
+
 def _positive(value: int | None, *, name_zh: str, name: str) -> int:
     if value is None:
         raise FeeRuleError(f"请填写{name_zh}", f"{name} is required")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise FeeRuleError(f"{name_zh}须为正整数，当前为“{value}”", f"{name} must be a positive integer, got {value!r}")
+    if value > MAX_COUNT:  # a typing error, and an amount no database column holds
+        raise FeeRuleError(f"{name_zh}“{value}”超出合理范围（至多{MAX_COUNT}），请核对", f"{name} {value} too large")
     return value
 
 

@@ -11,7 +11,7 @@ from interfaces.cli.runtime import now, parse_day
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
 AgencyOption = typer.Option(..., "--agency", help="机关名称")
-YearOption = typer.Option(..., "--year", help="统计年度")
+YearOption = typer.Option(..., "--year", help="统计年度", min=1, max=9999)  # models check the year's range
 TodayOption = typer.Option(None, "--today", help="统计截止日（YYYY-MM-DD），默认今天；用于当年实时统计")
 SubunitsOption = typer.Option(False, "--include-subunits", help="汇总下属单位")
 
@@ -32,6 +32,8 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _fail(f"文件不存在：{path}") from None
+    except OSError as exc:
+        raise _fail(f"无法读取文件 {path}：{exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"{path} 不是有效的 UTF-8 JSON：{exc}") from None
 
@@ -81,7 +83,7 @@ def check(file: Path, previous: Path | None = typer.Option(None, "--previous", h
 
     data = _read_json(file)
     failures = check_published(data, _read_json(previous) if previous else None)
-    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度"
+    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度" if isinstance(data, dict) else file.name
     if not failures:
         typer.echo(f"{name}：全部校验通过。")
         return

@@ -82,11 +82,17 @@ def parse_enum(cls, value: str, what: str, *, in_record: bool = False):
 
 
 def emit(data: dict, *, as_json: bool, lines: list[str]) -> None:
+    """Print the data as JSON or the lines; stored text is never printed with raw control characters."""
+    from models.validation import visible
+
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+        text = json.dumps(data, ensure_ascii=False, default=str)
+        if visible(text) != text:  # DEL, C1 or bidi controls JSON would keep raw: escape them (\uXXXX)
+            text = json.dumps(data, default=str)
+        typer.echo(text)
     else:
         for line in lines:
-            typer.echo(line)
+            typer.echo(visible(line))
 
 
 def report_done(done, *, as_json: bool) -> None:
