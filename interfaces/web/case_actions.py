@@ -21,6 +21,7 @@ from models.identity import CaseRef
 from models.fees import FeeMethod
 from models.queries import application_by_number
 from models.tables import Agency, Application, Assignment, Department, Extension, ReasonRequest
+from models.validation import check_clean
 
 
 @dataclass(frozen=True)
@@ -112,8 +113,8 @@ def parse(action: DeskAction, form) -> dict:
             values[f.name] = parse_date(raw, f.label, f.name)
         elif f.kind == "number":
             values[f.name] = parse_int(raw, f.label, f.name)
-        else:
-            values[f.name] = raw
+        else:  # text stored and printed again: no NUL, no ANSI escapes (models.validation)
+            values[f.name] = check_clean(raw, what=f.label, field=f.name, multiline=f.kind == "textarea")
     return values
 
 
