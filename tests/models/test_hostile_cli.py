@@ -123,3 +123,42 @@ def test_stored_control_characters_are_printed_escaped_never_raw(gongkai):
     listed = gongkai("list", "--json").stdout
     assert "\x1b" not in listed and "\u202e" not in listed
     assert "李\x1b[31m四\u202e" in [a["applicant"] for a in json.loads(listed)["applications"]]
+
+
+def test_actions_that_read_a_supplement_refuse_a_case_that_never_had_one(gongkai):
+    """They read the 补正 row before the lifecycle check: a registered case gave NoResultFound."""
+    number = json.loads(gongkai(*REGISTER[:4], "王五", *REGISTER[5:], "--json").stdout.splitlines()[0])["number"]
+    before = gongkai.rows()
+    for args in (("supplement-received", number, "--on", "2026-03-02"), ("abandon", number)):
+        assert "当前状态为「已登记」，不能执行" in gongkai(*args, code=1).stderr
+    assert gongkai.rows() == before
+
+
+OUT_OF_RANGE = [
+    ("report-year-zero", ("report", "annual", "--agency", DEMO_AGENCY, "--year", "0"), "选项「--year」的值无效"),
+    ("export-year-huge", ("export", "--year", "99999999999999999999"), "选项「--year」的值无效"),
+    ("calendar-year-zero", ("calendar", "show", "0"), "参数「year」的值无效"),
+    ("challenge-id-beyond-a-row-id", ("challenge-result", "99999999999999999999", "--result", "upheld",
+                                      "--decided", "2026-03-01"), "参数「challenge_id」的值无效"),
+]
+
+
+@pytest.mark.parametrize("args, words", [o[1:] for o in OUT_OF_RANGE], ids=[o[0] for o in OUT_OF_RANGE])
+def test_a_number_out_of_range_is_a_usage_error_not_an_overflow(gongkai, args, words):
+    assert words in gongkai(*args, code=2).stderr
+
+
+def test_report_check_of_a_list_or_a_folder_is_refused_in_chinese(gongkai, tmp_path):
+    listed = gongkai("report", "check", write(tmp_path, "t.json", b"[]"), code=1)
+    assert "文件内容应为一个 JSON 对象" in listed.stdout
+    assert "无法读取文件" in gongkai("report", "check", str(tmp_path), code=1).stderr
+
+
+def test_batch_intake_checks_every_line_before_registering_any(gongkai, tmp_path):
+    good = {"agency": DEMO_AGENCY, "applicant": {"name": "钱六", "phone": "13800138001"}, "request_text": "请公开",
+            "department": "区自然资源局"}
+    lines = [json.dumps(good, ensure_ascii=False), json.dumps({**good, "electronic_delivery_consent": "no"})]
+    before = gongkai.rows()
+    refused = gongkai("flow", "intake", write(tmp_path, "batch.jsonl", "\n".join(lines).encode()), code=1)
+    assert "第2行：申请人同意电子送达应为 true 或 false" in refused.stderr
+    assert gongkai.rows() == before

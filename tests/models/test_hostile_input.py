@@ -213,3 +213,18 @@ def test_visible_escapes_what_a_terminal_would_obey_and_keeps_chinese():
 def test_yes_no_refuses_anything_but_a_real_yes_or_no(value):
     with pytest.raises(ValidationFailed):
         yes_no(value, what="x", field="x")
+
+
+def test_a_page_count_no_database_column_holds_is_refused():
+    from models.fees import FeeMethod, FeeRuleError, fee_amount
+
+    with pytest.raises(FeeRuleError, match="too large"):
+        fee_amount(FeeMethod.per_page, pages=10**20)
+
+
+@pytest.mark.parametrize("year", [0, 2007, 10**12], ids=["zero", "before-the-first-regulation", "huge"])
+def test_a_statistics_year_out_of_range_is_refused_not_a_crash(year):
+    from models.statistics import period
+
+    with pytest.raises(ValidationFailed, match="out of range"):
+        period(year, today=TODAY)
