@@ -17,7 +17,7 @@ from sqlmodel import SQLModel
 import models.all_tables  # noqa: F401  (every table in the metadata)
 from models.demo import DEMO_AGENCY
 
-EXAMPLES = int(os.environ.get("GONGKAI_FUZZ_EXAMPLES", "40"))  # per property; bounded for CI
+EXAMPLES = int(os.environ.get("GONGKAI_FUZZ_EXAMPLES", "25"))  # per property; bounded for CI
 
 
 def bounded(examples: int = EXAMPLES):
