@@ -6,7 +6,8 @@ table's row count unchanged after a refusal). Each test prints its figures:
 
     fuzz <surface>: tried N, refused R, accepted A, tracebacks: 0, half-written: 0
 
-`GONGKAI_FUZZ_EXAMPLES` (default 25; the CLI tries every command EXAMPLES // 10 times) bounds the examples per property.
+`GONGKAI_FUZZ_EXAMPLES` (default 25) bounds the examples per property; the CLI tries every command a tenth
+as often.
 """
 
 import itertools
