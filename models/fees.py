@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.errors import ValidationFailed
+
 FEE_RULES_DOC = "国办函〔2020〕109号"
 
 
@@ -17,12 +19,12 @@ class FeeMethod(StrEnum):
         return {"per_application": "按件计收", "per_page": "按量计收"}[self.value]
 
 
-class FeeRuleError(ValueError):
-    """A fee asked for with inputs the rules do not allow; message_zh is shown to the clerk."""
+class FeeRuleError(ValidationFailed, ValueError):
+    """A fee asked for with inputs the rules do not allow; message_zh is shown to the clerk (a domain error, so the
+    desk and the CLI refuse it like any other)."""
 
     def __init__(self, message_zh: str, message: str):
-        super().__init__(message)
-        self.message_zh = message_zh
+        super().__init__(message_zh, message, field="pages")
 
 
 @dataclass(frozen=True)

@@ -113,6 +113,8 @@ def parse(action: DeskAction, form) -> dict:
             values[f.name] = parse_date(raw, f.label, f.name)
         elif f.kind == "number":
             values[f.name] = parse_int(raw, f.label, f.name)
+        elif f.kind == "select" and not callable(f.options) and raw not in {v for v, _ in f.options}:
+            raise ValidationFailed(f"请选择{f.label}中的一项。", f"{f.name}: {raw!r} is not an option", field=f.name)
         else:  # text stored and printed again: no NUL, no ANSI escapes (models.validation)
             values[f.name] = check_clean(raw, what=f.label, field=f.name, multiline=f.kind == "textarea")
     return values

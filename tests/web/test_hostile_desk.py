@@ -39,6 +39,9 @@ ACTIONS = [
      "补正期限"),
     ("received-in-year-one", "receive_supplement", {"received_on": "0001-01-01"}, "不能执行"),
     ("route-to-a-department-nobody-knows", "route", {"department": "\u202e区自然资源局"}, "含有控制字符"),
+    ("fee-method-nobody-knows", "issue_fee_notice", {"method": "by-weight", "justification": "数量过大"}, "请选择计费方式中的一项"),
+    ("fee-pages-beyond-any-request", "issue_fee_notice", {"method": "per_page", "pages": "99999999999999999999",
+                                                         "justification": "数量过大"}, "超出合理范围"),
     ("withdraw-with-nul-evidence", "withdraw", {"reason": "x", "evidence": "书面\x00撤回"}, "含有控制字符"),
 ]
 
