@@ -6,7 +6,8 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session
+from interfaces.cli.runtime import (JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session,
+                                    write_output)
 
 agency_app = typer.Typer(help="机关")
 department_app = typer.Typer(help="承办单位")
@@ -432,7 +433,7 @@ def export(
         lines = list(export_jsonl(s, agency=agency, year=year))
     text = "".join(line + "\n" for line in lines)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode("utf-8"))
         typer.echo(f"已导出 {len(lines)} 件申请到 {output}。", err=True)
     else:
         sys.stdout.write(text)

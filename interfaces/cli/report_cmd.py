@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import now, parse_day
+from interfaces.cli.runtime import now, parse_day, write_output
 
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
@@ -52,7 +52,7 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
            previous: Path | None = typer.Option(None, "--previous", help="上年度已发布的表格（JSON），用于核对上年结转"),
            today: str | None = TodayOption) -> None:
     """某机关某年度的表三、表四；未通过的校验列在屏幕上。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name, department_by_name
     from models.statistics import annual_report
     from notices.annual_report import FORMATS, export
@@ -71,7 +71,7 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
     if output is None:
         typer.echo(content.decode("utf-8-sig"))
     else:
-        output.write_bytes(content)
+        write_output(output, content)
         typer.echo(f"已生成 {output}（{report.title}{'，截至' + report.as_of.isoformat() if report.live else ''}）", err=True)
     _print_failures(report.failures)
 
@@ -98,7 +98,7 @@ def cases(agency: str = AgencyOption, year: int = YearOption,
           column: str = typer.Option("total", "--column", help="表三的列，如 natural_person、total"),
           include_subunits: bool = SubunitsOption, today: str | None = TodayOption) -> None:
     """列出表三某一格所计入的申请。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import cell_cases, period, scope_of
 
@@ -124,7 +124,7 @@ def _ctx(session, username: str):
 def lock(agency: str = AgencyOption, year: int = YearOption,
          user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）")) -> None:
     """锁定已发布年度：该年度办结的申请不能再修改。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import lock_year
 
     with session_scope() as session:
@@ -137,7 +137,7 @@ def reopen(agency: str = AgencyOption, year: int = YearOption,
            user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）"),
            reason: str = typer.Option(..., "--reason", help="解除锁定的理由（记录在案）")) -> None:
     """解除年度锁定（留痕）。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import reopen_year
 
     with session_scope() as session:
@@ -154,7 +154,7 @@ def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subun
                today: str | None = TodayOption) -> None:
     """督办数据：答复用时、延期、各环节用时、承办单位、逾期。"""
     from calendars import load_calendar
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import period, scope_of, supervisor_figures
 

@@ -162,3 +162,17 @@ def test_batch_intake_checks_every_line_before_registering_any(gongkai, tmp_path
     refused = gongkai("flow", "intake", write(tmp_path, "batch.jsonl", "\n".join(lines).encode()), code=1)
     assert "第2行：申请人同意电子送达应为 true 或 false" in refused.stderr
     assert gongkai.rows() == before
+
+
+@pytest.mark.parametrize("where", ["folder", "missing-folder"])
+def test_an_output_file_that_cannot_be_written_is_refused_in_chinese(gongkai, tmp_path, where):
+    target = tmp_path if where == "folder" else tmp_path / "没有" / "x.jsonl"
+    for args in (("export", "-o", str(target)),
+                 ("report", "annual", "--agency", DEMO_AGENCY, "--year", "2026", "--format", "xlsx", "-o", str(target))):
+        assert f"无法写入文件 {target}" in gongkai(*args, code=1).stderr
+
+
+def test_a_report_on_a_database_never_initialised_points_to_init(tmp_path):
+    fresh = Gongkai(tmp_path)
+    refused = fresh("report", "annual", "--agency", DEMO_AGENCY, "--year", "2026", code=1)
+    assert "请先运行 gongkai init" in refused.stderr
