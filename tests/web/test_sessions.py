@@ -1,6 +1,7 @@
 """Sessions and logins (issue 13): server-side revocable sessions, trusted proxies, throttles that count failures
 only, account lockout and unlock, the persisted secret key, the cookie's flags, CSRF and flashes kept server-side."""
 
+import asyncio
 import hashlib
 import stat
 from datetime import timedelta
@@ -154,6 +155,26 @@ def test_a_session_ended_in_another_tab_is_not_brought_back_by_a_request_in_flig
     clerk.post("/logout")
     app.state.desk.sessions.save(session)
     assert rows(engine, user_id=user_row(engine, "clerk").id) == []
+
+
+def test_the_session_row_is_read_and_written_off_the_event_loop(desk, login):
+    stored_sessions, calls = desk.state.desk.sessions, []
+
+    def spy(name, original):
+        def call(*args):
+            try:
+                asyncio.get_running_loop()
+                calls.append((name, "on the event loop"))
+            except RuntimeError:
+                calls.append((name, "in a worker thread"))
+            return original(*args)
+        return call
+
+    for name in ("load", "save"):
+        setattr(stored_sessions, name, spy(name, getattr(stored_sessions, name)))
+    login("clerk").get("/worklist")
+    assert {name for name, _ in calls} == {"load", "save"}
+    assert {where for _, where in calls} == {"in a worker thread"}
 
 
 # --- 2. throttles: trusted proxies, failures only, account lockout --------------------------------------------
