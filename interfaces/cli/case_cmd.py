@@ -188,6 +188,16 @@ def user_add(
     typer.echo(f"已添加用户：{username}（{role_value.label}）")
 
 
+@user_app.command("unlock")
+def user_unlock(username: str, user: str = USER) -> None:
+    """解锁因连续密码错误被锁定的账号（系统管理员；解锁留痕）。"""
+    from models.sessions import unlock_user
+
+    with context(user) as ctx:
+        unlock_user(ctx, username=username)
+    typer.echo(f"已解锁用户：{username}，可以重新登录。")
+
+
 def register(
     file: Path = typer.Option(None, "--file", "-f", help="JSON 文件，字段见 docs/import-format.md 的登记部分"),
     agency: str = typer.Option(None, help="机关"),

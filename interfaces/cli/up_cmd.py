@@ -75,7 +75,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
         typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake）…")
         children.append(_start(["-m", "workflows.deployments"], env))
         children.append(_start(["-m", "uvicorn", "interfaces.web.app:create_app", "--factory", "--host", HOST,
-                                "--port", str(web_port)], env))
+                                "--port", str(web_port), "--no-proxy-headers"], env))  # GONGKAI_TRUSTED_PROXIES decides
         typer.echo(f"网页工作台：http://{HOST}:{web_port}/")
         typer.echo(f"Prefect 界面：http://{HOST}:{prefect_port}/")
         if demo:

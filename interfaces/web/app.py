@@ -2,12 +2,12 @@
 
 Server-rendered Jinja2 (autoescaped, UTF-8, zh-CN) with htmx served from ./static. Every page calls the
 same domain actions and queries as the CLI (models.actions, models.queries, models.dashboard); no
-business rule lives here. Access: signed session cookies, CSRF on every POST, a role check on every route.
+business rule lives here. Access: server-side sessions (models.sessions) named by a signed random cookie, CSRF on
+every POST, a role check on every route.
 """
 
 import gc
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -22,13 +22,16 @@ from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from interfaces.web.security import (COOKIE, CSRF_FIELD, CSRF_HEADER, PasswordChecks, RateLimiter, Sessions, WebSession,
-                                     csrf_ok)
+from interfaces.web.security import (COOKIE, CSRF_FIELD, CSRF_HEADER, PasswordChecks, RateLimiter, Sessions,
+                                     TrustedProxies, WebSession, csrf_ok)
+from interfaces.web.security import secret_key as stored_secret_key
 from models import outbox
 from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
 from models.identity import CaseRef
+from models.sessions import LockoutPolicy, SessionPolicy
 from models.tables import SHANGHAI, User
 
 HERE = Path(__file__).parent
@@ -74,6 +77,19 @@ class Desk:
     after_action: Callable[[CaseRef, str, datetime], str]  # the case's automatic steps (workflows.trigger)
     upload_limit: int = MAX_TOTAL_BYTES + MiB  # the largest POST body: one opinion's attachments and its fields
     passwords: PasswordChecks = field(default_factory=PasswordChecks)  # argon2 off the pages' CPU
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)  # whose X-Forwarded-For to believe (none)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)  # wrong passwords in a row that lock an account
+
+    def client_address(self, request: Request) -> str:
+        """The client the throttles count: the TCP peer, or what a trusted proxy says it forwarded."""
+        return self.proxies.client(request.client.host if request.client else None,
+                                   request.headers.get("x-forwarded-for"))
+
+    def secure_cookie(self, request: Request) -> bool:
+        if self.sessions.secure is not None:
+            return self.sessions.secure
+        return self.proxies.https(request.url.scheme, request.client.host if request.client else None,
+                                  request.headers.get("x-forwarded-proto"))
 
 
 @dataclass
@@ -125,13 +141,19 @@ HOME = {
 def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], datetime] | None = None, *,
                secret_key: str | None = None, idle_timeout: timedelta = timedelta(minutes=30),
                absolute_timeout: timedelta = timedelta(hours=10), public_limit: int = 10,
-               secure_cookies: bool = False) -> FastAPI:
+               secure_cookies: bool | None = None, trusted_proxies: tuple[str, ...] | None = None,
+               lockout: LockoutPolicy | None = None) -> FastAPI:
     """The desk application on `engine` (the configured database by default), with calendar and `clock()` injected.
 
     Every action triggers the case's automatic steps through workflows.trigger, exactly as the CLI does, on
     the desk's own database: through this installation's Prefect, or inline (GONGKAI_ENGINE=inline, or no
     Prefect configured). There is no other trigger to inject: what the tests drive is what clerks use.
+
+    The secret key, trusted proxies, the cookie's Secure flag and the lockout come from the settings
+    (GONGKAI_SECRET_KEY or <var dir>/secret_key, GONGKAI_TRUSTED_PROXIES, GONGKAI_SECURE_COOKIES,
+    GONGKAI_LOCKOUT_FAILURES / _MINUTES) unless given here.
     """
+    from models.settings import Settings
     from models.db import default_engine, require_current_schema
     from workflows.trigger import after_action as trigger
 
@@ -142,18 +164,23 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
         calendar = load_calendar()
     now = clock or (lambda: datetime.now(SHANGHAI))
-    key = secret_key or os.environ.get("GONGKAI_SECRET_KEY") or secrets.token_urlsafe(48)
+    settings = Settings.load()
+    key = secret_key or stored_secret_key(settings.var_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
     from interfaces.web import views
 
     views.install_filters(templates.env)
     desk = Desk(
         engine=engine, calendar=calendar, now=now,
-        sessions=Sessions(key, now=now, idle=idle_timeout, absolute=absolute_timeout, secure=secure_cookies),
+        sessions=Sessions(engine, key, now=now, policy=SessionPolicy(idle=idle_timeout, absolute=absolute_timeout),
+                          secure=secure_cookies if secure_cookies is not None else settings.secure_cookies),
         public_limiter=RateLimiter(limit=public_limit, window=timedelta(minutes=1), now=now),
         login_limiter=RateLimiter(limit=20, window=timedelta(minutes=1), now=now),
         templates=templates,
         after_action=lambda case, action, now: trigger(case, action, engine=engine, now=now),
+        proxies=TrustedProxies(settings.trusted_proxies if trusted_proxies is None else trusted_proxies),
+        lockout=lockout or LockoutPolicy(failures=settings.lockout_failures,
+                                         period=timedelta(minutes=settings.lockout_minutes)),
     )
     app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_serving)
     app.state.desk = desk
@@ -161,12 +188,17 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
-        session = desk.sessions.load(request.cookies.get(COOKIE))
+        if request.url.path.startswith("/static/"):  # no session for htmx and the stylesheet
+            return await call_next(request)
+        # the session row is read and written on the thread pool, never on the event loop
+        session = await run_in_threadpool(desk.sessions.load, request.cookies.get(COOKIE))
         request.state.web_session = session
         response = await call_next(request)
-        if session.dirty:
-            response.set_cookie(COOKIE, desk.sessions.dump(session), httponly=True, samesite="lax",
-                                secure=desk.sessions.secure, path="/")
+        if session.dirty or session.ended:
+            cookie = await run_in_threadpool(desk.sessions.save, session)
+            if cookie:
+                response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=desk.secure_cookie(request),
+                                    path="/")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -177,6 +209,8 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         session = request.state.web_session
         if session.expired:
             session.add_flash("登录已超时，请重新登录。", "error")
+        elif session.revoked:
+            session.add_flash("您的账号角色、密码或状态已变更，登录已失效，请重新登录。", "error")
         target = "/login?next=" + request.url.path
         if request.headers.get("hx-request"):
             return HTMLResponse("", status_code=401, headers={"HX-Redirect": target})

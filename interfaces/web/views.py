@@ -5,6 +5,7 @@ ROUTE_ROLES below is the access table the role-matrix test reads; a route missin
 
 import difflib
 import hmac
+import logging
 from datetime import date
 from pathlib import PurePosixPath
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from interfaces.web import case_actions
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
-from models import guards, lifecycle, outbox
+from models import guards, lifecycle, outbox, sessions
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
 from models.citation_check import CitationCheckFailed, default_citations, requirements
@@ -39,6 +40,7 @@ from notices.from_case import issued_notice
 from notices.render import DocumentKind, NoticeFieldMissing, render_html
 
 router = APIRouter()
+log = logging.getLogger("gongkai.desk")
 R = Role
 ALL_STAFF = tuple(Role)
 CASE_READERS = ALL_STAFF  # department handlers further restricted to their assignments (see load_case)
@@ -193,11 +195,16 @@ def _safe_next(target: str) -> str | None:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
     username, password = (form.get("username") or "").strip(), form.get("password") or ""
-    if not web.desk.login_limiter.allow(request.client.host if request.client else "?"):
+    client, lockout = web.desk.client_address(request), web.desk.lockout
+    if web.desk.login_limiter.blocked(client):  # wrong passwords from this client: only failures count
         return web.render("login.html", 429, next="", error="登录尝试过于频繁，请一分钟后再试。", username=username)
     user = web.db.exec(select(User).where(User.username == username)).first()
     known = user is not None and user.active
+    until = sessions.locked_until(web.db, user, now=web.now) if known else None
     web.db.commit()  # ends the read: no pooled connection is held while argon2 runs or waits its turn
+    if until is not None:  # not even the right password opens a locked account
+        return web.render("login.html", 423, next=form.get("next") or "", username=username,
+                          error=sessions.locked_message(until, policy=lockout))
     try:
         # the same work whether or not the user exists
         ok = web.desk.passwords.run(verify_password, user.password_hash if known else DUMMY_HASH, password) and known
@@ -208,12 +215,22 @@ def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_de
         response.headers["Retry-After"] = "5"
         return response
     if not ok:
+        web.desk.login_limiter.record(client)
+        if known:
+            until = sessions.record_failure(web.db, user, now=web.now, policy=lockout, client=client)
+            if until is not None:
+                log.warning("account %s locked until %s after repeated wrong passwords (client %s)",
+                            username, until.isoformat(), client)
+                return web.render("login.html", 423, next=form.get("next") or "", username=username,
+                                  error=sessions.locked_message(until, policy=lockout))
         return web.render("login.html", 401, next=form.get("next") or "", error="用户名或密码错误。", username=username)
+    sessions.record_success(web.db, user)
     if fresh:
         user.password_hash = fresh
         web.db.add(user)
         web.db.commit()
-    web.desk.sessions.log_in(web.session, user.id)
+        web.db.refresh(user)
+    web.desk.sessions.log_in(web.session, user)
     return web.redirect(_safe_next(form.get("next") or "") or HOME[Role(user.role)], f"{user.full_name}，欢迎使用。")
 
 
@@ -821,12 +838,14 @@ def public_status_form(web: Web = Depends(web_dep)):
 
 @router.post("/status", response_class=HTMLResponse)
 def public_status(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
-    """Number + query code → stage and due date; nothing personal. Rate-limited per client address."""
-    if not web.desk.public_limiter.allow(request.client.host if request.client else "?"):
+    """Number + query code → stage and due date; nothing personal. Failed queries are rate-limited per client."""
+    client = web.desk.client_address(request)
+    if web.desk.public_limiter.blocked(client):
         return web.render("status.html", 429, result=None, number="", error="查询过于频繁，请一分钟后再试。")
     number, code = (form.get("number") or "").strip(), (form.get("query_code") or "").strip().upper()
     app = _by_query_code(web, number, code)
     if app is None:
+        web.desk.public_limiter.record(client)  # guessing codes is what the limit stops; an applicant's checks are free
         return web.render("status.html", 404, result=None, number=number,
                           error="未找到该申请，请核对申请编号和查询码。")
     status = Status(app.status)
