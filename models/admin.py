@@ -387,7 +387,8 @@ def create_agency(ctx: Ctx, *, name: str, parent: str | None = None, **profile) 
 
 @action
 def update_agency(ctx: Ctx, *, agency: str, keywords: list[str] | None = None, **changes) -> dict:
-    """Change an agency's settings (and its 易诉 keywords when `keywords` differs): {field: [before, after]}."""
+    """Change an agency's settings (and its 易诉 keywords when `keywords` differs): {field: [before, after]};
+    nothing changed is nothing logged."""
     row = agency_by_name(ctx.session, agency)
     _require_admin(ctx, row)
     changed = _apply_settings(ctx.session, row, changes)
@@ -395,8 +396,6 @@ def update_agency(ctx: Ctx, *, agency: str, keywords: list[str] | None = None, *
         changed["litigation_prone_keywords"] = [litigation_keywords(row),
                                                 _change_keywords(ctx, row, keywords=keywords)]
     settings = {k: v for k, v in changed.items() if k != "litigation_prone_keywords"}
-    if not changed:
-        raise ValidationFailed("没有修改任何设置。", "nothing changed")
     if settings:
         _audit(ctx, row.id, "set_agency", {k: [_plain(a), _plain(b)] for k, (a, b) in settings.items()})
     return changed
@@ -446,7 +445,7 @@ def create_department(ctx: Ctx, *, agency: str, name: str, contact: str = "") ->
 
 
 @action
-def update_department(ctx: Ctx, *, department_id: int, name: str | None = None, contact: str | None = None) -> Department:
+def update_department(ctx: Ctx, *, department_id: int, name: str | None = None, contact: str | None = None) -> dict:
     """Rename a department or change its contact; its cases and handlers stay with it."""
     row = ctx.session.get(Department, department_id)
     if row is None:
@@ -462,11 +461,10 @@ def update_department(ctx: Ctx, *, department_id: int, name: str | None = None, 
             changed["name"], row.name = [row.name, name], name
     if contact is not None and contact.strip() != row.contact:
         changed["contact"], row.contact = [row.contact, contact.strip()], contact.strip()
-    if not changed:
-        raise ValidationFailed("没有修改任何内容。", "nothing changed")
-    ctx.session.add(row)
-    _audit(ctx, owner.id, "set_department", {"department": row.name, **changed})
-    return row
+    if changed:
+        ctx.session.add(row)
+        _audit(ctx, owner.id, "set_department", {"department": row.name, **changed})
+    return changed
 
 
 def check_new_password(password: str | None) -> str:
@@ -532,7 +530,7 @@ def update_user(ctx: Ctx, *, username: str, full_name: str | None = None, role: 
               "government_counsel": row.government_counsel, "email": row.email, "phone": row.phone}
     changed = {k: [_plain(before[k]), _plain(after[k])] for k in after if after[k] != before[k]}
     if not changed:
-        raise ValidationFailed("没有修改任何内容。", "nothing changed")
+        return changed
     row.full_name, row.role, row.government_counsel = after["full_name"], new_role, counsel
     row.email, row.phone = after["email"], after["phone"]
     row.department_id = _department_id(ctx.session, owner, new_department)
@@ -565,6 +563,21 @@ def reset_password(ctx: Ctx, *, username: str, password: str) -> User:
     ctx.session.add(row)
     _audit(ctx, row.agency_id, "reset_password", {"username": row.username})
     return row
+
+
+def user_rows(session: Session, *, agency: str | None = None) -> list[dict]:
+    """Every user (of one agency, when named) with their agency, department and state, for the lists."""
+    owner = agency_by_name(session, agency) if agency else None
+    agencies = {a.id: a.name for a in session.exec(select(Agency))}
+    departments = {d.id: d.name for d in session.exec(select(Department))}
+    query = select(User).order_by(User.agency_id, User.id)
+    if owner is not None:
+        query = query.where(User.agency_id == owner.id)
+    return [{"username": u.username, "full_name": u.full_name, "role": str(u.role), "role_label": Role(u.role).label,
+             "agency": agencies[u.agency_id], "agency_id": u.agency_id,
+             "department": departments.get(u.department_id) if u.department_id else None,
+             "government_counsel": u.government_counsel, "active": u.active, "email": u.email, "phone": u.phone}
+            for u in session.exec(query)]
 
 
 FIELD_LABELS = {
