@@ -541,9 +541,7 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
 
 def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每行一件申请")) -> None:
     """导入历史申请（整份文件要么全部导入，要么一件也不导入）。"""
-    from rich.console import Console
-    from rich.progress import Progress
-
+    from interfaces.cli.progress import progress
     from models.errors import ValidationFailed
     from models.transfer import import_jsonl
 
@@ -551,10 +549,8 @@ def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每�
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
-    with session() as s, Progress(transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("导入中", total=len(lines))
-        count = import_jsonl(s, lines, now=now(), calendar=calendar(),
-                             progress=lambda n: bar.update(task, completed=n))
+    with session() as s, progress("导入申请", total=len(lines)) as advance:
+        count = import_jsonl(s, lines, now=now(), calendar=calendar(), progress=advance)
     typer.echo(f"已导入 {count} 件申请。")
 
 
@@ -564,10 +560,16 @@ def export(
     output: Path = typer.Option(None, "--output", "-o", help="输出文件（默认标准输出）"),
 ) -> None:
     """导出申请为 JSON Lines（与导入格式相同）。"""
-    from models.transfer import export_jsonl
+    from interfaces.cli.progress import progress
+    from models.transfer import export_count, export_jsonl
 
-    with session() as s:
-        lines = list(export_jsonl(s, agency=agency, year=year))
+    with session() as s, progress("导出申请", total=export_count(s, agency=agency, year=year)) as advance:
+        lines = []
+        for line in export_jsonl(s, agency=agency, year=year):
+            lines.append(line)
+            if len(lines) % 200 == 0:
+                advance(len(lines))
+        advance(len(lines))
     text = "".join(line + "\n" for line in lines)
     if output:
         output.write_text(text, encoding="utf-8")
