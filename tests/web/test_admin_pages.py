@@ -150,3 +150,17 @@ def test_the_admin_changes_a_role_and_cannot_lock_themselves_out(login, engine):
     with Session(engine) as s:
         assert str(s.exec(select(User).where(User.username == "admin")).one().role) == "admin"
     assert "停用该用户" not in admin.get("/admin/users/admin").text
+
+
+def test_an_agency_added_on_the_desk_is_checked_like_the_cli_and_can_be_picked(login, engine):
+    admin = login("admin")
+    form = {"name": "乙区人民政府", "reconsideration_body": "示范市人民政府", "court": "乙区人民法院", "parent": ""}
+    bad = admin.post("/admin/agencies", form)
+    assert bad.status_code == 422 and 'id="err-court"' in bad.text and 'value="乙区人民政府"' in bad.text
+    ok = admin.post("/admin/agencies", form | {"court": "示范市中级人民法院", "doc_number_prefix": "乙政公开"})
+    assert ok.status_code == 303 and ok.headers["location"].startswith("/admin/agencies/")
+    assert "已添加机关：乙区人民政府" in admin.get(ok.headers["location"]).text
+    new_id = ok.headers["location"].rsplit("/", 1)[1]
+    page = admin.get(f"/admin/departments?agency={new_id}").text
+    assert 'id="pick-agency"' in page and "<h1>承办单位：乙区人民政府</h1>" in page and "尚无承办单位" in page
+    assert _events(engine) == ["add_agency"]
