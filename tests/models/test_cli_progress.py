@@ -36,9 +36,8 @@ def runner(tmp_path, monkeypatch, calendar):
         for day in (2, 3, 4):
             register_case(s, calendar, date(2026, 3, day), request_text=f"请公开3月{day}日的会议纪要")
     exported = CliRunner().invoke(register(), ["export"])
-    lines = exported.stdout.replace("2026-", "2025-").splitlines()  # other numbers: an import of three more
-    (tmp_path / "cases.jsonl").write_text("\n".join(line.replace('"receipt_date": "2025', '"receipt_date": "2025')
-                                                    for line in lines) + "\n", encoding="utf-8")
+    # the same three cases a year earlier (other numbers): the file the import reads
+    (tmp_path / "cases.jsonl").write_text(exported.stdout.replace("2026-", "2025-"), encoding="utf-8")
 
     def run(name, *extra):
         args = [a.replace("{file}", str(tmp_path / "cases.jsonl")) for a in COMMANDS[name]] + list(extra)
