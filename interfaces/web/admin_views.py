@@ -288,13 +288,18 @@ def user_add(request: Request, form=Depends(posted_form), web: Web = Depends(all
     values = _values(form)
     try:
         row = M.create_user(_ctx(web), username=values.get("username", ""), full_name=values.get("full_name", ""),
-                            role=values.get("role", ""), agency=agency.name, department=values.get("department") or None,
+                            role=values.get("role", ""), agency=agency.name, department=_department_for(values),
                             password=values.get("password", ""), government_counsel=values.get("government_counsel") == "on",
                             email=values.get("email", ""), phone=values.get("phone", ""))
     except GongkaiError as exc:
         values.pop("password", None)
         return _users_page(web, agency, values, _failed(exc, USER_FIELDS), 422)
     return web.redirect(f"/admin/users?agency={agency.id}", f"已添加用户：{row.username}（{Role(row.role).label}）。")
+
+
+def _department_for(values: dict) -> str | None:
+    """The department chosen, for a department handler; other roles belong to none, whatever the select still shows."""
+    return (values.get("department") or None) if values.get("role") == Role.department_handler.value else None
 
 
 def _user_row(web: Web, username: str) -> User:
@@ -325,7 +330,7 @@ def user_save(username: str, request: Request, form=Depends(posted_form), web: W
     values = _values(form)
     try:
         changed = M.update_user(_ctx(web), username=username, full_name=values.get("full_name", ""),
-                                role=values.get("role") or None, department=values.get("department") or None,
+                                role=values.get("role") or None, department=_department_for(values),
                                 government_counsel=values.get("government_counsel") == "on",
                                 phone=values.get("phone", ""), email=values.get("email", ""))
     except (GongkaiError, ValueError) as exc:

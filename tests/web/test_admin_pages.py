@@ -164,3 +164,14 @@ def test_an_agency_added_on_the_desk_is_checked_like_the_cli_and_can_be_picked(l
     page = admin.get(f"/admin/departments?agency={new_id}").text
     assert 'id="pick-agency"' in page and "<h1>承办单位：乙区人民政府</h1>" in page and "尚无承办单位" in page
     assert _events(engine) == ["add_agency"]
+
+
+def test_a_handler_made_clerk_leaves_the_department_the_select_still_shows(login, engine):
+    admin = login("admin")
+    r = admin.post("/admin/users/dept_sifa", {"full_name": "郑承办", "role": "clerk", "department": "区司法局",
+                                              "phone": "", "email": ""})
+    assert r.status_code == 303, r.text[-600:]
+    with Session(engine) as s:
+        user = s.exec(select(User).where(User.username == "dept_sifa")).one()
+        assert (str(user.role), user.department_id) == ("clerk", None)
+    assert "无在职经办人" in admin.get("/admin/departments").text  # 区司法局 now has nobody to route to
