@@ -59,13 +59,18 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
         raise _fail(f"不支持的格式「{fmt}」，可用：{'、'.join(FORMATS)}")
     if output is None and fmt in ("xlsx", "pdf"):
         raise _fail(f"{fmt} 格式请用 --output 指定输出文件")
+    from interfaces.cli.progress import progress
+
     last = _read_json(previous) if previous else None
-    with session_scope() as session:
+    steps = 2 if last is not None else 3  # this year's count, last year's (unless given), the file
+    with session_scope() as session, progress(f"生成{year}年度报告", total=steps, unit="步") as advance:
         owner = agency_by_name(session, agency)
         unit = department_by_name(session, owner, department) if department else None
         report = annual_report(session, agency=owner, year=year, today=_today(today),
-                               include_subunits=include_subunits, department=unit, previous=last)
-    content = export(report, fmt)
+                               include_subunits=include_subunits, department=unit, previous=last,
+                               progress=lambda done, _total: advance(done))
+        content = export(report, fmt)
+        advance(steps)
     if output is None:
         typer.echo(content.decode("utf-8-sig"))
     else:

@@ -239,6 +239,9 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
                            "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
 
     app.include_router(views.router)
+    from interfaces.web import admin_views
+
+    app.include_router(admin_views.router)
     return app
 
 

@@ -64,6 +64,12 @@ ROUTE_ROLES = {
     "/dashboard/table3": DASHBOARD,
     "/dashboard/table3/cases": DASHBOARD,
     "/notices": ALL_STAFF,
+    # the 系统管理员's pages (interfaces.web.admin_views)
+    "/admin/agencies": (R.admin,),
+    "/admin/agencies/{agency_id}": (R.admin,),
+    "/admin/departments": (R.admin,),
+    "/admin/users": (R.admin,),
+    "/admin/users/{username}": (R.admin,),
 }
 
 
