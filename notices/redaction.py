@@ -32,7 +32,7 @@ def open_pdf(content: bytes, content_type: str) -> pymupdf.Document:
             doc = pymupdf.open("pdf", image.convert_to_pdf())
         else:
             doc = pymupdf.open(stream=content, filetype="pdf")
-    except (RuntimeError, ValueError) as exc:  # pymupdf.FileDataError is a RuntimeError
+    except (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase) as exc:  # FileDataError is a RuntimeError
         raise RedactionFailed("文件无法读取（不是有效的 PDF 或图片），不能生成公开版本。", f"unreadable: {exc}") from exc
     if doc.needs_pass:
         raise RedactionFailed("文件已加密，请提供未加密的文件。", "encrypted pdf")

@@ -2,6 +2,7 @@
 (numbers in Helvetica, as office software often sets them) and a scan (an image, no text layer)."""
 
 import io
+from functools import cache
 
 from PIL import Image, ImageDraw, ImageFont
 from reportlab.lib.pagesizes import A4
@@ -30,6 +31,7 @@ def _line(c, key: str, label: str, value: str | None = None, *, body: str) -> No
         c.drawString(72 + 12 * len(label), y, value)
 
 
+@cache
 def text_pdf(pages: int = 1, *, title: str = "征收补偿协议") -> bytes:
     """A compensation agreement naming a third party, with personal numbers; metadata that must not travel."""
     body = fonts_in_use()[1]
@@ -54,6 +56,7 @@ def text_pdf(pages: int = 1, *, title: str = "征收补偿协议") -> bytes:
     return out.getvalue()
 
 
+@cache
 def scan_png(*, dpi: int = 100) -> bytes:
     """A scanned page: black text drawn into a white A4 image, no text layer."""
     scale = dpi / 72
@@ -68,6 +71,7 @@ def scan_png(*, dpi: int = 100) -> bytes:
     return out.getvalue()
 
 
+@cache
 def scan_pdf(pages: int = 1, *, dpi: int = 100) -> bytes:
     """A scanned PDF: each page one full-page image."""
     image = ImageReader(io.BytesIO(scan_png(dpi=dpi)))
