@@ -863,8 +863,7 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     lifecycle.check(app, "submit_for_review", ctx.actor)
     guards.ensure_decision_allowed(guards.case_facts(ctx.session, app, today=ctx.today), decision_in(draft))
     # Art 37: with marks on the source documents, the withheld items are written from the redaction log
-    draft = replace(draft, withheld_items=redaction.with_logged_items(ctx.session, app, draft.withheld_items,
-                                                                      draft.outcome))
+    draft = redaction.with_log(ctx.session, app, draft)
     previous = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     decision = draft_decision(agency, draft, application_id=app.id, version=(previous.version + 1) if previous else 1,

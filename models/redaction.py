@@ -14,13 +14,14 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from sqlmodel import Session, select
 
 from models import lifecycle
 from models.attachments import MAX_FILE_BYTES, Upload, check_upload
+from models.citation_check import exemption_citations
 from models.context import Ctx, action
 from models.enums import DeliveryMethod, Role, Status
 from models.errors import GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
@@ -411,6 +412,9 @@ def released_name(filename: str) -> str:
 # --- the Art 37 list, the reply, the applicant ---------------------------------------------------------------
 
 
+LOGGED_PART = re.compile(r"^《.+》第[\d、]+页标有“.+”的遮盖内容$")  # what logged_items writes
+
+
 def _pages_label(pages: Sequence[int]) -> str:
     return "第" + "、".join(str(p) for p in pages) + "页"
 
@@ -442,7 +446,19 @@ def with_logged_items(session: Session, app: Application, withheld: list[dict] |
                           "如全部公开，请先撤销遮盖标注。", "marks need a partial disclosure")
     if not release_is_current(session, app):
         raise GuardFailed("遮盖标注在生成公开版本后有改动，请先重新生成公开版本。", "release is stale")
-    return logged_items(session, app) + list(withheld or [])
+    # a returned draft's own copy of the logged items comes back through the form: the log is written afresh
+    return logged_items(session, app) + [w for w in withheld or [] if not LOGGED_PART.match(w.get("part") or "")]
+
+
+def with_log(session: Session, app: Application, draft):
+    """A DraftIn (models.actions) with the logged items added, and their grounds' exemptions added to the
+    citations the clerk chose (None stays None: default_citations then reads the grounds itself)."""
+    items = with_logged_items(session, app, draft.withheld_items, draft.outcome)
+    citations = draft.citations
+    if citations is not None:
+        grounds = [c for w in items for c in exemption_citations(Outcome(w["ground"]))]
+        citations = list(dict.fromkeys([*citations, *grounds]))
+    return replace(draft, withheld_items=items, citations=citations)
 
 
 def reply_attachments(session: Session, app: Application) -> tuple[str, ...]:

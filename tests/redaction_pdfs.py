@@ -57,13 +57,13 @@ def text_pdf(pages: int = 1, *, title: str = "征收补偿协议") -> bytes:
 
 
 @cache
-def scan_png(*, dpi: int = 100) -> bytes:
+def scan_png(*, dpi: int = 100, page: int = 1) -> bytes:
     """A scanned page: black text drawn into a white A4 image, no text layer."""
     scale = dpi / 72
     image = Image.new("L", (int(WIDTH * scale), int(HEIGHT * scale)), 255)
     draw = ImageDraw.Draw(image)
     font = ImageFont.truetype(str(faces()[1].ttf), int(12 * scale))
-    for key, text in (("title", "征收补偿协议（扫描件）"), ("name", f"被征收人：{NAME}"), ("id", f"身份证号：{ID_NUMBER}"),
+    for key, text in (("title", f"征收补偿协议（扫描件第{page}页）"), ("name", f"被征收人：{NAME}"), ("id", f"身份证号：{ID_NUMBER}"),
                       ("kept", KEPT)):
         draw.text((72 * scale, LINE_TOP[key] * scale), text, fill=0, font=font)
     out = io.BytesIO()
@@ -74,11 +74,10 @@ def scan_png(*, dpi: int = 100) -> bytes:
 @cache
 def scan_pdf(pages: int = 1, *, dpi: int = 100) -> bytes:
     """A scanned PDF: each page one full-page image."""
-    image = ImageReader(io.BytesIO(scan_png(dpi=dpi)))
     out = io.BytesIO()
     c = canvas.Canvas(out, pagesize=A4)
-    for _ in range(pages):
-        c.drawImage(image, 0, 0, width=WIDTH, height=HEIGHT)
+    for n in range(1, pages + 1):  # each page its own image, as a scanner makes them
+        c.drawImage(ImageReader(io.BytesIO(scan_png(dpi=dpi, page=n))), 0, 0, width=WIDTH, height=HEIGHT)
         c.showPage()
     c.save()
     return out.getvalue()

@@ -144,7 +144,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     now = clock or (lambda: datetime.now(SHANGHAI))
     key = secret_key or os.environ.get("GONGKAI_SECRET_KEY") or secrets.token_urlsafe(48)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
-    from interfaces.web import views
+    from interfaces.web import redaction_views, views
 
     views.install_filters(templates.env)
     desk = Desk(
@@ -205,6 +205,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
                            "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
 
     app.include_router(views.router)
+    app.include_router(redaction_views.router)
     return app
 
 
