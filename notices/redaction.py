@@ -184,3 +184,11 @@ def redact(content: bytes, content_type: str, marks: Sequence[MarkSpec]) -> Reda
     doc.del_xml_metadata()
     released = doc.tobytes(garbage=4, deflate=True, clean=True, no_new_id=True)
     return Redacted(content=released, pages=doc.page_count, hits=hits)
+
+
+def bound_together(pdfs: Sequence[bytes]) -> bytes:
+    """The reply followed by its released files, one PDF to print for a reply sent on paper."""
+    out = pymupdf.open()
+    for content in pdfs:
+        out.insert_pdf(pymupdf.open("pdf", content))
+    return out.tobytes(garbage=3, deflate=True)

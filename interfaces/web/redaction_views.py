@@ -11,6 +11,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
+from sqlmodel import select
 
 from interfaces.web.app import Denied, Web, posted_form
 from interfaces.web.case_actions import parse_uploads
@@ -19,7 +20,7 @@ from models import redaction as R
 from models.context import Ctx
 from models.enums import Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
-from models.tables import ReleasedFile
+from models.tables import Document, ReleasedFile
 from notices import redaction as engine
 
 router = APIRouter()
@@ -78,7 +79,9 @@ def overview(web: Web, app, *, error: str | None = None, status_code: int = 200)
                       editable=web.role == Role.clerk and Status(app.status) in R.EDITABLE, error=error,
                       by_key={s.key: s for s in sources},
                       pages={r.id: range(1, r.pages + 1) for r in release}, items=R.logged_items(web.db, app)
-                      if release else [])
+                      if release else [],
+                      replied=web.db.exec(select(Document.id).where(Document.application_id == app.id,
+                                                                    Document.kind == "reply")).first() is not None)
 
 
 @router.get("/cases/{number}/redaction")
@@ -145,6 +148,19 @@ def released_png(number: str, file_id: int, page: int, web: Web = Depends(allow(
     except GongkaiError as exc:
         return web.render("message.html", 404, title="页面不存在", message=exc.message_zh)
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, no-store"})
+
+
+@router.get("/cases/{number}/reply-with-released.pdf")
+def print_package(number: str, web: Web = Depends(allow(*REVIEWERS))):
+    """On paper the released files are printed with the reply: the issued reply, then each released version."""
+    app = load_case(web, number)
+    reply = web.db.exec(select(Document).where(Document.application_id == app.id, Document.kind == "reply")
+                        .order_by(Document.version.desc())).first()
+    if reply is None:
+        return web.render("message.html", 404, title="尚未签发", message="答复书签发后才能打印答复书及公开版本。")
+    released = [r.content for r in R.current_release(web.db, app)]
+    return _download(engine.bound_together([reply.content, *released]), f"{app.number}-答复书及公开版本.pdf",
+                     "application/pdf")
 
 
 # --- the clerk's changes ----------------------------------------------------------------------------------------
