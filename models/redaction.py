@@ -236,6 +236,12 @@ def current_release(session: Session, app: Application) -> list[ReleasedFile]:
     return [r for r in rows if r.batch == rows[0].batch] if rows else []
 
 
+def travelling_release(session: Session, app: Application) -> list[ReleasedFile]:
+    """The released versions that go with the reply: the latest batch, if it was made from the active marks (all
+    marks withdrawn after a release: nothing travels)."""
+    return current_release(session, app) if release_is_current(session, app) else []
+
+
 def release_is_current(session: Session, app: Application) -> bool:
     """Marks exist and the latest release was made from exactly the active marks."""
     marks = active_marks(session, app)
@@ -463,7 +469,7 @@ def with_log(session: Session, app: Application, draft):
 
 def reply_attachments(session: Session, app: Application) -> tuple[str, ...]:
     """What the reply lists as its attachments: each released version with its page count (共N页)."""
-    return tuple(f"《{r.filename}》（共{r.pages}页）" for r in current_release(session, app))
+    return tuple(f"《{r.filename}》（共{r.pages}页）" for r in travelling_release(session, app))
 
 
 def applicant_files(session: Session, app: Application) -> list[ReleasedFile]:
@@ -476,4 +482,4 @@ def applicant_files(session: Session, app: Application) -> list[ReleasedFile]:
     electronic = session.exec(select(Delivery).where(
         Delivery.application_id == app.id,
         Delivery.method.in_((DeliveryMethod.email.value, DeliveryMethod.platform.value)))).first()
-    return current_release(session, app) if electronic is not None else []
+    return travelling_release(session, app) if electronic is not None else []

@@ -158,7 +158,7 @@ def print_package(number: str, web: Web = Depends(allow(*REVIEWERS))):
                         .order_by(Document.version.desc())).first()
     if reply is None:
         return web.render("message.html", 404, title="尚未签发", message="答复书签发后才能打印答复书及公开版本。")
-    released = [r.content for r in R.current_release(web.db, app)]
+    released = [r.content for r in R.travelling_release(web.db, app)]
     return _download(engine.bound_together([reply.content, *released]), f"{app.number}-答复书及公开版本.pdf",
                      "application/pdf")
 

@@ -209,3 +209,14 @@ def test_the_applicant_gets_only_released_files_and_only_after_electronic_dispat
     assert R.applicant_files(session, app) == []  # issued, not yet sent
     A.dispatch(clerk(session, calendar), drafting, method=DeliveryMethod.platform, dispatched_on=DAY)
     assert [f.id for f in R.applicant_files(session, app)] == [r.id for r in released]
+
+
+def test_marks_all_withdrawn_after_a_release_send_no_released_file_with_the_reply(session, calendar, drafting):
+    key, c = source_key(session, drafting), clerk(session, calendar)
+    mark = R.add_phrase_mark(c, drafting, source=key, phrase=P.PHONE, ground="personal_info", reason="电话")
+    R.release(c, drafting, engine=redact)
+    R.withdraw_mark(c, drafting, mark_id=mark.id)  # the clerk decides to disclose the whole document after all
+    A.submit_for_review(c, drafting, draft=A.DraftIn(outcome=Outcome.disclosed, body="协议全文随本答复书提供。"))
+    app = application_by_number(session, drafting)
+    assert R.reply_attachments(session, app) == () and R.travelling_release(session, app) == []
+    assert A.latest_decision(session, app).withheld_items == []
