@@ -20,7 +20,7 @@ from calendars import (
     supplement_notice_due,
     supplement_period_due,
 )
-from models import guards, lifecycle
+from models import guards, lifecycle, redaction
 from models.attachments import Upload, check_uploads
 from models.citation_check import (
     ItemAnswer,
@@ -862,6 +862,8 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     app = _load(ctx, number)
     lifecycle.check(app, "submit_for_review", ctx.actor)
     guards.ensure_decision_allowed(guards.case_facts(ctx.session, app, today=ctx.today), decision_in(draft))
+    # Art 37: with marks on the source documents, the withheld items are written from the redaction log
+    draft = redaction.with_log(ctx.session, app, draft)
     previous = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     decision = draft_decision(agency, draft, application_id=app.id, version=(previous.version + 1) if previous else 1,

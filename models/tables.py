@@ -462,3 +462,74 @@ class LegalChallenge(SQLModel, table=True):
     body: str = ""  # the reconsideration body or court
     result: ChallengeResult = _code(default=ChallengeResult.pending)
     decided_on: date | None = None
+
+
+class SourceFile(SQLModel, table=True):
+    """A file the clerk adds to a case as a source document for partial disclosure (beside the departments' files).
+
+    Kept whole with its hash; served only to staff who may read the case (never to the applicant)."""
+
+    __tablename__ = "source_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    filename: str = Field(sa_type=String(200))
+    content_type: str = Field(sa_type=String(100))
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    uploaded_at: datetime = _when(nullable=False)
+
+
+class RedactionMark(SQLModel, table=True):
+    """Art 37 区分处理: one area of a source document to be removed from the released version, with its ground.
+
+    A region (page + rectangle in PDF points from the page's top-left) or a phrase (every occurrence, every page).
+    The source is a department's Attachment or a clerk's SourceFile. A mark is withdrawn, never deleted: its
+    adding and withdrawal are both in the case's event log."""
+
+    __tablename__ = "redaction_mark"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    attachment_id: int | None = Field(default=None, foreign_key="attachment.id")
+    source_file_id: int | None = Field(default=None, foreign_key="source_file.id")
+    kind: str = Field(sa_type=String(10))  # region | phrase
+    page: int | None = None  # 1-based; regions only
+    x0: float | None = None
+    y0: float | None = None
+    x1: float | None = None
+    y1: float | None = None
+    phrase: str | None = Field(default=None, sa_type=String(200))
+    ground: str = Field(sa_type=String(40))  # models.redaction.Ground
+    reason: str = Field(sa_type=String(500))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _when(nullable=False)
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+
+
+class ReleasedFile(SQLModel, table=True):
+    """The released version (公开版本) of a source document: marked content removed, metadata and hidden layers
+    stripped. One release of a case is a batch; the latest batch is the one that goes with the reply.
+
+    `applied` is the redaction log as the engine applied it: [{"mark_id", "kind", "pages": [...], "ground",
+    "reason", "phrase"}], the Art 37 withheld-items list is written from it."""
+
+    __tablename__ = "released_file"
+    __table_args__ = (UniqueConstraint("application_id", "batch", "source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    batch: int
+    source_key: str = Field(sa_type=String(20))  # a<attachment id> | f<source file id>
+    source_sha256: str = Field(sa_type=String(64))
+    filename: str = Field(sa_type=String(200))
+    pages: int
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    applied: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    marks_digest: str = Field(sa_type=String(64))  # the case's active marks when this batch was made
+    made_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    made_at: datetime = _when(nullable=False)

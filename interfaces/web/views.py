@@ -19,7 +19,7 @@ from interfaces.web import case_actions
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
-from models import guards, lifecycle, outbox, sessions
+from models import guards, lifecycle, outbox, redaction, sessions
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
 from models.citation_check import CitationCheckFailed, default_citations, requirements
@@ -27,7 +27,7 @@ from models.context import Ctx
 from models.deadlines import read_clock
 from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Channel, ConfirmationMethod, DecisionStatus,
                           DeliveryMethod, RequestedForm, Role, Status)
-from models.errors import ApplicantMismatch, GongkaiError, NotFound, ValidationFailed
+from models.errors import ApplicantMismatch, GongkaiError, GuardFailed, NotFound, ValidationFailed
 from models.identity import CaseRef
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -126,6 +126,8 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "decide_extension": "审批延期", "set_litigation_prone": "易诉标记", "add_document": "生成文书",
     "request_reasons": "要求说明理由", "record_reasons": "登记申请人说明的理由", "defer_reply": "确定延迟答复期限",
     "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
+    "add_source_file": "添加源文件", "add_redaction": "标注遮盖内容", "withdraw_redaction": "撤销遮盖标注",
+    "release_redacted": "生成公开版本",
 }
 
 
@@ -665,7 +667,9 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
                       laws=[law for law in LAWS if law.title != OGI], requirements=_requirements(web, values),
                       decision=decision, comments=comments,
                       rules=guards.rules_for(facts, repeat_of=values.get("repeat_of")),
-                      earlier=_earlier_options(facts), terminating=forced is not None)
+                      earlier=_earlier_options(facts), terminating=forced is not None,
+                      logged=redaction.logged_items(web.db, app) if redaction.active_marks(web.db, app) else [],
+                      release_current=redaction.release_is_current(web.db, app))
 
 
 def _draftable(web: Web, number: str) -> Application:
@@ -689,6 +693,10 @@ def _check_findings(web: Web, app: Application, form):
 
     agency, draft = _agency(web), _draft_in(form)
     refused = guards.check_decision(_facts(web, app), decision_in(draft))
+    try:  # Art 37: the withheld items the redaction log writes are checked with the rest
+        draft = redaction.with_log(web.db, app, draft)
+    except GuardFailed as exc:
+        raise ValidationFailed(exc.message_zh, exc.message_en) from None
     decision = draft_decision(agency, draft, application_id=app.id, version=0, drafted_by_id=0, drafted_at=web.now)
     return refused + check_reply(reply_draft(agency, decision, on=web.now.date()))
 
@@ -860,7 +868,9 @@ def public_status(request: Request, form=Depends(posted_form), web: Web = Depend
               "waits_for": lifecycle.waits_for(status),
               "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
               "closed_on": app.closed_on}
-    return web.render("status.html", result=result, error=None, number=number)
+    # Art 37: the released versions travel with an electronically delivered reply (never a source file)
+    return web.render("status.html", result=result, error=None, number=number, query_code=code,
+                      files=redaction.applicant_files(web.db, app))
 
 
 def _by_query_code(web: Web, number: str, code: str) -> Application | None:
