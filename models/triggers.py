@@ -1,0 +1,113 @@
+"""The trigger outbox: every human action that makes automatic steps due leaves a row in its own transaction.
+
+    a human action commits      → its Events and one CaseTrigger per case, together (the before_flush hook below)
+    workflows.trigger delivers  → a run on Prefect keyed by `CaseTrigger.key` (a retried delivery finds the same run)
+    the run finishes the case   → done_at (mark_done: every trigger of the case the run's plan covered)
+    workflows.engine.reconcile  → delivers what was never delivered, re-delivers what was delivered and never done
+
+So a trigger is never lost: a server outage, a killed desk or a failed delivery leaves an undelivered row that the
+next reconcile (every few minutes, and at `gongkai up` start) drains. Rows are written and updated with plain SQL
+(`update`), never as dirty ORM objects, so they stay out of the case's audit chain (models.audit).
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, Index, String, and_, func, or_, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.tables import SHANGHAI, Application, AwareDateTime, Event
+
+# Actions after which nothing automatic can be due: no trigger, so a lifecycle stays within a handful of runs.
+NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge"})
+STRANDED = timedelta(minutes=5)  # delivered but not done after this long: the run died, deliver it again
+
+
+class CaseTrigger(SQLModel, table=True):
+    """One human action's automatic steps, to be run once on Prefect (or inline)."""
+
+    __tablename__ = "case_trigger"
+    __table_args__ = (Index("ix_case_trigger_open", "done_at", "delivered_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    action: str = Field(sa_type=String(40))  # the action's first Event (its label names the run: 2026-000123 · 登记)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+    attempts: int = 0  # deliveries tried (a failed one keeps its error in last_error)
+    round: int = 0  # raised when a stranded run is delivered again: a new run, under a new key
+    last_error: str = ""
+
+    def key(self, installation: str) -> str:
+        """The run's idempotency key: one run per trigger and round, however often the client retries."""
+        return f"trigger:{installation}:{self.id}:{self.round}"
+
+
+def needs_run(action: str) -> bool:
+    return action not in NO_AUTOMATIC_STEP
+
+
+@sa_event.listens_for(OrmSession, "before_flush")
+def _trigger_with_the_action(session, flush_context, instances):
+    """A human action's Event brings one trigger for its case into the same transaction (the system's do not)."""
+    have = {obj.application_id for obj in session.new if isinstance(obj, CaseTrigger)}
+    for obj in list(session.new):
+        if (isinstance(obj, Event) and obj.actor_id is not None and obj.application_id not in have
+                and needs_run(obj.action)):
+            session.add(CaseTrigger(application_id=obj.application_id, action=obj.action, created_at=obj.at))
+            have.add(obj.application_id)
+
+
+def wall_clock() -> datetime:
+    """When a trigger was delivered or done: real time, not the domain's `now` (the bench reads the difference)."""
+    return datetime.now(SHANGHAI)
+
+
+def open_for(session: Session, application_id: int) -> list[CaseTrigger]:
+    """The case's triggers not done yet, oldest first."""
+    return list(session.exec(select(CaseTrigger).where(CaseTrigger.application_id == application_id,
+                                                       CaseTrigger.done_at.is_(None)).order_by(CaseTrigger.id)))
+
+
+def last_open_id(session: Session, application_id: int) -> int | None:
+    """The newest open trigger a run's plan covers: the run marks it and every older one done when it ends."""
+    return session.exec(select(func.max(CaseTrigger.id)).where(CaseTrigger.application_id == application_id,
+                                                               CaseTrigger.done_at.is_(None))).one()
+
+
+def mark_delivered(session: Session, trigger_id: int, *, error: str = "") -> None:
+    """One delivery attempt: delivered when `error` is empty, else the error kept for the next reconcile."""
+    values = {"attempts": CaseTrigger.attempts + 1, "last_error": error[:500]}
+    if not error:
+        values["delivered_at"] = wall_clock()
+    session.execute(update(CaseTrigger).where(CaseTrigger.id == trigger_id).values(**values))
+    session.commit()
+
+
+def mark_done(session: Session, application_id: int, *, upto: int | None) -> int:
+    """The run finished every step its plan saw: the case's triggers up to `upto` are done."""
+    if upto is None:
+        return 0
+    count = session.execute(update(CaseTrigger).where(CaseTrigger.application_id == application_id,
+                                                      CaseTrigger.id <= upto, CaseTrigger.done_at.is_(None))
+                            .values(done_at=wall_clock())).rowcount
+    session.commit()
+    return count
+
+
+def next_round(session: Session, trigger: CaseTrigger) -> None:
+    """A stranded trigger (delivered, never done) gets a fresh key, so Prefect creates a new run for it."""
+    trigger.round += 1
+    session.execute(update(CaseTrigger).where(CaseTrigger.id == trigger.id).values(round=trigger.round))
+    session.commit()
+
+
+def to_deliver(session: Session, *, now: datetime) -> list[tuple[CaseTrigger, Application]]:
+    """Never delivered, or delivered and not done for longer than STRANDED (the run died): oldest first."""
+    stranded = now - STRANDED
+    return list(session.exec(
+        select(CaseTrigger, Application).join(Application, Application.id == CaseTrigger.application_id)
+        .where(CaseTrigger.done_at.is_(None),
+               or_(CaseTrigger.delivered_at.is_(None), and_(CaseTrigger.delivered_at < stranded)))
+        .order_by(CaseTrigger.id)))
