@@ -111,3 +111,33 @@ def test_batch_intake_gives_each_case_its_receipt_routing_slip_and_notices(inlin
         kinds = {m.kind for m in rows(inline, OutboxMessage, case)}
         assert {"receipt", "assignment"} <= kinds
         assert all(t.done_at is not None for t in rows(inline, CaseTrigger, case))
+
+
+def test_the_cli_at_a_server_outage_prints_the_chinese_line_and_exits_0(tmp_path):
+    """The action committed: no traceback, exit 0, the receipt on file, the trigger waiting for reconcile."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from models.db import make_engine
+
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_", "GONGKAI_"))},
+           "GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_TODAY": "2026-03-02", "GONGKAI_USER": "clerk",
+           "PREFECT_API_URL": "http://127.0.0.1:9/api"}  # nothing answers on the discard port
+
+    def cli(*args):
+        return subprocess.run([sys.executable, "-m", "interfaces.cli.main", *args], env=env, capture_output=True,
+                              text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+
+    assert cli("init", "--demo").returncode == 0
+    done = cli("register", "--agency", "示范区人民政府", "--name", "张三", "--id-type", "resident_id",
+               "--id-number", "11010519491231002X", "--phone", "13800138000", "--text", "请公开2025年财政预算执行报告")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "自动步骤稍后执行（2026-000001 · 登记" in done.stdout and "Traceback" not in done.stdout + done.stderr
+    engine = make_engine(f"sqlite:///{tmp_path / 'gongkai.db'}")
+    try:
+        assert [d.kind for d in rows(engine, Document)] == ["receipt"]
+        assert [(t.delivered_at, t.done_at) for t in rows(engine, CaseTrigger)] == [(None, None)]
+    finally:
+        engine.dispose()
