@@ -21,6 +21,22 @@ from models.tables import SHANGHAI, Application, AwareDateTime, Event
 
 # Actions after which nothing automatic can be due: no trigger, so a lifecycle stays within a handful of runs.
 NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge"})
+# The documents that must exist when the human action returns, made in the same request right after it commits
+# (workflows.trigger.after_action): the 接收回执 the counter prints, the 交办单 and 协调函 the departments act on.
+IMMEDIATE_DOCUMENTS = frozenset({"receipt", "routing", "coordination"})
+# Which automatic step runs where (docs/lifecycle.md is generated from this, by models.diagram).
+WHERE_STEPS_RUN: tuple[tuple[str, str, str], ...] = (
+    ("触发记录 CaseTrigger", "人工操作自身的事务（与其事件一同提交）", "触发不会丢失：投递失败时由补办投递"),
+    ("接收回执、交办单、协调函", "同一请求内、操作提交之后立即生成（workflows.trigger）", "登记页面返回时回执已在案件页"),
+    ("其余文书（补正告知书、收费通知书、延期告知书、送达回证等）", "Prefect 任务进程：advance-case 流程运行「编号 · 步骤」",
+     "按数据行生成，重复运行不重复"),
+    ("通知（站内、短信、邮件）", "Prefect 任务进程：advance-case（发送失败按渠道重试）", "以通知键去重"),
+    ("归档打包", "Prefect 任务进程：advance-case（送达或撤回之后）", "同一案件同一时间只有一个运行（全局并发限制）"),
+    ("晨检（期限提醒、逾期处理、审计核验）", "Prefect serve()：morning-sweep，每日 07:30", "非工作日只做审计核验"),
+    ("补办（未投递的触发、中断的运行）", "Prefect serve()：reconcile，每 2 分钟；gongkai up 启动时先补办一次",
+     "投递失败或运行中断后数分钟内补齐"),
+    ("批量登记", "Prefect serve()：batch-intake（每件登记后立即生成回执、交办单和通知）", "与单件登记相同"),
+)
 STRANDED = timedelta(minutes=5)  # delivered but not done after this long: the run died, deliver it again
 
 

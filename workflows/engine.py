@@ -53,7 +53,7 @@ from notices.render import DocumentKind, render_pdf
 
 # What must exist when the human action returns (the counter prints the 接收回执; the department gets its 交办单):
 # made in the same request right after the action commits (workflows.trigger); Prefect carries the rest.
-IMMEDIATE_DOCUMENTS = frozenset({DocumentKind.receipt, DocumentKind.routing, DocumentKind.coordination})
+IMMEDIATE_DOCUMENTS = frozenset(DocumentKind(kind) for kind in triggers.IMMEDIATE_DOCUMENTS)
 PAPER_SERVICE = frozenset({DeliveryMethod.pickup, DeliveryMethod.post})  # electronic service has its system record
 ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn})
 # Who is told when a case enters a status (the gate's owners), and what they are told.
