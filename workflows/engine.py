@@ -438,9 +438,21 @@ def open_triggers(s: Session) -> list[CaseRef]:
                  .where(triggers.CaseTrigger.done_at.is_(None)))
 
 
-def cases_with_work(s: Session) -> list[CaseRef]:
+def in_flight(s: Session, *, now: datetime) -> set[CaseRef]:
+    """Cases whose trigger was just delivered and whose run has not finished yet: their run does the steps."""
+    return set(_refs(s, select(Application.agency_id, Application.number).distinct()
+                     .join(triggers.CaseTrigger, triggers.CaseTrigger.application_id == Application.id)
+                     .where(triggers.CaseTrigger.done_at.is_(None), triggers.CaseTrigger.delivered_at.is_not(None),
+                            triggers.CaseTrigger.delivered_at >= now - triggers.STRANDED)))
+
+
+def cases_with_work(s: Session, *, running_since: datetime | None = None) -> list[CaseRef]:
+    """Every case with a due step or an open trigger; with `running_since` (a reconcile beside live runs), less
+    the cases whose delivered run is still within its time (models.triggers.STRANDED)."""
     found = [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
-    return found + [c for c in open_triggers(s) if c not in set(found)]
+    found += [c for c in open_triggers(s) if c not in set(found)]
+    skip = in_flight(s, now=running_since) if running_since is not None else set()
+    return [c for c in found if c not in skip]
 
 
 def reconcile(*, now: datetime) -> int:

@@ -46,16 +46,18 @@ def plan_case(case: CaseRef) -> Plan:
         return p
 
 
-@task(task_run_name="{case.number} · 生成{step.kind.title}", **DB_RETRIES)
-def generate_notice(case: CaseRef, step: DocStep, now: datetime) -> int:
+# One task for a run's documents and one for its notifications (each is idempotent one by one): every task run is
+# a handful of calls to Prefect's API, the per-run cost that docs/orchestration.md measures.
+@task(task_run_name="{case.number} · 生成文书", **DB_RETRIES)
+def generate_notices(case: CaseRef, steps: list[DocStep], now: datetime) -> list[int]:
     with engine.session() as s:
-        return engine.generate_document(s, case, step, now=now)
+        return [engine.generate_document(s, case, step, now=now) for step in steps]
 
 
-@task(task_run_name="{case.number} · 通知 {notice.recipient}", **DB_RETRIES)
-def queue_notification(case: CaseRef, notice: Notice, now: datetime) -> bool:
+@task(task_run_name="{case.number} · 通知", **DB_RETRIES)
+def queue_notifications(case: CaseRef, notices: list[Notice], now: datetime) -> int:
     with engine.session() as s:
-        return engine.queue_notification(s, case, notice, now=now)
+        return sum(engine.queue_notification(s, case, notice, now=now) for notice in notices)
 
 
 @task(task_run_name="{case.number} · 归档", **DB_RETRIES)
@@ -76,16 +78,12 @@ def send_notifications(now: datetime) -> int:
         return engine.send_notifications(s, now=now)
 
 
-@task
-def read_waits_for(case: CaseRef) -> str:
+@task(task_run_name="{case.number} · 完成", **DB_RETRIES)
+def finish_triggers(case: CaseRef, upto: int | None) -> str:
+    """The triggers this run covered are done; what the case waits for now."""
     with engine.session() as s:
+        engine.finish_triggers(s, case, upto)
         return engine.waits_for(s, case)
-
-
-@task(**DB_RETRIES)
-def finish_triggers(case: CaseRef, upto: int | None) -> int:
-    with engine.session() as s:
-        return engine.finish_triggers(s, case, upto)
 
 
 def case_limit(case: CaseRef) -> str:
@@ -99,15 +97,14 @@ def one_run_per_case(case: CaseRef):
     slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
     from prefect import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import PrefectHTTPStatusError
+    from prefect.exceptions import ObjectAlreadyExists
 
     name = case_limit(case)
     with get_client(sync_client=True) as client:
         try:
             client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-        except PrefectHTTPStatusError as exc:
-            if exc.response.status_code != 409:  # 409: the case's limit exists already
-                raise
+        except ObjectAlreadyExists:  # the case's limit, from an earlier run
+            pass
     with concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True):
         yield
 
@@ -121,17 +118,16 @@ def advance_case(agency_id: int, number: str, installation: str | None = None, a
     case = CaseRef(agency_id, number)
     with one_run_per_case(case):
         p = plan_case(case)
-        for step in p.documents:
-            generate_notice(case, step, now)
-        for notice in p.notices:
-            queue_notification(case, notice, now)
+        if p.documents:
+            generate_notices(case, p.documents, now)
+        if p.notices:
+            queue_notifications(case, p.notices, now)
         if p.archive:
             archive_dossier(case, now)
         elif p.record_archive:
             record_archive(case, now)
         send_notifications(now)
-        finish_triggers(case, p.triggers_upto)
-        return read_waits_for(case)
+        return finish_triggers(case, p.triggers_upto)
 
 
 @task(name="run-trigger")
@@ -215,8 +211,10 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
 
 @task
 def cases_with_work() -> list[CaseRef]:
-    with engine.session() as s:
-        return engine.cases_with_work(s)
+    from models.triggers import wall_clock
+
+    with engine.session() as s:  # a case whose run is on its way is left to that run
+        return engine.cases_with_work(s, running_since=wall_clock())
 
 
 @task(task_run_name="投递未送达的触发", **DB_RETRIES)

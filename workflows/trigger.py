@@ -111,6 +111,7 @@ def create_run(api: str, *, key: str, name: str, case: CaseRef) -> str:
     Prefect keeps one background task run per (task key, dynamic key): creating it again returns the existing run
     and does not queue it twice, so the key is the idempotency key (as a flow run's idempotency_key would be)."""
     from prefect.client.orchestration import SyncPrefectClient
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
     from prefect.states import Scheduled
 
     from workflows.flows import run_trigger
@@ -120,7 +121,9 @@ def create_run(api: str, *, key: str, name: str, case: CaseRef) -> str:
     client = SyncPrefectClient(api, auth_string=os.environ.get("PREFECT_API_AUTH_STRING") or None,
                                api_key=os.environ.get("PREFECT_API_KEY") or None,
                                httpx_settings={"timeout": CONNECT_SECONDS})
-    with client:
+    # The clerk waits for this call: no backoff of the client's own (5 retries, up to a minute on a busy server);
+    # our attempts are bounded here and the reconcile delivers what they did not.
+    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}), client:
         run = client.create_task_run(task=run_trigger, flow_run_id=None, dynamic_key=key, name=name,
                                      extra_tags=["gongkai", f"case:{case.key}"], state=state)
     return run.name
