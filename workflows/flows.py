@@ -143,7 +143,8 @@ def run_trigger() -> str:
         trigger = s.get(CaseTrigger, int(trigger_id))
         app = s.get(Application, trigger.application_id)
         agency_id, number, label = app.agency_id, app.number, engine.label_of(trigger.action)
-    return advance_case(agency_id, number, installation=installation, after=label)
+    with tags("gongkai", f"case:{CaseRef(agency_id, number).key}"):  # the case's runs are found by its tag
+        return advance_case(agency_id, number, installation=installation, after=label)
 
 
 # --- the morning sweep ------------------------------------------------------------------------------------

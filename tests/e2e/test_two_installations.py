@@ -19,9 +19,10 @@ pytestmark = pytest.mark.slow
 
 
 def advance_case_runs(api: str) -> dict[str, dict]:
-    """The runs of the advance-case deployment by id (the scheduled sweeps and reconciles are not case actions)."""
-    deployment = advance_case_deployment(api)["id"]
-    return {r["id"]: r for r in flow_runs(api, deployment_id={"any_": [deployment]})}
+    """The runs of the advance-case flow by id, the task worker's and the deployment's (the scheduled sweeps and
+    reconciles are not case actions)."""
+    flow = advance_case_deployment(api)["flow_id"]
+    return {r["id"]: r for r in flow_runs(api, flow_id={"any_": [flow]})}
 
 
 def completed(api: str, case_key: str, count: int) -> None:
