@@ -64,15 +64,25 @@ def needs_run(action: str) -> bool:
     return action not in NO_AUTOMATIC_STEP
 
 
+_TRIGGERED = "case_triggers_in_transaction"
+
+
 @sa_event.listens_for(OrmSession, "before_flush")
 def _trigger_with_the_action(session, flush_context, instances):
-    """A human action's Event brings one trigger for its case into the same transaction (the system's do not)."""
-    have = {obj.application_id for obj in session.new if isinstance(obj, CaseTrigger)}
+    """A human action's Event brings one trigger for its case into the same transaction (the system's do not);
+    an action that flushes several times (承办意见 then 承办意见齐备) still brings one."""
+    have = session.info.setdefault(_TRIGGERED, set())
     for obj in list(session.new):
         if (isinstance(obj, Event) and obj.actor_id is not None and obj.application_id not in have
                 and needs_run(obj.action)):
             session.add(CaseTrigger(application_id=obj.application_id, action=obj.action, created_at=obj.at))
             have.add(obj.application_id)
+
+
+@sa_event.listens_for(OrmSession, "after_commit")
+@sa_event.listens_for(OrmSession, "after_rollback")
+def _transaction_over(session):
+    session.info.pop(_TRIGGERED, None)
 
 
 def wall_clock() -> datetime:

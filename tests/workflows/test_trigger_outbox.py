@@ -141,3 +141,12 @@ def test_the_cli_at_a_server_outage_prints_the_chinese_line_and_exits_0(tmp_path
         assert [(t.delivered_at, t.done_at) for t in rows(engine, CaseTrigger)] == [(None, None)]
     finally:
         engine.dispose()
+
+
+def test_an_action_that_completes_the_opinions_brings_one_trigger_named_after_the_action(inline, calendar):
+    """submit_opinion flushes its note, then 承办意见齐备: one trigger (one run, 「答复意见」), not two."""
+    with Session(inline, expire_on_commit=False) as s:
+        number = F.register_case(s, calendar, DAY)
+        case = F.case(s, number)
+        F.advance(s, calendar, number, F.Status.drafting, DAY)
+    assert [t.action for t in rows(inline, CaseTrigger, case)] == ["register", "route", "submit_opinion"]
