@@ -5,4 +5,5 @@ import models.audit  # noqa: F401
 import models.outbox  # noqa: F401
 import models.sessions  # noqa: F401
 import models.statistics.tables  # noqa: F401
+import models.triggers  # noqa: F401
 import models.tables  # noqa: F401

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
 import models.audit  # noqa: F401  (installs the hook that hash-chains every Event written)
+import models.triggers  # noqa: F401  (installs the hook: a human action's Event brings its CaseTrigger along)
 from models.enums import Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User, shanghai_day

@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from calendars import load_calendar
 from models import actions as A
 from models import archive as dossier
-from models import outbox
+from models import outbox, triggers
 from models.context import Ctx
 from models.db import default_engine, session_scope
 from models.enums import DeliveryMethod, ExtensionStatus, FeeStatus, Role, Status
@@ -50,6 +51,9 @@ from models.tables import (
 from notices import from_case
 from notices.render import DocumentKind, render_pdf
 
+# What must exist when the human action returns (the counter prints the 接收回执; the department gets its 交办单):
+# made in the same request right after the action commits (workflows.trigger); Prefect carries the rest.
+IMMEDIATE_DOCUMENTS = frozenset(DocumentKind(kind) for kind in triggers.IMMEDIATE_DOCUMENTS)
 PAPER_SERVICE = frozenset({DeliveryMethod.pickup, DeliveryMethod.post})  # electronic service has its system record
 ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn})
 # Who is told when a case enters a status (the gate's owners), and what they are told.
@@ -99,6 +103,7 @@ class Plan:
     notices: list[Notice] = field(default_factory=list)
     archive: bool = False
     record_archive: bool = False  # archived by an earlier run that died before recording the package
+    triggers_upto: int | None = None  # the newest open trigger this plan covers (done when the run ends)
 
 
 # --- resources -------------------------------------------------------------------------------------------
@@ -176,7 +181,7 @@ def plan(s: Session, case: CaseRef) -> Plan:
     """Read the case and list what is due: documents, notifications, archiving."""
     app = application_of(s, case)
     status = Status(app.status)
-    p = Plan(case, status)
+    p = Plan(case, status, triggers_upto=triggers.last_open_id(s, app.id))
     if status == Status.archived:
         p.record_archive = s.exec(select(dossier.ArchivePackage.id)
                                   .where(dossier.ArchivePackage.application_id == app.id)).first() is None
@@ -230,16 +235,32 @@ def plan(s: Session, case: CaseRef) -> Plan:
     return p
 
 
-def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
-    owners = GATE_OWNERS.get(status)
+def _gate_events(s: Session, app: Application) -> list[Event]:
+    """The entries into a gate whose owners are told: the current one, and every one since the case's first
+    trigger, so a run that arrives after the next human action still sends the stage it missed. A case older than
+    the trigger outbox (no trigger) is told only its current gate: no flood of stale notices."""
+    gates = [status.value for status in GATE_OWNERS]
     entry = _entry_event(s, app)
-    if owners is None or entry is None or entry.action == "register":
-        return []
-    role, text = owners
-    reviewing = status in (Status.legal_review, Status.fee_review)
-    users = _users(s, app, role, government_counsel=reviewing and app.litigation_prone)
-    return [Notice(key=f"{CaseRef.of(app).key}:{status.value}:{entry.id}:{u.username}", kind=status.value,
-                   recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
+    found = {entry.id: entry} if entry is not None and entry.to_status in gates else {}
+    since = s.exec(select(func.min(triggers.CaseTrigger.created_at))
+                   .where(triggers.CaseTrigger.application_id == app.id)).one()
+    if since is not None:
+        for event in s.exec(select(Event).where(Event.application_id == app.id, Event.to_status.in_(gates),
+                                                Event.at >= since).order_by(Event.id)):
+            found[event.id] = event
+    return [found[i] for i in sorted(found) if found[i].action != "register"]
+
+
+def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
+    notices = []
+    for entry in _gate_events(s, app):
+        gate = Status(entry.to_status)
+        role, text = GATE_OWNERS[gate]
+        reviewing = gate in (Status.legal_review, Status.fee_review)
+        users = _users(s, app, role, government_counsel=reviewing and app.litigation_prone)
+        notices += [Notice(key=f"{CaseRef.of(app).key}:{gate.value}:{entry.id}:{u.username}", kind=gate.value,
+                           recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
+    return notices
 
 
 # --- the steps -----------------------------------------------------------------------------------------------
@@ -349,6 +370,21 @@ def waits_for(s: Session, case: CaseRef) -> str:
     return _waits(Status(application_of(s, case).status))
 
 
+def immediate(case: CaseRef, *, now: datetime, engine=None) -> int:
+    """The documents that must exist when the action returns (IMMEDIATE_DOCUMENTS), made now; how many."""
+    with session(engine) as s:
+        p = plan(s, case)
+        due = [step for step in missing_documents(s, p) if step.kind in IMMEDIATE_DOCUMENTS]
+        for step in due:
+            generate_document(s, case, step, now=now)
+        return len(due)
+
+
+def finish_triggers(s: Session, case: CaseRef, upto: int | None) -> int:
+    """The run did every step its plan saw: the case's triggers it covered are done."""
+    return triggers.mark_done(s, application_of(s, case).id, upto=upto)
+
+
 def advance(case: CaseRef, *, now: datetime, sender=None, engine=None) -> str:
     """Inline (no Prefect): the same steps as workflows.flows.advance_case, in the same order."""
     with session(engine) as s:
@@ -362,6 +398,7 @@ def advance(case: CaseRef, *, now: datetime, sender=None, engine=None) -> str:
         elif p.record_archive:
             record_archive(s, case, now=now)
         send_notifications(s, now=now, sender=sender)
+        finish_triggers(s, case, p.triggers_upto)
         return waits_for(s, case)
 
 
@@ -394,8 +431,28 @@ def has_work(s: Session, case: CaseRef) -> bool:
     return bool(missing_documents(s, p) or unqueued(s, p.notices) or p.archive or p.record_archive)
 
 
-def cases_with_work(s: Session) -> list[CaseRef]:
-    return [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
+def open_triggers(s: Session) -> list[CaseRef]:
+    """Cases with a trigger not done (never delivered, lost with a server, or its run died)."""
+    return _refs(s, select(Application.agency_id, Application.number).distinct()
+                 .join(triggers.CaseTrigger, triggers.CaseTrigger.application_id == Application.id)
+                 .where(triggers.CaseTrigger.done_at.is_(None)))
+
+
+def in_flight(s: Session, *, now: datetime) -> set[CaseRef]:
+    """Cases whose trigger was just delivered and whose run has not finished yet: their run does the steps."""
+    return set(_refs(s, select(Application.agency_id, Application.number).distinct()
+                     .join(triggers.CaseTrigger, triggers.CaseTrigger.application_id == Application.id)
+                     .where(triggers.CaseTrigger.done_at.is_(None), triggers.CaseTrigger.delivered_at.is_not(None),
+                            triggers.CaseTrigger.delivered_at >= now - triggers.STRANDED)))
+
+
+def cases_with_work(s: Session, *, running_since: datetime | None = None) -> list[CaseRef]:
+    """Every case with a due step or an open trigger; with `running_since` (a reconcile beside live runs), less
+    the cases whose delivered run is still within its time (models.triggers.STRANDED)."""
+    found = [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
+    found += [c for c in open_triggers(s) if c not in set(found)]
+    skip = in_flight(s, now=running_since) if running_since is not None else set()
+    return [c for c in found if c not in skip]
 
 
 def reconcile(*, now: datetime) -> int:
