@@ -66,9 +66,11 @@ def province(session, calendar):
         registered(session, calendar, name, prefix, date(2026, 3, 2 + k))  # on track, stale for the first two
         walk(session, calendar, prefix, registered(session, calendar, name, prefix, date(2026, 3, 6)),
              Status.routed, date(2026, 3, 6 + k))
-        for _ in range(2 - k % 2):
-            walk(session, calendar, prefix, registered(session, calendar, name, prefix, date(2026, 3, 2)),
-                 Status.drafting, date(2026, 3, 3 + 2 * k))  # answered in 1, 3 or 5 WD
+        for _ in range(2 - k % 2):  # routed on Mon 03-02, answered 1, 3 or 5 WD later
+            number = registered(session, calendar, name, prefix, date(2026, 3, 2))
+            walk(session, calendar, prefix, number, Status.routed, date(2026, 3, 2))
+            A.submit_opinion(F.ctx(session, calendar, user(prefix, "dept_ziran"), date(2026, 3, 3 + 2 * k)), number,
+                             opinion="该信息由我局制作，可以公开。")
         walk(session, calendar, prefix, registered(session, calendar, name, prefix, date(2026, 2, 2)),
              Status.dispatched, date(2026, 2, 10 + k), outcome=(Outcome.disclosed, Outcome.not_held)[k % 2])
         if k:
@@ -77,7 +79,7 @@ def province(session, calendar):
     return [agency_by_name(session, name) for name, _ in AGENCIES]
 
 
-def test_province_dashboard_is_the_sum_of_the_agencies_dashboards(session, calendar, province):
+def test_province_dashboard_is_the_sum_of_the_agencies_dashboards_and_lists_their_earliest(session, calendar, province):
     cut = D.Cutoffs.on(TODAY, calendar=calendar)
     whole = P.province_dashboard(session, cutoffs=cut, calendar=calendar)
     each = {a.name: D.supervisor_dashboard(session, agency_id=a.id, cutoffs=cut, calendar=calendar) for a in province}
@@ -97,12 +99,7 @@ def test_province_dashboard_is_the_sum_of_the_agencies_dashboards(session, calen
         assert (line.answered, line.on_time) == (answered, sum(t.on_time for t in d.answer_times))
         assert line.longest_days == max(t.longest_days for t in d.answer_times)
         assert line.average_days == round(sum(t.average_days * t.answered for t in d.answer_times) / answered, 1)
-
-
-def test_province_urgent_lists_are_the_earliest_of_all_agencies_lists(session, calendar, province):
-    cut = D.Cutoffs.on(TODAY, calendar=calendar)
-    whole = P.province_dashboard(session, cutoffs=cut, calendar=calendar, list_limit=4)
-    each = {a.name: D.supervisor_dashboard(session, agency_id=a.id, cutoffs=cut, calendar=calendar) for a in province}
+    whole = P.province_dashboard(session, cutoffs=cut, calendar=calendar, list_limit=4)  # the urgent lists
     urgent = sorted(((c.due_date, name, c.number) for name, d in each.items() for c in d.urgent))
     assert len(urgent) == 8  # 1 + 2 + 3 registered on 01-05, two received in 2025
     chosen = [(c.case.due_date, c.agency, c.case.number) for c in whole.urgent]
@@ -117,9 +114,7 @@ def test_answer_times_count_working_days_across_the_spring_festival(session, cal
     """Routed on Fri 2026-02-13, answered Tue 02-24: the 春节 days between are not counted (2 WD, not 11)."""
     number = F.register_case(session, calendar, date(2026, 2, 13))
     walk(session, calendar, "", number, Status.routed, date(2026, 2, 13))
-    walk_from_routed = lambda: A.submit_opinion(F.ctx(session, calendar, "dept_ziran", date(2026, 2, 24)), number,  # noqa: E731
-                                                opinion="可以公开。")
-    walk_from_routed()
+    A.submit_opinion(F.ctx(session, calendar, "dept_ziran", date(2026, 2, 24)), number, opinion="可以公开。")
     agency = agency_by_name(session, AGENCIES[0][0])
     figures = P.answer_times_by_agency(session, since=date(2026, 1, 1), calendar=calendar)
     days = calendar.working_days_between(date(2026, 2, 13), date(2026, 2, 24))
@@ -127,17 +122,16 @@ def test_answer_times_count_working_days_across_the_spring_festival(session, cal
     assert D.answer_times(session, agency_id=agency.id, since=date(2026, 1, 1), calendar=calendar)[0].longest_days == days
 
 
-@pytest.mark.parametrize("year", [2025, 2026], ids=["past-year", "live-year"])
-def test_province_table3_is_the_sum_of_the_agencies_tables(session, calendar, province, year):
-    whole = P.province_table3(session, year=year, today=TODAY)
-    total = empty_table3()
-    for agency in province:
-        total = add_tables(total, count_table3(session, scope_of(session, agency), period(year, today=TODAY)).table3)
-    assert whole.agencies == 3 and whole.counted.table3 == total
-    assert whole.counted.concluded_without_outcome == 0
-    if year == 2026:
-        assert total["new_received"][-1] == 20 and total["carried_over"][-1] == 2
-        assert total["r1_disclosed"][-1] == 2 and total["r4_1_not_held"][-1] == 1
+def test_province_table3_is_the_sum_of_the_agencies_tables(session, calendar, province):
+    for year in (2025, 2026):  # a past year, and the live one
+        whole = P.province_table3(session, year=year, today=TODAY)
+        total = empty_table3()
+        for agency in province:
+            total = add_tables(total, count_table3(session, scope_of(session, agency), period(year, today=TODAY)).table3)
+        assert whole.agencies == 3 and whole.counted.table3 == total
+        assert whole.counted.concluded_without_outcome == 0
+    assert total["new_received"][-1] == 20 and total["carried_over"][-1] == 2
+    assert total["r1_disclosed"][-1] == 2 and total["r4_1_not_held"][-1] == 1
 
 
 def test_an_installation_without_cases_has_an_empty_province(session, calendar):
@@ -146,3 +140,21 @@ def test_an_installation_without_cases_has_an_empty_province(session, calendar):
     assert whole.open_total == 0 and [line.open_total for line in whole.agencies] == [0]
     assert whole.agencies[0].answered == 0 and whole.agencies[0].average_days is None
     assert P.province_table3(session, year=2026, today=TODAY).counted.table3 == empty_table3()
+
+
+def test_the_province_report_prints_the_totals_each_agency_and_table3(session, calendar, engine, province, monkeypatch):
+    from typer.testing import CliRunner
+
+    from interfaces.cli import report_cmd
+
+    monkeypatch.setenv("GONGKAI_DATABASE_URL", engine.url.render_as_string(hide_password=False))
+    result = CliRunner().invoke(report_cmd.app, ["province", "--today", TODAY.isoformat(), "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    out = result.output
+    assert "全部机关（3个）截至2026-03-16：在办 19 件" in out
+    lines = {line.split("：")[0].strip(): line for line in out.splitlines() if "区人民政府：在办" in line}
+    assert [lines[name].split("在办 ")[1].split(" 件")[0] for name, _ in AGENCIES] == ["5", "6", "8"]
+    assert "本年答复 3 件，平均 0.7 个工作日，最长 1 个工作日，按期 3 件" in lines["示范区人民政府"]
+    assert "表三 2026年度（3个机关汇总，截至2026-03-16）" in out
+    assert "乙区人民政府 2025-000001" in out and "丙区人民政府 2025-000001" in out  # the same number: the agency tells
+    assert "（一）予以公开\t0\t0\t0\t0\t0\t0\t0" not in out and "\t20\n" in out  # 20 received this year in all
