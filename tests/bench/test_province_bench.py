@@ -1,7 +1,5 @@
 """bench/province_bench.py works: a tiny run (the full one is run by hand, see its docstring), and the data it loads."""
 
-import os
-
 from sqlalchemy import text
 from sqlmodel import Session
 
@@ -21,6 +19,7 @@ def test_the_loaded_province_has_its_agencies_open_cases_and_answers(tmp_path):
         count = lambda sql: s.execute(text(sql)).scalar_one()  # noqa: E731
         assert (count("SELECT count(*) FROM agency"), count("SELECT count(*) FROM application")) == (3, 3000)
         assert count("SELECT count(*) FROM application WHERE closed_on IS NULL") == 300
+        assert count("SELECT count(DISTINCT agency_id) FROM application WHERE closed_on IS NULL") == 3  # every agency
         assert count("SELECT count(*) FROM application WHERE closed_on > '2026-06-15' OR receipt_date > '2026-06-15'"
                      " OR status_since > '2026-06-15' OR status_since < receipt_date") == 0
         assert count("SELECT count(*) FROM assignment a JOIN application p ON p.id = a.application_id"
@@ -32,12 +31,12 @@ def test_the_loaded_province_has_its_agencies_open_cases_and_answers(tmp_path):
 
 
 def test_a_tiny_run_prints_every_figure_beside_its_bare_sql(tmp_path, capsys):
-    """SQLite always; PostgreSQL too where the tests have a server (its own database, dropped at the end)."""
-    argv = ["--scale", "0.0003", "--runs", "2", "--sqlite-db", str(tmp_path / "smoke.db")]
-    pg = os.environ.get("GONGKAI_TEST_PG_URL")
-    argv += ["--pg-url", pg, "--pg-database", "gongkai_province_smoke", "--drop"] if pg else ["--skip-pg"]
-    assert B.main(argv)
-    out = capsys.readouterr().out
+    """SQLite only: a PostgreSQL database of its own costs the suite a CREATE DATABASE and every migration (the
+    PostgreSQL path is the one the full run takes, see the bench's docstring)."""
+    B.main(["--scale", "0.0003", "--runs", "1", "--sqlite-db", str(tmp_path / "smoke.db"), "--skip-pg"])
+    out = capsys.readouterr().out  # whether the targets are met at this size on a shared machine is not the point
     for figure in B.TARGETS_MS:
-        assert out.count(figure) == (2 if pg else 1)
+        lines = [line for line in out.splitlines() if line.strip().startswith(figure)]
+        assert len(lines) == 1
+        assert len([x for x in lines[0].split() if x.replace(".", "").isdigit()]) >= 5  # p50, p95, bare p50, p95, ×bare
     assert "SQLite: 3 agencies, 3,000 applications (300 open)" in out
