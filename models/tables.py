@@ -164,6 +164,9 @@ class Application(SQLModel, table=True):
         # the worklists and the dashboard's counts read only this index (covering): no row lookups
         Index("ix_application_open_due", "agency_id", "status", "due_date"),
         Index("ix_application_open_since", "agency_id", "status", "status_since"),  # cases at risk
+        # the province roll-up (models.province): every agency's open cases by status (migration 0017)
+        Index("ix_application_province_due", "status", "due_date", "id", "agency_id"),
+        Index("ix_application_province_since", "status", "status_since", "id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
