@@ -167,7 +167,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     settings = Settings.load()
     key = secret_key or stored_secret_key(settings.var_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
-    from interfaces.web import views
+    from interfaces.web import problem_views, views
 
     views.install_filters(templates.env)
     desk = Desk(
@@ -239,6 +239,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
                            "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
 
     app.include_router(views.router)
+    app.include_router(problem_views.router)
     return app
 
 

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
 from calendars import CalendarError
-from interfaces.web import case_actions
+from interfaces.web import case_actions, problem_panel
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
@@ -29,6 +29,7 @@ from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Ch
                           DeliveryMethod, RequestedForm, Role, Status)
 from models.errors import ApplicantMismatch, GongkaiError, NotFound, ValidationFailed
 from models.identity import CaseRef
+from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
@@ -64,6 +65,7 @@ ROUTE_ROLES = {
     "/dashboard/table3": DASHBOARD,
     "/dashboard/table3/cases": DASHBOARD,
     "/notices": ALL_STAFF,
+    "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
 }
 
 
@@ -120,6 +122,7 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "decide_extension": "审批延期", "set_litigation_prone": "易诉标记", "add_document": "生成文书",
     "request_reasons": "要求说明理由", "record_reasons": "登记申请人说明的理由", "defer_reply": "确定延迟答复期限",
     "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
+    "problem_add": "列入问题清单", "problem_note": "记录问题清单进展", "problem_close": "问题清单销号",
 }
 
 
@@ -170,6 +173,7 @@ def install_filters(env) -> None:
                                     for name, c in by_dept.items()],
     )
     env.globals.update(HOME=HOME, LEVELS=D.LEVELS, LEVEL_LABELS=D.LEVEL_LABELS, Role=Role)
+    env.globals.update(problem_level_label=lambda lv: PROBLEM_LEVEL_LABELS.get(lv, lv))
     env.filters["size_label"] = size_label
 
 
@@ -421,6 +425,7 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
         reasons=web.db.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first(),
         meetings=list(web.db.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
                                   .order_by(JointConsultation.id))),
+        problem=problem_panel.panel(web, app),
     )
 
 
