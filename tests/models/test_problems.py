@@ -188,3 +188,20 @@ def test_reminders_go_to_the_owner_when_due_soon_once_and_when_overdue_daily(ses
     keys = {n.key for _, n in chosen}
     assert [n.key in keys for _, n in again] == [False, False]  # overdue both now: a new day's reminder each
     assert {n.kind for _, n in again} == {"problem_overdue"}
+
+
+def test_an_item_that_outlives_its_case_is_still_noted_and_closed_after_archiving_but_none_is_added(session, calendar):
+    from models.enums import Status
+    from models.errors import CaseReadOnly
+    from tests.factories import advance
+
+    number, other = register_case(session, calendar), register_case(session, calendar)
+    _add(session, calendar, number)
+    advance(session, calendar, number, Status.archived)
+    advance(session, calendar, other, Status.archived)
+    P.note_problem(ctx(session, calendar, "dept_ziran", DAY), number, text="已答复，仍需向档案馆补齐移交清单")
+    assert P.close_problem(ctx(session, calendar, "clerk", DAY), number, result="移交清单已补齐").status == ProblemStatus.closed
+    events = _count(session, Event)
+    with pytest.raises(CaseReadOnly):
+        _add(session, calendar, other)
+    assert _count(session, Event) == events and _count(session, ProblemItem) == 1
