@@ -13,6 +13,7 @@ from interfaces.web.app import Denied, Web, posted_form
 from interfaces.web.views import ALL_STAFF, ROUTE_ROLES, allow, case_page, load_case
 from models import problems as P
 from models.context import Ctx
+from models.enums import Role
 from models.errors import GongkaiError, ValidationFailed
 
 router = APIRouter()
@@ -21,7 +22,7 @@ FORMS = ("add", "note", "close")
 
 def _problems_page(web: Web, *, include_closed: bool, errors: dict | None = None, submitted=None,
                    status_code: int = 200):
-    mine = None if web.role in P.LISTERS or web.role.value == "admin" else web.user.id
+    mine = None if web.role in P.LISTERS or web.role == Role.admin else web.user.id  # others: the items they own
     lines = P.problem_list(web.db, agency_id=web.user.agency_id, today=web.now.date(), calendar=web.desk.calendar,
                            include_closed=include_closed, owner_id=mine)
     return web.render("problems.html", status_code, lines=lines, counts=P.level_counts(lines),

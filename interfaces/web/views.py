@@ -29,8 +29,8 @@ from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Ch
                           DeliveryMethod, RequestedForm, Role, Status)
 from models.errors import ApplicantMismatch, GongkaiError, NotFound, ValidationFailed
 from models.identity import CaseRef
-from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
+from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
                             document_of, documents_of, events_of)
