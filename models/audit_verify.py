@@ -34,7 +34,8 @@ CONTENT = {"application_id": "所属申请", "action": "动作", "actor_id": "�
 NOTES = {"register": "登记", "import": "导入", "notify": "通知", "add_document": "生成文书", "accept_assignment": "签收",
          "return_assignment": "承办单位退回", "submit_opinion": "答复意见", "assign_departments": "指定承办单位",
          "request_extension": "申请延期", "decide_extension": "审批延期", "record_challenge": "登记复议诉讼",
-         "decide_challenge": "登记复议诉讼结果", "set_litigation_prone": "易诉标记"}
+         "decide_challenge": "登记复议诉讼结果", "set_litigation_prone": "易诉标记",
+         "problem_add": "列入问题清单", "problem_note": "问题清单进展", "problem_close": "问题清单销号"}
 LIMIT = 200  # findings kept; the rest are counted
 
 

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from models import problems as P
 from models.enums import AssignmentStatus, ExtensionStatus, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.tables import Applicant, Application, Assignment, Decision, Department, Extension, Supplement
@@ -202,6 +203,8 @@ class Dashboard:
     at_risk: list = field(default_factory=list)  # AtRisk rows, the longest sitting first
     urgent: list = field(default_factory=list)  # overdue and T-1 cases
     open_total: int = 0
+    problems: list = field(default_factory=list)  # open problem-list items (models.problems), the earliest due first
+    problem_levels: dict = field(default_factory=dict)  # problems.LEVELS -> count, by the list's internal clock
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,9 @@ def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, 
                                      calendar=calendar)
     dash.at_risk = at_risk(session, agency_id=agency_id, cutoffs=cutoffs, calendar=calendar, limit=list_limit)
     dash.urgent = urgent(session, agency_id=agency_id, cutoffs=cutoffs, limit=list_limit)
+    items = P.problem_list(session, agency_id=agency_id, today=cutoffs.today, calendar=calendar)
+    dash.problem_levels = P.level_counts(items)
+    dash.problems = items[:list_limit]
     return dash
 
 

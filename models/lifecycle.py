@@ -55,8 +55,9 @@ CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn})
 CONCLUDED = frozenset({S.dispatched, S.delivered, S.archived}) | CLOSED_WITHOUT_REPLY
 HANDLING = frozenset({S.routed, S.coordinating, S.joint_consultation})
 SYSTEM = "system"  # the morning sweep acts as the system, not as a user
-# An archived case is read-only; a later 复议/诉讼 is still recorded against it (and the archive record itself).
-AFTER_ARCHIVE = frozenset({"archive", "record_challenge", "decide_challenge"})
+# An archived case is read-only; a later 复议/诉讼 is still recorded against it (and the archive record itself),
+# and an item of the problem list (models.problems) that outlived the case is still noted and closed.
+AFTER_ARCHIVE = frozenset({"archive", "record_challenge", "decide_challenge", "problem_note", "problem_close"})
 
 
 @dataclass(frozen=True)

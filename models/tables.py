@@ -22,6 +22,8 @@ from models.enums import (
     DeliveryMethod,
     ExtensionStatus,
     FeeStatus,
+    ProblemReason,
+    ProblemStatus,
     RequestedForm,
     Role,
     Status,
@@ -536,3 +538,39 @@ class ReleasedFile(SQLModel, table=True):
     marks_digest: str = Field(sa_type=String(64))  # the case's active marks when this batch was made
     made_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     made_at: datetime = _when(nullable=False)
+class ProblemItem(SQLModel, table=True):
+    """问题清单 (一案一策): a hard case with a named owner, an internal time limit and a plan (models.problems).
+
+    The internal due date never touches the statutory clock (Application.due_date): it is the list's own."""
+
+    __tablename__ = "problem_item"
+    __table_args__ = (Index("ix_problem_item_open_due", "agency_id", "status", "due_date"),)  # the dashboard's list
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    application_id: int = Field(foreign_key="application.id", index=True)
+    reason: ProblemReason = _code()
+    reason_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the words, when 其他
+    owner_id: int = Field(foreign_key="user_account.id", index=True)
+    plan: str = Field(sa_column=Column(Text, nullable=False))
+    limit_days: int | None = None  # working days from added_on, when the limit was given so
+    due_date: date
+    status: ProblemStatus = _code(default=ProblemStatus.open)
+    added_on: date
+    added_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    closed_on: date | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    result: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ProblemNote(SQLModel, table=True):
+    """A progress note appended to a problem-list item; never changed."""
+
+    __tablename__ = "problem_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem_item.id", index=True)
+    written_on: date
+    author_id: int | None = Field(default=None, foreign_key="user_account.id")
+    author_name: str
+    text: str = Field(sa_column=Column(Text, nullable=False))

@@ -182,6 +182,12 @@ def queue_deadline_notices(today: date) -> int:
 
 
 @task(**DB_RETRIES)
+def queue_problem_reminders(today: date) -> int:
+    with engine.session() as s:
+        return sweep.queue_problem_reminders(s, today=today, calendar=engine.calendar(), now=sweep.sweep_time(today))
+
+
+@task(**DB_RETRIES)
 def verify_audit_chain(today: date) -> str:
     return sweep.audit_and_alert(today)
 
@@ -199,6 +205,7 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
             close_expired(case, today)
             report.closed.append(case)
         report.notified = queue_deadline_notices(today)
+        report.notified += queue_problem_reminders(today)
         for case in report.closed:
             with tags(f"case:{case.key}", "gongkai"):
                 advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))

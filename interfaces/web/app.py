@@ -167,7 +167,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     settings = Settings.load()
     key = secret_key or stored_secret_key(settings.var_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
-    from interfaces.web import redaction_views, views
+    from interfaces.web import problem_views, redaction_views, views
 
     views.install_filters(templates.env)
     desk = Desk(
@@ -243,6 +243,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     app.include_router(admin_views.router)
     app.include_router(redaction_views.router)
+    app.include_router(problem_views.router)
     return app
 
 

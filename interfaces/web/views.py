@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlmodel import Session, select
 
 from calendars import CalendarError
-from interfaces.web import case_actions
+from interfaces.web import case_actions, problem_panel
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
@@ -30,6 +30,7 @@ from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Ch
 from models.errors import ApplicantMismatch, GongkaiError, GuardFailed, NotFound, ValidationFailed
 from models.identity import CaseRef
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
+from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
                             document_of, documents_of, events_of)
@@ -70,6 +71,7 @@ ROUTE_ROLES = {
     "/admin/departments": (R.admin,),
     "/admin/users": (R.admin,),
     "/admin/users/{username}": (R.admin,),
+    "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
 }
 
 
@@ -128,6 +130,7 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
     "add_source_file": "添加源文件", "add_redaction": "标注遮盖内容", "withdraw_redaction": "撤销遮盖标注",
     "release_redacted": "生成公开版本",
+    "problem_add": "列入问题清单", "problem_note": "记录问题清单进展", "problem_close": "问题清单销号",
 }
 
 
@@ -178,6 +181,7 @@ def install_filters(env) -> None:
                                     for name, c in by_dept.items()],
     )
     env.globals.update(HOME=HOME, LEVELS=D.LEVELS, LEVEL_LABELS=D.LEVEL_LABELS, Role=Role)
+    env.globals.update(problem_level_label=lambda lv: PROBLEM_LEVEL_LABELS.get(lv, lv))
     env.filters["size_label"] = size_label
 
 
@@ -429,6 +433,7 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
         reasons=web.db.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first(),
         meetings=list(web.db.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
                                   .order_by(JointConsultation.id))),
+        problem=problem_panel.panel(web, app),
     )
 
 

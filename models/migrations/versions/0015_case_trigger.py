@@ -10,7 +10,7 @@ from alembic import op
 import models.tables
 
 revision = "0015"
-down_revision = "0012"
+down_revision = "0020"
 branch_labels = None
 depends_on = None
 

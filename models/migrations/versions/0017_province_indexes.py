@@ -12,7 +12,7 @@ table (bench/province_bench.py, 10M applications: the figures are in the commit 
 from alembic import op
 
 revision = "0017"
-down_revision = "0012"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 
