@@ -54,6 +54,19 @@ PAGES = {
 }
 
 
+def _handlers_everywhere(session) -> None:
+    """A case is routed only to a department with an active handler (models.actions): give each routed one a handler."""
+    from models.actions import departments_without_handler
+    from models.admin import add_user
+    from models.demo import DEMO_AGENCY
+    from models.enums import Role
+    from models.queries import agency_by_name
+
+    agency = agency_by_name(session, DEMO_AGENCY)
+    for n, name in enumerate(departments_without_handler(session, agency, list(DEPARTMENTS_ROUTED))):
+        add_user(session, username=f"bench_handler_{n}", full_name=f"承办人{n}", role=Role.department_handler,
+                 agency=DEMO_AGENCY, department=name)
+
 def seed(db: Path, *, cases: int, now: datetime) -> tuple[list[str], list[str]]:
     """Migrate, seed the demo agency and register + route `cases` applications; the numbers (all, 区自然资源局's)."""
     from sqlmodel import Session
@@ -76,6 +89,7 @@ def seed(db: Path, *, cases: int, now: datetime) -> tuple[list[str], list[str]]:
     numbers, ziran = [], []
     with Session(engine, expire_on_commit=False) as s:
         seed_demo(s, password_hash=hash_password(DEMO_PASSWORD))
+        _handlers_everywhere(s)
         for i in range(cases):
             received = (now - timedelta(days=rng.randint(1, 30))).date()
             ctx = Ctx(s, calendar, now, user_by_username(s, "clerk"))

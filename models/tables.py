@@ -164,6 +164,7 @@ class Application(SQLModel, table=True):
         # the worklists and the dashboard's counts read only this index (covering): no row lookups
         Index("ix_application_open_due", "agency_id", "status", "due_date"),
         Index("ix_application_open_since", "agency_id", "status", "status_since"),  # cases at risk
+        Index("ux_application_form_token", "form_token", unique=True),  # one registration per registration form
     )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -203,6 +204,7 @@ class Application(SQLModel, table=True):
     closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
     registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _when(nullable=False)
+    form_token: str | None = Field(default=None, sa_type=String(64))  # the desk's one-time registration form token
     version: int = Field(default=1, sa_column=_application_version)
 
     __mapper_args__ = {"version_id_col": _application_version}
