@@ -399,7 +399,7 @@ def find_case(web: Web = Depends(allow(*ROUTE_ROLES["/find"])), q: str = ""):
     """A number, whole (2026-000123) or its end (123): the one case it names opens; several are listed."""
     text = q.strip()
     if not text:
-        return web.redirect(HOME[web.role])
+        return web.render("find.html", q="", found=[], more=False, worklist=web.role in ROUTE_ROLES["/worklist"])
     query = select(Application.number).where(Application.agency_id == web.user.agency_id)
     exact = web.db.exec(query.where(Application.number == text)).all()
     found = list(exact) or list(web.db.exec(query.where(col(Application.number).like(f"%{text}"))
