@@ -119,6 +119,8 @@ def worklist(session: Session, *, agency_id: int, cutoffs: Cutoffs, status: Stat
         query = query.where(Application.status == Status(status).value)
     elif not include_closed:
         query = query.where(col(Application.status).in_(OPEN))
+    else:  # a voided registration is no case: only asked for by its own status filter
+        query = query.where(Application.status != Status.voided.value)
     if overdue:
         query = query.where(Application.due_date < cutoffs.today, col(Application.status).in_(OPEN))
     if text and text.strip():

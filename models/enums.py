@@ -35,6 +35,7 @@ class Status(Labelled):
     deemed_abandoned = "deemed_abandoned", "逾期未补正视为放弃"
     fee_unpaid = "fee_unpaid", "逾期未缴费不再处理"
     archived = "archived", "已归档"
+    voided = "voided", "登记作废"  # registered in error (a repeat submit, a wrong entry): counted nowhere
 
 
 class Role(Labelled):

@@ -169,6 +169,7 @@ class Application(SQLModel, table=True):
         # the province roll-up (models.province): every agency's open cases by status (migration 0017)
         Index("ix_application_province_due", "status", "due_date", "id", "agency_id"),
         Index("ix_application_province_since", "status", "status_since", "id"),
+        Index("ux_application_form_token", "form_token", unique=True),  # one registration per registration form
     )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -208,6 +209,7 @@ class Application(SQLModel, table=True):
     closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
     registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _when(nullable=False)
+    form_token: str | None = Field(default=None, sa_type=String(64))  # the desk's one-time registration form token
     version: int = Field(default=1, sa_column=_application_version)
 
     __mapper_args__ = {"version_id_col": _application_version}

@@ -182,6 +182,8 @@ def plan(s: Session, case: CaseRef) -> Plan:
     app = application_of(s, case)
     status = Status(app.status)
     p = Plan(case, status, triggers_upto=triggers.last_open_id(s, app.id))
+    if status == Status.voided:  # registered in error: nothing is sent or generated for it any more
+        return p
     if status == Status.archived:
         p.record_archive = s.exec(select(dossier.ArchivePackage.id)
                                   .where(dossier.ArchivePackage.application_id == app.id)).first() is None
@@ -329,7 +331,8 @@ def queue_notification(s: Session, case: CaseRef, notice: Notice, *, now: dateti
 def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None, actor=None) -> str:
     """Build the dossier with its manifest, archive the case (read-only from now on), record the package.
 
-    `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system.
+    `actor`: the clerk who archives from the desk or the CLI. The automatic step after 送达 (or 撤回) archives in the
+    name of the user whose action made the case archivable, so the record says who closed the file, not 系统.
     Returns the package's location, relative to the var dir. Two runs often reach this step together (a late run
     of 寄送 meets the run of 送达): one builds and archives while the other waits, then finds the case archived, so
     no rebuild overwrites the package it recorded."""
@@ -339,9 +342,19 @@ def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | No
         s.refresh(app)  # the status as the run before us left it, not as this session first read it
         if Status(app.status) != Status.archived:
             built = dossier.build_package(s, app, var_dir=var_dir)
+            actor = actor or _archiving_user(s, app)
             ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
             A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
         return record_archive(s, case, now=now, var_dir=var_dir).location
+
+
+def _archiving_user(s: Session, app: Application) -> User | None:
+    """The active user whose action brought the case into its archivable status (送达, 撤回), if a user did."""
+    entry = _entry_event(s, app)
+    user = s.get(User, entry.actor_id) if entry is not None and entry.actor_id is not None else None
+    if user is None or not user.active or user.agency_id != app.agency_id or user.role not in BY_ACTION["archive"].roles:
+        return None
+    return user
 
 
 def record_archive(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None) -> dossier.ArchivePackage:
@@ -408,7 +421,7 @@ def _refs(s: Session, query) -> list[CaseRef]:
 
 def open_cases(s: Session) -> list[CaseRef]:
     """Every case an advance may still have work on (reconciliation after a crash), in every agency."""
-    return _refs(s, select(Application.agency_id, Application.number).where(Application.status != Status.archived)
+    return _refs(s, select(Application.agency_id, Application.number).where(Application.status.not_in((Status.archived.value, Status.voided.value)))
                  .order_by(Application.id))
 
 

@@ -21,6 +21,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
@@ -218,24 +221,33 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     @app.exception_handler(Denied)
     async def _denied(request: Request, exc: Denied):
-        return _plain_page(request, desk, "无权访问", exc.message_zh, 403)
+        return await _error_page(request, desk, "无权访问", exc.message_zh, 403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        """No such page (404) or method (405): a Chinese page with the user's navigation, not FastAPI's JSON."""
+        if exc.status_code == 404:
+            return await _error_page(request, desk, "页面不存在", "您访问的页面不存在，请从导航重新进入，或按编号查找申请。", 404)
+        if exc.status_code == 405:
+            return await _error_page(request, desk, "无法访问", "不能以这种方式访问该页面，请从导航重新进入。", 405)
+        return await _error_page(request, desk, "无法访问", str(exc.detail), exc.status_code)
 
     @app.exception_handler(BodyRefused)
     async def _body_refused(request: Request, exc: BodyRefused):
-        return _plain_page(request, desk, "无法提交", exc.message_zh, exc.status)
+        return await _error_page(request, desk, "无法提交", exc.message_zh, exc.status)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         """Never a bare 500: a Chinese page with a reference the administrator finds in the log with its traceback."""
         reference = secrets.token_hex(4).upper()
         log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
-        return _plain_page(request, desk, "系统错误",
+        return await _error_page(request, desk, "系统错误",
                            f"系统处理请求时出错，本次操作可能未完成。请稍后重试；如仍出错，请将参考编号 {reference} "
                            "告知系统管理员。", 500)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed):
-        return _plain_page(request, desk, "请求已失效",
+        return await _error_page(request, desk, "请求已失效",
                            "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
 
     app.include_router(views.router)
@@ -263,12 +275,29 @@ async def _serving(app: FastAPI):
     yield
 
 
+async def _error_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
+    """_plain_page off the event loop: it reads the user (and the navigation's unread count) from the database."""
+    return await run_in_threadpool(_plain_page, request, desk, title, message, status)
+
+
 def _plain_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
+    """An error page with the navigation of whoever is logged in (the logged-out one only when nobody is)."""
     session = getattr(request.state, "web_session", None)  # absent only if the error came before the session loaded
-    return desk.templates.TemplateResponse(
-        request, "message.html", {"web": None, "user": None, "role": None, "csrf": session.csrf if session else "",
-                                  "flash": [],
-                                  "title": title, "message": message}, status_code=status)
+    context = {"web": None, "user": None, "role": None, "csrf": session.csrf if session else "", "flash": [],
+               "title": title, "message": message}
+    if session is not None and session.uid is not None:
+        with Session(desk.engine, expire_on_commit=False) as db:
+            try:
+                user = db.get(User, session.uid)
+                if user is not None and user.active:
+                    web = Web(request, desk, db, user, session, desk.now())
+                    # rendered while the session is open: the navigation counts the user's unread notices
+                    return desk.templates.TemplateResponse(
+                        request, "message.html", context | {"web": web, "user": user, "role": web.role},
+                        status_code=status)
+            except SQLAlchemyError:  # the database itself failed (a 500): the page still shows, logged out
+                log.warning("error page without the user's navigation: the database did not answer")
+    return desk.templates.TemplateResponse(request, "message.html", context, status_code=status)
 
 
 def _check_length(request: Request) -> None:
