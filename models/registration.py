@@ -12,8 +12,9 @@ from sqlmodel import Session, func, select
 from models import lifecycle
 from models.context import Ctx, action
 from models.deadlines import refresh_due_date
-from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
-from models.errors import ApplicantMismatch, ValidationFailed
+from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm,
+                          Status)
+from models.errors import AlreadySubmitted, ApplicantMismatch, InvalidFields, ValidationFailed
 from models.outcomes import ApplicantKind
 from models.queries import agency_by_name
 from models.repeats import may_repeat
@@ -79,6 +80,7 @@ class ApplicationIn:
     agent_id_type: ApplicantIdType = ApplicantIdType.none
     agent_authorization: str = ""  # 授权委托书
     applicant_on_file: ApplicantOnFile | None = None  # the clerk's choice when the ID number is on file
+    form_token: str | None = None  # the desk's one-time form token: one form registers one application
     extra: dict = field(default_factory=dict)
 
 
@@ -108,41 +110,80 @@ def _value(data: ApplicationIn, field: str):
     return getattr(data.applicant if owner else data, name)
 
 
-def check_texts(data: ApplicationIn) -> None:
+def text_problems(data: ApplicationIn) -> list[ValidationFailed]:
     """Text that would be stored and printed again: no control characters, no invalid UTF-8, no numbers or lists."""
+    found = []
     for field, what, multiline in _TEXTS:
         value = _value(data, field)
-        if value is not None:
-            if not isinstance(value, str):
-                text_value(value, what=what, field=field)  # refuses it, naming what it is
-            check_clean(value, what=what, field=field, multiline=multiline)
+        try:
+            if value is not None:
+                if not isinstance(value, str):
+                    text_value(value, what=what, field=field)  # refuses it, naming what it is
+                check_clean(value, what=what, field=field, multiline=multiline)
+        except ValidationFailed as exc:
+            found.append(exc)
+    return found
+
+
+def problems(data: ApplicationIn, *, today: date) -> tuple[ApplicantIn | None, list[ValidationFailed]]:
+    """Every check of the form at once, before anything is written: the applicant as stored, and each problem with
+    its field (a date the form could not read is None here; its own error is the form's)."""
+    found = text_problems(data)
+    if found:  # not text, or holding control characters: the other checks would misread it
+        return None, found
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            found.append(exc)
+            return None
+
+    a = data.applicant
+    check(check_required, a.name, what="申请人姓名或名称", field="applicant.name")
+    check(check_required, data.request_text, what="申请公开的政府信息内容（名称、文号或便于查询的特征描述）",
+          field="request_text")
+    id_number = check(_check_id, a.id_type, a.id_number, who="", field="applicant")
+    check(_check_kind, a)
+    phone = check(check_phone, a.phone, field="applicant.phone")
+    email = check(check_email, a.email, field="applicant.email")
+    if not ((a.phone or "").strip() or (a.email or "").strip() or a.address.strip()):  # Art 29(1): 联系方式
+        found.append(ValidationFailed("请至少填写一种联系方式（电话、电子邮箱或通信地址）。", "no contact",
+                                      field="applicant.phone"))
+    check(_check_agent, data)
+    if data.arrived_on is not None and data.receipt_date is not None:
+        check(_check_receipt, data, today=today)
+    if data.delivery_method in (DeliveryMethod.email, DeliveryMethod.platform) and not data.electronic_delivery_consent:
+        found.append(ValidationFailed(
+            "选择电子送达须经申请人同意，请勾选「申请人同意电子送达」。", "electronic delivery without consent",
+            field="electronic_delivery_consent"))
+    if data.delivery_method == DeliveryMethod.email and not (a.email or "").strip():
+        found.append(ValidationFailed("选择电子邮件送达，请填写申请人电子邮箱。", "email delivery without e-mail",
+                                      field="applicant.email"))
+    if found:
+        return None, found
+    return ApplicantIn(a.kind, a.name.strip(), a.id_type, id_number, phone, email, a.address.strip()), []
 
 
 def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
-    """Every check of the form, before anything is written; the first failure is reported in Chinese."""
-    check_texts(data)
-    a = data.applicant
-    check_required(a.name, what="申请人姓名或名称", field="applicant.name")
-    check_required(data.request_text, what="申请公开的政府信息内容（名称、文号或便于查询的特征描述）", field="request_text")
-    id_number = _check_id(a.id_type, a.id_number, who="", field="applicant")
+    """Every check of the form, before anything is written; all failures are reported together (InvalidFields)."""
+    person, found = problems(data, today=today)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise InvalidFields(found)
+    return person
+
+
+def _check_kind(a: ApplicantIn) -> None:
     if a.kind == ApplicantKind.natural_person and a.id_type == ApplicantIdType.credit_code:
         raise ValidationFailed("自然人不能使用统一社会信用代码作为身份证明。", "natural person with credit code", field="applicant.id_type")
     if a.kind != ApplicantKind.natural_person and a.id_type == ApplicantIdType.resident_id:
         raise ValidationFailed("法人或其他组织应提供统一社会信用代码。", "organisation with resident ID", field="applicant.id_type")
-    phone = check_phone(a.phone, field="applicant.phone")
-    email = check_email(a.email, field="applicant.email")
-    if not (phone or email or a.address.strip()):  # Art 29(1): 联系方式
-        raise ValidationFailed("请至少填写一种联系方式（电话、电子邮箱或通信地址）。", "no contact", field="applicant.phone")
-    _check_agent(data)
-    _check_receipt(data, today=today)
-    if data.delivery_method in (DeliveryMethod.email, DeliveryMethod.platform) and not data.electronic_delivery_consent:
-        raise ValidationFailed(
-            "选择电子送达须经申请人同意，请勾选「申请人同意电子送达」。", "electronic delivery without consent",
-            field="electronic_delivery_consent",
-        )
-    if data.delivery_method == DeliveryMethod.email and not email:
-        raise ValidationFailed("选择电子邮件送达，请填写申请人电子邮箱。", "email delivery without e-mail", field="applicant.email")
-    return ApplicantIn(a.kind, a.name.strip(), a.id_type, id_number, phone, email, a.address.strip())
+
+
+# A type whose number the desk checks, chosen with no number: the form's default left in place, not an ID provided.
+_NUMBER_CHECKED = (ApplicantIdType.resident_id, ApplicantIdType.credit_code)
 
 
 # A registration file (gongkai register --file, docs/import-format.md): its fields and each one's type.
@@ -234,9 +275,14 @@ def record_of(data: ApplicationIn) -> dict:
 def _check_id(id_type: ApplicantIdType, number: str | None, *, who: str, field: str) -> str | None:
     """An ID number checked by its type; `field` is "applicant" or "agent" (the form's input names)."""
     number = number.strip() if number else None
-    if not number:
-        return None
     prefix = "applicant." if field == "applicant" else "agent_"
+    if not number:
+        if id_type in _NUMBER_CHECKED:
+            raise ValidationFailed(
+                f"已选择{who}证件类型「{ApplicantIdType(id_type).label}」，请填写{who}证件号码；未提供身份证明的，"
+                f"证件类型请选择「{ApplicantIdType.none.label}」（登记后一次性告知补正）。",
+                f"{field} id_type {id_type} without a number", field=f"{prefix}id_number")
+        return None
     if id_type == ApplicantIdType.resident_id:
         return check_resident_id(number, field=f"{prefix}id_number")
     if id_type == ApplicantIdType.credit_code:
@@ -412,7 +458,8 @@ def possible_repeats(session: Session, *, agency: Agency, applicant: Applicant, 
     since = receipt_date - timedelta(days=agency.repeat_window_days)
     earlier = session.exec(
         select(Application.number, Application.request_text).where(
-            Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since
+            Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since,
+            Application.status != Status.voided.value,
         )
     ).all()
     return [n for n, t in earlier if may_repeat(t, text)]
@@ -427,6 +474,7 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
             Application.applicant_id == applicant.id,
             Application.receipt_date >= first,
             Application.receipt_date <= receipt_date,
+            Application.status != Status.voided.value,  # registered in error: not an application
         )
     ).one()
 
@@ -449,10 +497,20 @@ def litigation_prone_by_keywords(agency: Agency, text: str) -> bool:
     return any(k in text for k in litigation_keywords(agency))
 
 
+def ensure_form_unused(session: Session, token: str | None) -> None:
+    """A registration form registers once: its token already on an application means back and resubmit."""
+    if not token:
+        return
+    number = session.exec(select(Application.number).where(Application.form_token == token)).first()
+    if number is not None:
+        raise AlreadySubmitted(number)
+
+
 @action
 def register(ctx: Ctx, data: ApplicationIn) -> Registered:
     """Register an application: number, query code, deadlines from the legal clock, the Event and the flags."""
     session = ctx.session
+    ensure_form_unused(session, data.form_token)
     person = validate(data, today=ctx.today)
     agency = agency_by_name(session, data.agency)
     ensure_receipt_year_open(session, agency.id, data.receipt_date)  # its 新收 count is published
@@ -496,6 +554,7 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
         monthly_count=count,
         registered_by_id=ctx.actor.id if ctx.actor else None,
         created_at=ctx.now,
+        form_token=data.form_token or None,
     )
     missing = missing_items(application, applicant)
     lifecycle.admit(session, application, actor=ctx.actor, now=ctx.now, data={

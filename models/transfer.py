@@ -406,6 +406,18 @@ def _advance_counters(session, rows) -> None:
                                                   Counter.year == year).values(value=top))
 
 
+def export_count(session: Session, *, agency: str | None = None, year: int | None = None) -> int:
+    """How many applications export_jsonl will write (for a progress bar)."""
+    from sqlalchemy import func
+
+    query = select(func.count()).select_from(Application).join(Agency, Agency.id == Application.agency_id)
+    if agency:
+        query = query.where(Agency.name == agency)
+    if year:
+        query = query.where(Application.year == year)
+    return session.exec(query).one()
+
+
 def export_jsonl(session: Session, *, agency: str | None = None, year: int | None = None) -> Iterator[str]:
     """Every application (of an agency, received in a year) as one JSON line, in import format."""
     query = (select(Application, Applicant, Agency.name)

@@ -114,3 +114,18 @@ def verify(number: str, agency: str = AGENCY) -> None:
         raise typer.Exit(1)
     typer.echo(f"✓ {number} 归档包完好：{package.files} 个文件，清单 SHA-256 {package.manifest_sha256}，"
                f"保管至 {package.retain_until}（{package.location}）")
+
+
+@app.command("recompute")
+def recompute(today: str = typer.Option(None, help="重算日期 YYYY-MM-DD，默认今天（上海时间）"),
+              as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，便于脚本处理")) -> None:
+    """按当前日历数据重算在办申请已存的答复期限（新一年的放假安排发布或地方调整后使用；晨检也会做）。"""
+    from interfaces.cli.progress import progress
+    from interfaces.cli.runtime import calendar, emit, session
+    from models.deadlines import recompute_stale
+
+    day = _today(today)
+    with session() as s, progress("重算答复期限", as_json=as_json) as advance:
+        count = recompute_stale(s, calendar=calendar(), today=day, progress=advance)
+    emit({"recomputed": count, "today": day}, as_json=as_json,
+         lines=[f"已按当前日历重算 {count} 件在办申请的答复期限。" if count else "没有需要重算的申请。"])

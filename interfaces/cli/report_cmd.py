@@ -61,13 +61,18 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
         raise _fail(f"不支持的格式「{fmt}」，可用：{'、'.join(FORMATS)}")
     if output is None and fmt in ("xlsx", "pdf"):
         raise _fail(f"{fmt} 格式请用 --output 指定输出文件")
+    from interfaces.cli.progress import progress
+
     last = _read_json(previous) if previous else None
-    with session_scope() as session:
+    steps = 2 if last is not None else 3  # this year's count, last year's (unless given), the file
+    with session_scope() as session, progress(f"生成{year}年度报告", total=steps, unit="步") as advance:
         owner = agency_by_name(session, agency)
         unit = department_by_name(session, owner, department) if department else None
         report = annual_report(session, agency=owner, year=year, today=_today(today),
-                               include_subunits=include_subunits, department=unit, previous=last)
-    content = export(report, fmt)
+                               include_subunits=include_subunits, department=unit, previous=last,
+                               progress=lambda done, _total: advance(done))
+        content = export(report, fmt)
+        advance(steps)
     if output is None:
         typer.echo(content.decode("utf-8-sig"))
     else:
@@ -177,3 +182,51 @@ def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subun
 
 def _days(value: float | None) -> str:
     return "—" if value is None else f"{value} 个工作日"
+
+
+@app.command("province")
+def province(year: int | None = typer.Option(None, "--year", help="表三的统计年度，默认今年"),
+             today: str | None = TodayOption,
+             limit: int = typer.Option(10, "--limit", help="逾期、滞留名单各列出几件")) -> None:
+    """全省汇总（本系统内全部机关）：督办看板的期限预警、各环节、各机关，及表三汇总。"""
+    from calendars import load_calendar
+    from models.dashboard import LEVEL_LABELS, LEVELS, Cutoffs
+    from models.db import session_scope
+    from models.outcomes import TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind
+    from models.province import province_dashboard, province_table3
+
+    day = _today(today)
+    calendar = load_calendar()
+    with session_scope() as session:
+        dash = province_dashboard(session, cutoffs=Cutoffs.on(day, calendar=calendar), calendar=calendar,
+                                  list_limit=limit)
+        table = province_table3(session, year=year or day.year, today=day)
+    levels = lambda counts: "，".join(f"{LEVEL_LABELS[lv]} {counts.get(lv, 0)}" for lv in LEVELS)  # noqa: E731
+    typer.echo(f"全部机关（{len(dash.agencies)}个）截至{day.isoformat()}：在办 {dash.open_total} 件")
+    typer.echo(f"  {levels(dash.by_level)}")
+    typer.echo("各环节：")
+    for status, counts in dash.by_stage.items():
+        typer.echo(f"  {status.label}：{levels(counts)}")
+    typer.echo("各机关：")
+    for line in dash.agencies:
+        answers = (f"本年答复 {line.answered} 件，平均 {_days(line.average_days)}，最长 {_days(line.longest_days)}，"
+                   f"按期 {line.on_time} 件") if line.answered else "本年尚无答复"
+        typer.echo(f"  {line.agency}：在办 {line.open_total} 件（{levels(line.by_level)}）；"
+                   f"交办未答复 {line.open_assignments} 件；{answers}")
+    typer.echo(f"逾期及剩1个工作日（最紧急的{len(dash.urgent)}件）：")
+    for c in dash.urgent:
+        typer.echo(f"  {c.agency} {c.case.number} {c.case.status.label} 答复期限 {c.case.due_date}")
+    typer.echo(f"环节滞留（最久的{len(dash.at_risk)}件）：")
+    for r in dash.at_risk:
+        typer.echo(f"  {r.agency} {r.risk.case.number} {r.risk.case.status.label} 已{r.risk.days_in_stage}个工作日"
+                   f"（通常{r.risk.usual}个）")
+    cut = f"，截至{table.as_of.isoformat()}" if table.as_of.month != 12 or table.as_of.day != 31 else ""
+    typer.echo(f"表三 {table.year}年度（{table.agencies}个机关汇总{cut}）：")
+    heads = [ApplicantKind(c).label if c != "total" else "总计" for c in TABLE3_COLUMNS]
+    typer.echo("  " + "\t".join(["行", *heads]))
+    labels = {r.key: (f"{r.group}：{r.label}" if r.group and r.label[0].isdigit() else r.label) for r in TABLE3_ROWS}
+    for key, values in table.counted.table3.items():
+        typer.echo("  " + "\t".join([labels.get(key, key), *map(str, values)]))
+    if table.counted.concluded_without_outcome:
+        typer.echo(f"未通过：有{table.counted.concluded_without_outcome}件申请已办结但未记录办理结果，未计入表三任何一行",
+                   err=True)

@@ -6,6 +6,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.enums import Status
 from models.errors import ValidationFailed
 from models.tables import Agency, Assignment
 from models.validation import check_year
@@ -41,8 +42,9 @@ class Scope:
     department_id: int | None = None
 
     def restrict(self, application_id_column, agency_id_column):
-        """SQL conditions that keep only this scope's applications."""
-        conditions = [agency_id_column.in_(self.agency_ids)]
+        """SQL conditions that keep only this scope's applications; a voided registration is in no scope."""
+        conditions = [agency_id_column.in_(self.agency_ids),
+                      application_id_column.table.c.status != Status.voided.value]
         if self.department_id is not None:
             routed = select(Assignment.application_id).where(Assignment.department_id == self.department_id)
             conditions.append(application_id_column.in_(routed))
