@@ -1,6 +1,6 @@
 """Benchmark: the desk never blocks — 20 clients on the desk while a slow write holds SQLite (issue 11 §2).
 
-    .venv/bin/python -m bench.desk_load_bench [--cases 300] [--requests 25] [--hold 3.0]
+    .venv/bin/python -m bench.desk_load_bench [--cases 300] [--requests 25] [--hold 3.0] [--today YYYY-MM-DD]
 
 Builds a temporary SQLite installation (migrated, the demo agency, a few hundred registered and routed cases),
 serves the real desk with uvicorn (`interfaces.web.app:create_app --factory`, GONGKAI_ENGINE=inline) on a free
@@ -30,7 +30,7 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, time as clock_time, timedelta
 from pathlib import Path
 
 import httpx
@@ -54,8 +54,12 @@ PAGES = {
 }
 
 
-def seed(db: Path, *, cases: int, now: datetime) -> tuple[list[str], list[str]]:
-    """Migrate, seed the demo agency and register + route `cases` applications; the numbers (all, 区自然资源局's)."""
+def seed(db: Path, *, cases: int, today: date) -> tuple[list[str], list[str]]:
+    """Migrate, seed the demo agency and register + route `cases` applications; the numbers (all, 区自然资源局's).
+
+    Each case is received 1–30 days before `today` and registered and routed on its receipt day, as a clerk would:
+    the data are the same whatever day the bench runs (routing weeks after receipt would leave the department no
+    time before the office's reserve, models.guards.ensure_department_due)."""
     from sqlmodel import Session
 
     from calendars import load_calendar
@@ -68,6 +72,7 @@ def seed(db: Path, *, cases: int, now: datetime) -> tuple[list[str], list[str]]:
     from models.passwords import hash_password
     from models.queries import user_by_username
     from models.registration import ApplicantIn, ApplicationIn, register
+    from models.tables import SHANGHAI
 
     engine = make_engine(f"sqlite:///{db}")
     migrate(engine)
@@ -77,8 +82,9 @@ def seed(db: Path, *, cases: int, now: datetime) -> tuple[list[str], list[str]]:
     with Session(engine, expire_on_commit=False) as s:
         seed_demo(s, password_hash=hash_password(DEMO_PASSWORD))
         for i in range(cases):
-            received = (now - timedelta(days=rng.randint(1, 30))).date()
-            ctx = Ctx(s, calendar, now, user_by_username(s, "clerk"))
+            received = today - timedelta(days=rng.randint(1, 30))
+            at = datetime.combine(received, clock_time(10), tzinfo=SHANGHAI)
+            ctx = Ctx(s, calendar, at, user_by_username(s, "clerk"))
             applicant = ApplicantIn(kind=ApplicantKind.natural_person, name=f"申请人{i}", id_type=ApplicantIdType.none,
                                     id_number=None, phone=f"1380000{i:04d}")
             number = register(ctx, ApplicationIn(agency=DEMO_AGENCY, applicant=applicant, channel=Channel.in_person,
@@ -104,11 +110,14 @@ def serve(workdir: Path, db: Path, port: int) -> subprocess.Popen:
     """The desk as `gongkai up` starts it (uvicorn, the app factory), on this installation, steps inline."""
     env = {**os.environ, "GONGKAI_DATABASE_URL": f"sqlite:///{db}", "GONGKAI_VAR_DIR": str(workdir / "var"),
            "GONGKAI_ENGINE": "inline", "PREFECT_HOME": str(workdir / "prefect"),
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING"}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+           # the clients below stand behind this proxy; the account lockout would end the guessing (and the argon2
+           # load it measures) after ten wrong passwords, so it is set out of reach here
+           "GONGKAI_TRUSTED_PROXIES": "127.0.0.1", "GONGKAI_LOCKOUT_FAILURES": "1000000"}
     env.pop("PREFECT_API_URL", None)
     log = open(workdir / "desk.log", "wb")
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "interfaces.web.app:create_app", "--factory",
-                               "--host", HOST, "--port", str(port), "--log-level", "warning"],
+                               "--host", HOST, "--port", str(port), "--log-level", "warning", "--no-proxy-headers"],
                               cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -137,7 +146,7 @@ def csrf_of(html: str) -> str:
 
 
 def client(base: str, address: str, timeout: float = 30) -> httpx.Client:
-    """A browser at `address` (X-Forwarded-For, which uvicorn trusts from 127.0.0.1 as from a reverse proxy)."""
+    """A browser at `address` (X-Forwarded-For, which the desk believes from 127.0.0.1: GONGKAI_TRUSTED_PROXIES)."""
     return httpx.Client(base_url=base, timeout=timeout, headers={"X-Forwarded-For": address})
 
 
@@ -296,6 +305,8 @@ def main() -> None:
     parser.add_argument("--hold", type=float, default=3.0, help="seconds the slow write holds SQLite's lock")
     parser.add_argument("--guesses", type=int, default=200, help="wrong-password logins at most (4 threads)")
     parser.add_argument("--posts", type=int, default=20, help="registration POSTs at most")
+    parser.add_argument("--today", type=date.fromisoformat, default=None,
+                        help="the day the seeded cases are counted back from (YYYY-MM-DD; default today in Asia/Shanghai)")
     parser.add_argument("--load", default="lock,guess,post", help="the background load, for finding a cause: "
                         "any of lock (the slow write), guess (wrong passwords), post (registrations)")
     args = parser.parse_args()
@@ -306,7 +317,8 @@ def main() -> None:
         workdir = Path(tmp)
         db = workdir / "gongkai.db"
         start = time.perf_counter()
-        numbers, ziran = seed(db, cases=args.cases, now=datetime.now(SHANGHAI))
+        today = args.today or datetime.now(SHANGHAI).date()  # the entry point reads the clock, once
+        numbers, ziran = seed(db, cases=args.cases, today=today)
         print(f"seeded {len(numbers)} cases ({len(ziran)} routed to 区自然资源局) in {time.perf_counter() - start:.1f} s")
         port = free_port()
         server = serve(workdir, db, port)

@@ -20,7 +20,7 @@ from calendars import (
     supplement_notice_due,
     supplement_period_due,
 )
-from models import guards, lifecycle
+from models import guards, lifecycle, outbox, redaction
 from models.attachments import Upload, check_uploads
 from models.citation_check import (
     ItemAnswer,
@@ -59,6 +59,7 @@ from models.tables import (
     Attachment,
     Consultation,
     Decision,
+    Department,
     Delivery,
     Document,
     Extension,
@@ -68,6 +69,8 @@ from models.tables import (
     ReasonRequest,
     Review,
     Supplement,
+    User,
+    shanghai_day,
 )
 
 
@@ -156,6 +159,7 @@ def request_supplement(ctx: Ctx, number: str, *, items: str, period_days: int | 
 def receive_supplement(ctx: Ctx, number: str, *, received_on: date, content: str = "") -> Done:
     """Art 30: the reply period is counted afresh from the day the supplemented application is received."""
     app = _load(ctx, number)
+    lifecycle.check(app, "receive_supplement", ctx.actor)  # before the supplement row, which only that status has
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     _not_after_today(ctx, received_on, "收到补正日期")
     if received_on < supplement.issued_on:
@@ -173,6 +177,7 @@ def deem_abandoned(ctx: Ctx, number: str) -> Done:
 
     The case is concluded when its 终止处理告知书 is dispatched, after legal review and 签发 like any reply."""
     app = _load(ctx, number)
+    lifecycle.check(app, "deem_abandoned", ctx.actor)  # before the supplement row, which only that status has
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     if ctx.today <= supplement.due_date:
         raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")
@@ -197,6 +202,7 @@ def route(ctx: Ctx, number: str, *, department: str) -> Done:
     lifecycle.check(app, "route", ctx.actor)
     agency = ctx.session.get(Agency, app.agency_id)
     dept = department_by_name(ctx.session, agency, department)
+    _refuse_handlerless(ctx, app, [dept.name])
     reply_due = reply_due_date(ctx, app)
     latest = guards.latest_department_due(reply_due, reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
     due = department_answer_due(ctx.today, calendar=ctx.calendar).date
@@ -244,6 +250,7 @@ def assign_departments(ctx: Ctx, number: str, *, departments: list[str], due_dat
     agency = ctx.session.get(Agency, app.agency_id)
     guards.ensure_department_due(due_date, today=ctx.today, reply_due=reply_due_date(ctx, app),
                                  reserve_days=agency.office_reserve_days, calendar=ctx.calendar)
+    _refuse_handlerless(ctx, app, departments)
     names = []
     for name in dict.fromkeys(departments):
         dept = department_by_name(ctx.session, agency, name)
@@ -344,11 +351,50 @@ def complete_coordination(ctx: Ctx, number: str) -> Done:
     """The leader closes the coordination once every remaining department has answered (some may have 退回)."""
     app = _load(ctx, number)
     lifecycle.check(app, "opinions_complete", ctx.actor)
-    assignments = ctx.session.exec(select(Assignment).where(Assignment.application_id == app.id)).all()
-    if _pending(ctx, app) or not any(AssignmentStatus(a.status) == AssignmentStatus.answered for a in assignments):
-        raise GuardFailed("尚有承办单位未提交书面答复意见，或还没有任何答复意见，不能结束协调。", "opinions incomplete")
+    guards.ensure_coordination_complete(**coordination_state(ctx.session, app))
     _transition(ctx, app, "opinions_complete")
     return _done(ctx, app, "承办意见已齐备，转公开办拟稿。")
+
+
+def coordination_state(session, app: Application) -> dict:
+    """The departments that have not answered yet (by name, in routing order) and how many answered."""
+    rows = session.exec(select(Assignment, Department.name).join(Department, Department.id == Assignment.department_id)
+                        .where(Assignment.application_id == app.id).order_by(Assignment.id)).all()
+    open_ = (AssignmentStatus.routed, AssignmentStatus.accepted)
+    pending = list(dict.fromkeys(name for a, name in rows if AssignmentStatus(a.status) in open_))
+    return {"pending": pending, "answered": sum(1 for a, _ in rows if AssignmentStatus(a.status) == AssignmentStatus.answered)}
+
+
+def departments_without_handler(session, agency: Agency, names: list[str]) -> list[str]:
+    """Of these departments, those with no active department handler to take a case."""
+    found = []
+    for name in dict.fromkeys(names):
+        dept = department_by_name(session, agency, name)
+        handler = session.exec(select(User.id).where(User.agency_id == agency.id, User.department_id == dept.id,
+                                                     User.role == Role.department_handler.value, User.active)).first()
+        if handler is None:
+            found.append(dept.name)
+    return found
+
+
+def _refuse_handlerless(ctx: Ctx, app: Application, names: list[str]) -> None:
+    """Refuse to give a case to departments nobody can take it in, and tell the office (clerks and the office head),
+    whose notice stays although the action is refused (outbox.enqueue commits it on its own)."""
+    agency = ctx.session.get(Agency, app.agency_id)
+    missing = departments_without_handler(ctx.session, agency, names)
+    if not missing:
+        return
+    office = ctx.session.exec(select(User).where(User.agency_id == app.agency_id, User.active,
+                                                 User.role.in_([Role.clerk.value, Role.office_head.value]))
+                              .order_by(User.id)).all()
+    who = ctx.actor.full_name if ctx.actor else "系统"
+    for user in office:
+        outbox.enqueue(ctx.session, app, outbox.Notice(
+            key=f"{CaseRef.of(app).key}:no_handler:{','.join(missing)}:{ctx.today}:{user.username}", kind="no_handler",
+            recipient=user.username,
+            subject=f"【{app.number}】{'、'.join(missing)}没有在岗的承办单位经办人，{who}未能交办",
+            body="请为该单位设置承办单位经办人账号（系统管理员），或改交其他单位。"), now=ctx.now)
+    guards.ensure_departments_have_handlers(missing)
 
 
 def joint_attendees(ctx: Ctx, app: Application, *, departments: list[str], justice_bureau: str, legal_counsel: str,
@@ -525,8 +571,7 @@ def _proposed_fee(ctx: Ctx, app: Application) -> Fee:
 
 def _ensure_counsel_may_sign(ctx: Ctx, app: Application) -> None:
     """易诉 cases (land expropriation, demolition …) are signed off by the government's legal counsel only."""
-    if app.litigation_prone and not ctx.actor.government_counsel:
-        raise RoleNotAllowed("本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。", "litigation-prone needs government counsel")
+    guards.ensure_counsel_may_sign(ctx.actor, litigation_prone=app.litigation_prone)
 
 
 @action
@@ -862,6 +907,8 @@ def submit_for_review(ctx: Ctx, number: str, *, draft: DraftIn) -> Done:
     app = _load(ctx, number)
     lifecycle.check(app, "submit_for_review", ctx.actor)
     guards.ensure_decision_allowed(guards.case_facts(ctx.session, app, today=ctx.today), decision_in(draft))
+    # Art 37: with marks on the source documents, the withheld items are written from the redaction log
+    draft = redaction.with_log(ctx.session, app, draft)
     previous = latest_decision(ctx.session, app)
     agency = ctx.session.get(Agency, app.agency_id)
     decision = draft_decision(agency, draft, application_id=app.id, version=(previous.version + 1) if previous else 1,
@@ -1049,6 +1096,17 @@ def withdraw(ctx: Ctx, number: str, *, reason: str, evidence: str) -> Done:
     _conclude(ctx, app, Outcome.withdrawn, ctx.today)
     _transition(ctx, app, "withdraw", reason=reason, evidence=evidence)
     return _done(ctx, app, "申请人已撤回申请。")
+
+
+@action
+def void_registration(ctx: Ctx, number: str, *, reason: str) -> Done:
+    """A registration made in error (the same form twice, a wrong entry) is voided the day it was made, with a reason
+    in its Event: the case is no application and counts nowhere (table 三/四, the dashboard, worklists)."""
+    app = _load(ctx, number)
+    lifecycle.check(app, "void_registration", ctx.actor)
+    guards.ensure_may_void(registered_on=shanghai_day(app.created_at), today=ctx.today, reason=reason)
+    _transition(ctx, app, "void_registration", reason=reason.strip())
+    return _done(ctx, app, f"申请 {app.number} 的登记已作废（{reason.strip()}），不计入任何统计。")
 
 
 @action

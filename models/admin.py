@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from models.context import Ctx, action
 from models.enums import Role
-from models.errors import RoleNotAllowed, ValidationFailed
+from models.errors import NotFound, RoleNotAllowed, ValidationFailed
 from models.queries import agency_by_name, department_by_name
 from models.registration import litigation_keywords
 from models.tables import AdminEvent, Agency, Department, User
@@ -23,6 +23,11 @@ def _commit(session: Session, obj):
 
 def add_agency(session: Session, *, name: str, parent: str | None = None, **profile) -> Agency:
     """An agency (机关) with the profile its notices need: office, reconsideration body, court, 文号 prefix."""
+    return _commit(session, _new_agency(session, name=name, parent=parent, **profile))
+
+
+def _new_agency(session: Session, *, name: str, parent: str | None = None, **profile) -> Agency:
+    """The checked agency, added to the session (flushed, not committed)."""
     name = check_required(name, what="机关名称", field="name")
     if session.exec(select(Agency).where(Agency.name == name)).first():
         raise ValidationFailed(f"机关「{name}」已存在。", f"agency {name!r} exists", field="name")
@@ -36,7 +41,14 @@ def add_agency(session: Session, *, name: str, parent: str | None = None, **prof
         if profile.get(image):
             profile[image] = check_image(profile[image], what="印章图片" if transparent else "缴费二维码图片",
                                          transparent=transparent)
-    return _commit(session, Agency(name=name, parent_id=parent_row.id if parent_row else None, **profile))
+    if "phone" in profile:
+        profile["phone"] = check_phone(profile["phone"])
+    if "repeat_window_days" in profile:
+        profile["repeat_window_days"] = check_repeat_window(profile["repeat_window_days"])
+    row = Agency(name=name, parent_id=parent_row.id if parent_row else None, **profile)
+    session.add(row)
+    session.flush()
+    return row
 
 
 # --- the remedy bodies a reply names (行政复议法 (2023) Arts 24–28; 行政诉讼法 Arts 14, 15, 18) ----------------
@@ -121,7 +133,8 @@ def check_remedy_bodies(*, name: str, reconsideration_body: str, court: str, par
 # Settings an agency changes after it is added (`gongkai agency set`); images are checked when they are set.
 SETTABLE = frozenset({"disclosure_office", "address", "phone", "reconsideration_body", "court", "doc_number_prefix",
                       "seal_text", "seal_image", "contact_person", "status_url", "fee_payee", "fee_bank", "fee_account",
-                      "fee_payment_code", "fee_payment_qr", "fee_payment_place"})
+                      "fee_payment_code", "fee_payment_qr", "fee_payment_place", "repeat_window_days"})
+REPEAT_WINDOW_MAX = 3650  # ten years: a window longer than the records an office keeps finds nothing more
 _PNG = b"\x89PNG\r\n\x1a\n"
 MAX_IMAGE_BYTES = 5 * 1024 * 1024
 
@@ -144,73 +157,145 @@ def check_image(path: str, *, what: str, transparent: bool = False) -> str:
         data = file.read_bytes()
     except OSError as exc:
         raise ValidationFailed(f"无法读取{what}文件 {file}：{exc.strerror}", f"cannot read {file}") from exc
+    check_image_bytes(data, what=what, transparent=transparent, shown=str(file))
+    return str(file)
+
+
+def check_image_bytes(data: bytes, *, what: str, transparent: bool = False, shown: str = "", field: str | None = None) -> str:
+    """The checks of check_image on the image's bytes (an upload); returns the file suffix it should be kept under."""
+    where = f"：{shown}" if shown else "。"
+    if not data:
+        raise ValidationFailed(f"请选择{what}文件。", "empty image", field=field)
     if len(data) > MAX_IMAGE_BYTES:
-        raise ValidationFailed(f"{what}文件超过5 MB。", f"{file} too large")
+        raise ValidationFailed(f"{what}文件超过5 MB。", f"{shown or 'upload'} too large", field=field)
     if data.startswith(b"\xff\xd8") and not transparent:
-        return str(file)
+        return ".jpg"
     if not data.startswith(_PNG):
         kinds = "带透明背景的 PNG 图片" if transparent else "PNG 或 JPEG 图片"
-        raise ValidationFailed(f"{what}须为{kinds}：{file}", f"{file} is not a PNG")
+        raise ValidationFailed(f"{what}须为{kinds}{where}", f"{shown or 'upload'} is not a PNG", field=field)
     chunks = dict(_png_chunks(data))
     if b"IHDR" not in chunks or len(chunks[b"IHDR"]) < 10:
-        raise ValidationFailed(f"{what}文件已损坏：{file}", f"{file}: no IHDR")
+        raise ValidationFailed(f"{what}文件已损坏{where}", f"{shown or 'upload'}: no IHDR", field=field)
     colour_type = chunks[b"IHDR"][9]
     if transparent and colour_type not in (4, 6) and b"tRNS" not in chunks:  # 4, 6: grey/RGB with alpha
-        raise ValidationFailed(f"{what}须有透明背景（带 Alpha 通道的 PNG），否则会遮住下面的机关署名和日期：{file}",
-                               f"{file} has no transparency")
-    return str(file)
+        raise ValidationFailed(f"{what}须有透明背景（带 Alpha 通道的 PNG），否则会遮住下面的机关署名和日期{where}",
+                               f"{shown or 'upload'} has no transparency", field=field)
+    return ".png"
+
+
+def check_repeat_window(value) -> int:
+    """Art 36(6): the days a possible repeat is looked back for, a whole number from 1 to REPEAT_WINDOW_MAX."""
+    try:
+        days = int(str(value).strip())
+    except ValueError:
+        raise ValidationFailed(f"重复申请比对天数「{value}」须为整数。", f"bad repeat window {value!r}",
+                               field="repeat_window_days") from None
+    if not 1 <= days <= REPEAT_WINDOW_MAX:
+        raise ValidationFailed(f"重复申请比对天数须在1至{REPEAT_WINDOW_MAX}天之间。", f"repeat window {days} out of range",
+                               field="repeat_window_days")
+    return days
 
 
 def set_agency(session: Session, *, agency: str, **changes) -> Agency:
     """Change an agency's settings; an image is checked now, so a notice never fails on it later."""
     row = agency_by_name(session, agency)
+    _apply_settings(session, row, changes)
+    return _commit(session, row)
+
+
+def _apply_settings(session: Session, row: Agency, changes: dict) -> dict:
+    """Check and apply `changes` to the agency row (not committed); returns {field: [before, after]} of what changed."""
     unknown = set(changes) - SETTABLE
     if unknown:
         raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
+    changes = dict(changes)
     if "seal_image" in changes:
         changes["seal_image"] = check_image(changes["seal_image"], what="印章图片", transparent=True)
     if "fee_payment_qr" in changes:
         changes["fee_payment_qr"] = check_image(changes["fee_payment_qr"], what="缴费二维码图片")
     if "phone" in changes:
         changes["phone"] = check_phone(changes["phone"])
+    if "repeat_window_days" in changes:
+        changes["repeat_window_days"] = check_repeat_window(changes["repeat_window_days"])
     if "reconsideration_body" in changes or "court" in changes:  # the same rules as when the agency was added
         parent = session.get(Agency, row.parent_id) if row.parent_id else None
         check_remedy_bodies(name=row.name, reconsideration_body=changes.get("reconsideration_body", row.reconsideration_body),
                             court=changes.get("court", row.court), parent=parent.name if parent else None)
+    changed = {}
     for name, value in changes.items():
-        setattr(row, name, value.strip() if isinstance(value, str) else value)
-    return _commit(session, row)
+        value = value.strip() if isinstance(value, str) else value
+        if getattr(row, name) != value:
+            changed[name] = [getattr(row, name), value]
+        setattr(row, name, value)
+    session.add(row)
+    return changed
 
 
 def add_department(session: Session, *, agency: str, name: str, contact: str = "") -> Department:
+    return _commit(session, _new_department(session, agency=agency, name=name, contact=contact))
+
+
+def _new_department(session: Session, *, agency: str, name: str, contact: str = "") -> Department:
     owner = agency_by_name(session, agency)
     name = check_required(name, what="承办单位名称", field="name")
     if session.exec(select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
         raise ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists", field="name")
-    return _commit(session, Department(agency_id=owner.id, name=name, contact=contact))
+    row = Department(agency_id=owner.id, name=name, contact=contact.strip())
+    session.add(row)
+    session.flush()
+    return row
 
 
 def add_user(session: Session, *, username: str, full_name: str, role: Role, agency: str, department: str | None = None,
              password_hash: str | None = None, government_counsel: bool = False, email: str = "",
              phone: str = "") -> User:
     """A user with one role; a department handler belongs to exactly one department."""
-    username = check_required(username, what="用户名", field="username")
-    check_required(full_name, what="姓名", field="full_name")
-    role = Role(role)
-    owner = agency_by_name(session, agency)
-    if session.exec(select(User).where(User.username == username)).first():
-        raise ValidationFailed(f"用户名「{username}」已被使用。", f"user {username!r} exists", field="username")
+    return _commit(session, _new_user(session, username=username, full_name=full_name, role=role, agency=agency,
+                                      department=department, password_hash=password_hash,
+                                      government_counsel=government_counsel, email=email, phone=phone))
+
+
+def _check_role(role, *, department: str | None, government_counsel: bool) -> Role:
+    """The role's rules, for a new user and a changed one alike."""
+    try:
+        role = Role(role)
+    except ValueError:
+        raise ValidationFailed("请选择角色。", f"bad role {role!r}", field="role") from None
     if role == Role.department_handler and not department:
         raise ValidationFailed("承办单位经办人须指定所属承办单位。", "department handler without department", field="department")
     if role != Role.department_handler and department:
         raise ValidationFailed("只有承办单位经办人属于承办单位。", "department for a non-handler", field="department")
     if government_counsel and role != Role.legal_counsel:
-        raise ValidationFailed("只有法律顾问可以标记为政府法律顾问。", "government counsel must be legal counsel")
-    dept_id = department_by_name(session, owner, department).id if department else None
-    return _commit(session, User(username=username, full_name=full_name.strip(), role=role, agency_id=owner.id,
-                                 department_id=dept_id, password_hash=password_hash,
-                                 government_counsel=government_counsel, email=check_email(email),
-                                 phone=check_phone(phone)))
+        raise ValidationFailed("只有法律顾问可以标记为政府法律顾问。", "government counsel must be legal counsel",
+                               field="government_counsel")
+    return role
+
+
+def _new_user(session: Session, *, username: str, full_name: str, role: Role, agency: str, department: str | None = None,
+              password_hash: str | None = None, government_counsel: bool = False, email: str = "",
+              phone: str = "") -> User:
+    username = check_required(username, what="用户名", field="username")
+    check_required(full_name, what="姓名", field="full_name")
+    role = _check_role(role, department=department, government_counsel=government_counsel)
+    owner = agency_by_name(session, agency)
+    if session.exec(select(User).where(User.username == username)).first():
+        raise ValidationFailed(f"用户名「{username}」已被使用。", f"user {username!r} exists", field="username")
+    dept_id = _department_id(session, owner, department)
+    row = User(username=username, full_name=full_name.strip(), role=role, agency_id=owner.id, department_id=dept_id,
+               password_hash=password_hash, government_counsel=government_counsel, email=check_email(email),
+               phone=check_phone(phone))
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _department_id(session: Session, owner: Agency, department: str | None) -> int | None:
+    if not department:
+        return None
+    try:
+        return department_by_name(session, owner, department).id
+    except NotFound as exc:
+        raise ValidationFailed(exc.message_zh, str(exc), field="department") from None
 
 
 KEYWORD_MAX_LENGTH = 20
@@ -226,6 +311,10 @@ def set_litigation_keywords(ctx: Ctx, *, agency: str, keywords: list[str] | None
     if ctx.actor is None or Role(ctx.actor.role) != Role.admin:
         raise RoleNotAllowed("只有系统管理员可以修改易诉案件关键词。", "only admins edit litigation keywords")
     owner = agency_by_name(ctx.session, agency)
+    return _change_keywords(ctx, owner, keywords=keywords, add=add, remove=remove)
+
+
+def _change_keywords(ctx: Ctx, owner: Agency, *, keywords: list[str] | None = None, add=(), remove=()) -> list[str]:
     before = litigation_keywords(owner)
     words = [w.strip() for w in keywords] if keywords is not None else list(before)
     for word in (w.strip() for w in add):
@@ -248,8 +337,7 @@ def set_litigation_keywords(ctx: Ctx, *, agency: str, keywords: list[str] | None
         raise ValidationFailed("关键词没有变化。", "keywords unchanged", field="keywords")
     owner.litigation_prone_keywords = ",".join(after)
     ctx.session.add(owner)
-    ctx.session.add(AdminEvent(agency_id=owner.id, action="set_litigation_prone_keywords", actor_id=ctx.actor.id,
-                               actor_name=ctx.actor.full_name, at=ctx.now, data={"before": before, "after": after}))
+    _audit(ctx, owner.id, "set_litigation_prone_keywords", {"before": before, "after": after})
     return after
 
 
@@ -257,3 +345,283 @@ def admin_history(session: Session, *, agency: str) -> list[AdminEvent]:
     """The audited changes to an agency's settings, oldest first."""
     owner = agency_by_name(session, agency)
     return list(session.exec(select(AdminEvent).where(AdminEvent.agency_id == owner.id).order_by(AdminEvent.id)))
+
+
+# --- administration with an actor: the desk's admin pages and the CLI call these; each change is one
+# transaction with its admin_event (who, when, before and after), or nothing is written ----------------------
+
+OPERATOR = "命令行操作员"  # the CLI run without --user: whoever holds the server's shell and database
+MIN_PASSWORD_LENGTH = 8
+
+
+def manageable_agencies(session: Session) -> list[Agency]:
+    """The agencies of this installation, parents before their children where ids allow: the 系统管理员
+    administers them all (the CLI's operator likewise)."""
+    return list(session.exec(select(Agency).order_by(Agency.id)))
+
+
+def _require_admin(ctx: Ctx, agency: Agency | None = None) -> None:
+    """Only a 系统管理员, or the CLI operator (no actor), may change agencies, departments and users."""
+    if ctx.actor is not None and Role(ctx.actor.role) != Role.admin:
+        raise RoleNotAllowed("只有系统管理员可以修改机关、承办单位和用户设置。", "only admins administer")
+
+
+def _audit(ctx: Ctx, agency_id: int, what: str, data: dict) -> None:
+    ctx.session.add(AdminEvent(agency_id=agency_id, action=what, actor_id=ctx.actor.id if ctx.actor else None,
+                               actor_name=ctx.actor.full_name if ctx.actor else OPERATOR, at=ctx.now, data=data))
+
+
+def _plain(value):
+    return value if isinstance(value, (str, int, bool, type(None))) else str(value)
+
+
+@action
+def create_agency(ctx: Ctx, *, name: str, parent: str | None = None, **profile) -> Agency:
+    """Add an agency (with the same checks as `gongkai agency add`), logged."""
+    _require_admin(ctx)
+    row = _new_agency(ctx.session, name=name, parent=parent, **profile)
+    _audit(ctx, row.id, "add_agency", {"name": row.name, "parent": parent,
+                                       **{k: _plain(v) for k, v in profile.items() if v not in ("", None)}})
+    return row
+
+
+@action
+def update_agency(ctx: Ctx, *, agency: str, keywords: list[str] | None = None, **changes) -> dict:
+    """Change an agency's settings (and its 易诉 keywords when `keywords` differs): {field: [before, after]};
+    nothing changed is nothing logged."""
+    row = agency_by_name(ctx.session, agency)
+    _require_admin(ctx, row)
+    changed = _apply_settings(ctx.session, row, changes)
+    if keywords is not None and keywords != litigation_keywords(row):
+        changed["litigation_prone_keywords"] = [litigation_keywords(row),
+                                                _change_keywords(ctx, row, keywords=keywords)]
+    settings = {k: v for k, v in changed.items() if k != "litigation_prone_keywords"}
+    if settings:
+        _audit(ctx, row.id, "set_agency", {k: [_plain(a), _plain(b)] for k, (a, b) in settings.items()})
+    return changed
+
+
+IMAGES = {"seal_image": ("印章图片", True), "fee_payment_qr": ("缴费二维码图片", False)}
+
+
+@action
+def upload_agency_image(ctx: Ctx, *, agency: str, kind: str, data: bytes, folder: Path) -> str:
+    """An uploaded seal or payment QR image: checked like a path given to the CLI, kept under `folder` by its
+    content hash (a file in use is never overwritten), and set on the agency. Returns the stored path."""
+    import hashlib
+
+    row = agency_by_name(ctx.session, agency)
+    _require_admin(ctx, row)
+    what, transparent = IMAGES[kind]
+    suffix = check_image_bytes(data, what=what, transparent=transparent, field=kind)
+    target = folder / str(row.id) / f"{kind}-{hashlib.sha256(data).hexdigest()[:16]}{suffix}"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        partial = target.with_suffix(".part")
+        partial.write_bytes(data)
+        partial.replace(target)  # whole or absent, never half a file
+    before = getattr(row, kind)
+    setattr(row, kind, str(target))
+    ctx.session.add(row)
+    _audit(ctx, row.id, "set_agency", {kind: [before, str(target)]})
+    return str(target)
+
+
+@action
+def record_certificate(ctx: Ctx, *, agency: str, subject: str, not_after: str, sha256: str) -> None:
+    """The signing certificate installed for the agency (by notices.signing), kept in the admin log."""
+    row = agency_by_name(ctx.session, agency)
+    _require_admin(ctx, row)
+    _audit(ctx, row.id, "install_certificate", {"subject": subject, "not_after": not_after, "sha256": sha256})
+
+
+@action
+def create_department(ctx: Ctx, *, agency: str, name: str, contact: str = "") -> Department:
+    owner = agency_by_name(ctx.session, agency)
+    _require_admin(ctx, owner)
+    row = _new_department(ctx.session, agency=agency, name=name, contact=contact)
+    _audit(ctx, owner.id, "add_department", {"name": row.name, "contact": row.contact})
+    return row
+
+
+@action
+def update_department(ctx: Ctx, *, department_id: int, name: str | None = None, contact: str | None = None) -> dict:
+    """Rename a department or change its contact; its cases and handlers stay with it."""
+    row = ctx.session.get(Department, department_id)
+    if row is None:
+        raise NotFound("承办单位不存在。", f"no department {department_id}")
+    owner = ctx.session.get(Agency, row.agency_id)
+    _require_admin(ctx, owner)
+    changed = {}
+    if name is not None:
+        name = check_required(name, what="承办单位名称", field="name")
+        if name != row.name:
+            if ctx.session.exec(select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
+                raise ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists", field="name")
+            changed["name"], row.name = [row.name, name], name
+    if contact is not None and contact.strip() != row.contact:
+        changed["contact"], row.contact = [row.contact, contact.strip()], contact.strip()
+    if changed:
+        ctx.session.add(row)
+        _audit(ctx, owner.id, "set_department", {"department": row.name, **changed})
+    return changed
+
+
+def check_new_password(password: str | None) -> str:
+    if not password or len(password) < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(f"密码至少{MIN_PASSWORD_LENGTH}位。", "password too short", field="password")
+    if len(set(password)) < 3:
+        raise ValidationFailed("密码过于简单，请混合使用不同的字母、数字或符号。", "password too simple", field="password")
+    return password
+
+
+@action
+def create_user(ctx: Ctx, *, username: str, full_name: str, role: Role, agency: str, department: str | None = None,
+                password: str | None = None, government_counsel: bool = False, email: str = "",
+                phone: str = "") -> User:
+    """A new user (the same rules as add_user); with a password the user can log in to the desk at once."""
+    from models.passwords import hash_password
+
+    owner = agency_by_name(ctx.session, agency)
+    _require_admin(ctx, owner)
+    password_hash = hash_password(check_new_password(password)) if password is not None else None
+    row = _new_user(ctx.session, username=username, full_name=full_name, role=role, agency=agency,
+                    department=department, password_hash=password_hash, government_counsel=government_counsel,
+                    email=email, phone=phone)
+    _audit(ctx, owner.id, "add_user", {"username": row.username, "full_name": row.full_name, "role": str(row.role),
+                                       "department": department, "government_counsel": government_counsel})
+    return row
+
+
+def _user(ctx: Ctx, username: str) -> User:
+    row = ctx.session.exec(select(User).where(User.username == username)).first()
+    if row is None:
+        raise NotFound(f"用户「{username}」不存在。", f"no user {username!r}")
+    _require_admin(ctx, ctx.session.get(Agency, row.agency_id))
+    return row
+
+
+_UNSET = object()
+
+
+@action
+def update_user(ctx: Ctx, *, username: str, full_name: str | None = None, role: Role | None = None,
+                department=_UNSET, government_counsel: bool | None = None, email: str | None = None,
+                phone: str | None = None) -> dict:
+    """Change a user's name, role, department, government-counsel mark or contacts: {field: [before, after]}."""
+    row = _user(ctx, username)
+    owner = ctx.session.get(Agency, row.agency_id)
+    current = ctx.session.get(Department, row.department_id).name if row.department_id else None
+    new_role = Role(role) if role is not None else Role(row.role)
+    new_department = current if department is _UNSET else (department or None)
+    if department is _UNSET and new_role != Role.department_handler:
+        new_department = None  # a user who stops being a handler leaves the department
+    counsel = row.government_counsel if government_counsel is None else government_counsel
+    if government_counsel is None and new_role != Role.legal_counsel:
+        counsel = False
+    _check_role(new_role, department=new_department, government_counsel=counsel)
+    if ctx.actor is not None and row.id == ctx.actor.id and new_role != Role.admin:
+        raise ValidationFailed("不能取消自己的系统管理员角色（请由另一位管理员操作）。", "admin demotes self", field="role")
+    after = {"full_name": check_required(full_name, what="姓名", field="full_name") if full_name is not None else row.full_name,
+             "role": new_role, "department": new_department, "government_counsel": counsel,
+             "email": check_email(email) if email is not None else row.email,
+             "phone": check_phone(phone) if phone is not None else row.phone}
+    before = {"full_name": row.full_name, "role": Role(row.role), "department": current,
+              "government_counsel": row.government_counsel, "email": row.email, "phone": row.phone}
+    changed = {k: [_plain(before[k]), _plain(after[k])] for k in after if after[k] != before[k]}
+    if not changed:
+        return changed
+    row.full_name, row.role, row.government_counsel = after["full_name"], new_role, counsel
+    row.email, row.phone = after["email"], after["phone"]
+    row.department_id = _department_id(ctx.session, owner, new_department)
+    ctx.session.add(row)
+    _audit(ctx, owner.id, "set_user", {"username": row.username, **changed})
+    return changed
+
+
+@action
+def set_user_active(ctx: Ctx, *, username: str, active: bool) -> User:
+    """停用 / 启用: a deactivated user cannot log in and is logged out at the next request; their record stays."""
+    row = _user(ctx, username)
+    if row.active == active:
+        raise ValidationFailed(f"用户「{username}」已{'启用' if active else '停用'}。", "no change", field="active")
+    if ctx.actor is not None and row.id == ctx.actor.id and not active:
+        raise ValidationFailed("不能停用自己的账号。", "admin deactivates self", field="active")
+    row.active = active
+    ctx.session.add(row)
+    _audit(ctx, row.agency_id, "activate_user" if active else "deactivate_user", {"username": row.username})
+    return row
+
+
+@action
+def reset_password(ctx: Ctx, *, username: str, password: str) -> User:
+    """A new password set by the administrator (the log says who reset whose password, never the password)."""
+    from models.passwords import hash_password
+
+    row = _user(ctx, username)
+    row.password_hash = hash_password(check_new_password(password))
+    ctx.session.add(row)
+    _audit(ctx, row.agency_id, "reset_password", {"username": row.username})
+    return row
+
+
+def user_rows(session: Session, *, agency: str | None = None) -> list[dict]:
+    """Every user (of one agency, when named) with their agency, department and state, for the lists."""
+    owner = agency_by_name(session, agency) if agency else None
+    agencies = {a.id: a.name for a in session.exec(select(Agency))}
+    departments = {d.id: d.name for d in session.exec(select(Department))}
+    query = select(User).order_by(User.agency_id, User.id)
+    if owner is not None:
+        query = query.where(User.agency_id == owner.id)
+    return [{"username": u.username, "full_name": u.full_name, "role": str(u.role), "role_label": Role(u.role).label,
+             "agency": agencies[u.agency_id], "agency_id": u.agency_id,
+             "department": departments.get(u.department_id) if u.department_id else None,
+             "government_counsel": u.government_counsel, "active": u.active, "email": u.email, "phone": u.phone}
+            for u in session.exec(query)]
+
+
+FIELD_LABELS = {
+    "name": "名称", "parent": "上级机关", "disclosure_office": "政府信息公开工作机构", "address": "地址", "phone": "电话",
+    "reconsideration_body": "行政复议机关", "court": "管辖法院", "doc_number_prefix": "文号前缀", "seal_text": "印章文字",
+    "seal_image": "印章图片", "contact_person": "联系人", "status_url": "进度查询网址", "fee_payee": "收款单位",
+    "fee_bank": "开户银行", "fee_account": "账号", "fee_payment_code": "非税收入缴款码", "fee_payment_qr": "缴费二维码",
+    "fee_payment_place": "缴费地点或途径", "repeat_window_days": "重复申请比对天数",
+    "litigation_prone_keywords": "易诉案件关键词", "contact": "联系方式", "full_name": "姓名", "role": "角色",
+    "department": "所属承办单位", "government_counsel": "政府法律顾问", "email": "电子邮箱",
+}
+ACTION_LABELS = {
+    "add_agency": "添加机关", "set_agency": "修改机关设置", "set_litigation_prone_keywords": "修改易诉关键词",
+    "install_certificate": "安装电子签名证书", "add_department": "添加承办单位", "set_department": "修改承办单位",
+    "add_user": "添加用户", "set_user": "修改用户", "activate_user": "启用用户", "deactivate_user": "停用用户",
+    "reset_password": "重置密码",
+}
+
+
+def _shown(value) -> str:
+    if isinstance(value, list):
+        return "、".join(map(str, value)) or "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if value in (None, ""):
+        return "（空）"
+    try:
+        return Role(value).label
+    except ValueError:
+        return str(value)
+
+
+def describe(event: AdminEvent) -> str:
+    """One admin_event in Chinese: 修改用户 clerk：角色 公开办经办人 → 公开办负责人."""
+    data = dict(event.data or {})
+    what = ACTION_LABELS.get(event.action, event.action)
+    if event.action == "set_litigation_prone_keywords":
+        return f"{what}：{_shown(data.get('before', []))} → {_shown(data.get('after', []))}"
+    if event.action == "install_certificate":
+        return f"{what}：{data.get('subject', '')}，有效期至 {str(data.get('not_after', ''))[:10]}"
+    subject = data.pop("username", None) or data.pop("department", None) or ""
+    parts = []
+    for key, value in data.items():
+        label = FIELD_LABELS.get(key, key)
+        parts.append(f"{label} {_shown(value[0])} → {_shown(value[1])}" if isinstance(value, list) and len(value) == 2
+                     and key != "litigation_prone_keywords" else f"{label} {_shown(value)}")
+    return f"{what}{(' ' + subject) if subject else ''}" + (f"：{'；'.join(parts)}" if parts else "")

@@ -3,5 +3,7 @@
 import models.archive  # noqa: F401
 import models.audit  # noqa: F401
 import models.outbox  # noqa: F401
+import models.sessions  # noqa: F401
 import models.statistics.tables  # noqa: F401
+import models.triggers  # noqa: F401
 import models.tables  # noqa: F401

@@ -8,6 +8,9 @@
         handling.json        assignments and department opinions (with their files' names and hashes),
                              会商 minutes, consultations, supplement, fee, extension, dispatch and delivery
         events.json          the full event log
+        sources/…, released/…, redactions.json
+                             only for a case with redactions (Art 37): the clerk's source files, every released
+                             version, and the marks with the log of what each release removed where
         manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
 
 The package is rebuilt identically from the same rows, so building it twice is harmless; after
@@ -47,7 +50,10 @@ from models.tables import (
     Extension,
     Fee,
     JointConsultation,
+    RedactionMark,
+    ReleasedFile,
     Review,
+    SourceFile,
     Supplement,
 )
 
@@ -105,6 +111,7 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
             raise GuardFailed(f"附件「{att.filename}」的内容与上传时记录的 SHA-256 不一致，不能归档，请联系管理员核查。",
                               f"attachment {att.id}: content does not match its stored sha256")
         files[f"attachments/{att.id}-{att.filename}"] = att.content
+    files.update(_redaction_files(session, app))
     decisions = _rows(session, Decision, app.id)
     ids = [d["id"] for d in decisions]
     reviews = session.exec(select(Review).where(Review.decision_id.in_(ids)).order_by(Review.id)).all() if ids else []
@@ -120,6 +127,34 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
         "deliveries": _rows(session, Delivery, app.id),
     })
     files["events.json"] = _json(_rows(session, Event, app.id))
+    return files
+
+
+def _redaction_files(session: Session, app: Application) -> dict[str, bytes]:
+    """Art 37: the clerk's source files, every released version (each batch) and the marks, when the case has any;
+    a case without them gets exactly the package it always had."""
+    sources = _rows(session, SourceFile, app.id)
+    released = session.exec(select(ReleasedFile).where(ReleasedFile.application_id == app.id)
+                            .order_by(ReleasedFile.id)).all()
+    marks = _rows(session, RedactionMark, app.id)
+    if not (sources or released or marks):
+        return {}
+    files: dict[str, bytes] = {}
+    for row in session.exec(select(SourceFile).where(SourceFile.application_id == app.id).order_by(SourceFile.id)):
+        if _sha(row.content) != row.sha256:
+            raise GuardFailed(f"源文件「{row.filename}」的内容与添加时记录的 SHA-256 不一致，不能归档，请联系管理员核查。",
+                              f"source file {row.id}: content does not match its stored sha256")
+        files[f"sources/{row.id}-{row.filename}"] = row.content
+    for row in released:
+        if _sha(row.content) != row.sha256:
+            raise GuardFailed(f"公开版本「{row.filename}」的内容与生成时记录的 SHA-256 不一致，不能归档，请联系管理员核查。",
+                              f"released file {row.id}: content does not match its stored sha256")
+        files[f"released/{row.id}-{row.filename}"] = row.content
+    files["redactions.json"] = _json({
+        "source_files": [{k: v for k, v in s.items() if k != "content"} for s in sources],
+        "marks": marks,
+        "released_files": [r.model_dump(exclude={"content"}, warnings=False) for r in released],
+    })
     return files
 
 

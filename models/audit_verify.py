@@ -14,10 +14,11 @@ reads beside the events (counsel's reviews, the delivery record) must agree with
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlmodel import Session
 
 from models import audit
@@ -33,7 +34,8 @@ CONTENT = {"application_id": "所属申请", "action": "动作", "actor_id": "�
 NOTES = {"register": "登记", "import": "导入", "notify": "通知", "add_document": "生成文书", "accept_assignment": "签收",
          "return_assignment": "承办单位退回", "submit_opinion": "答复意见", "assign_departments": "指定承办单位",
          "request_extension": "申请延期", "decide_extension": "审批延期", "record_challenge": "登记复议诉讼",
-         "decide_challenge": "登记复议诉讼结果", "set_litigation_prone": "易诉标记"}
+         "decide_challenge": "登记复议诉讼结果", "set_litigation_prone": "易诉标记",
+         "problem_add": "列入问题清单", "problem_note": "问题清单进展", "problem_close": "问题清单销号"}
 LIMIT = 200  # findings kept; the rest are counted
 
 
@@ -180,8 +182,13 @@ class _Walk:
         self.add(app_id, event_id, message)
 
 
-def verify(session: Session, *, var_dir: Path, case: CaseRef | None = None) -> Report:
-    """Walk the chains and the archive packages (of one case, or of the whole installation)."""
+PROGRESS_EVERY = 1000  # events between two progress reports
+
+
+def verify(session: Session, *, var_dir: Path, case: CaseRef | None = None,
+           progress: Callable[[int, int], None] | None = None) -> Report:
+    """Walk the chains and the archive packages (of one case, or of the whole installation); `progress(done,
+    total)` is told the events walked so far (whole installation only)."""
     report = Report()
     agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
     if case is not None:
@@ -194,7 +201,7 @@ def verify(session: Session, *, var_dir: Path, case: CaseRef | None = None) -> R
     if case is not None:
         _walk_case(session, walk, app.id)
     else:
-        _walk_all(session, walk)
+        _walk_all(session, walk, progress=progress)
     report.cases = len(walk.case_last) if case is None else 1
     for row in walk.archives:
         _check_package(session, walk, row, var_dir)
@@ -204,12 +211,15 @@ def verify(session: Session, *, var_dir: Path, case: CaseRef | None = None) -> R
     return report
 
 
-def _walk_all(session: Session, walk: _Walk) -> None:
+def _walk_all(session: Session, walk: _Walk, *, progress: Callable[[int, int], None] | None = None) -> None:
     report = walk.report
     previous_id, previous = None, None
     log_broken = False
+    total = session.execute(select(func.count()).select_from(Event)).scalar_one() if progress else 0
     query = select(*_COLUMNS).order_by(Event.id)
-    for row in session.connection().execution_options(yield_per=20000).execute(query):
+    for done, row in enumerate(session.connection().execution_options(yield_per=20000).execute(query), start=1):
+        if progress and done % PROGRESS_EVERY == 0:
+            progress(done, max(total, done))
         walk.event(row)
         event_id, app_id, sha, prev_log = row[0], row[1], row[9], row[11]
         if prev_log != previous and not log_broken:
@@ -223,6 +233,8 @@ def _walk_all(session: Session, walk: _Walk) -> None:
             report.add(f"全局链（{walk.label(app_id)}）", event_id, what)
         previous_id, previous = event_id, sha
         walk.last_app = app_id
+    if progress:
+        progress(report.events, report.events)
     head = session.execute(select(audit.AuditHead.events, audit.AuditHead.sha256)
                            .where(audit.AuditHead.id == audit.HEAD_ID)).first()  # read now, never a cached row
     report.head_events, report.head_sha256 = (head.events, head.sha256) if head else (None, None)

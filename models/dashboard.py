@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from sqlalchemy import case, func
 from sqlmodel import Session, col, select
 
+from models import problems as P
 from models.enums import AssignmentStatus, ExtensionStatus, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.tables import Applicant, Application, Assignment, Decision, Department, Extension, Supplement
@@ -118,6 +119,8 @@ def worklist(session: Session, *, agency_id: int, cutoffs: Cutoffs, status: Stat
         query = query.where(Application.status == Status(status).value)
     elif not include_closed:
         query = query.where(col(Application.status).in_(OPEN))
+    else:  # a voided registration is no case: only asked for by its own status filter
+        query = query.where(Application.status != Status.voided.value)
     if overdue:
         query = query.where(Application.due_date < cutoffs.today, col(Application.status).in_(OPEN))
     if text and text.strip():
@@ -202,6 +205,8 @@ class Dashboard:
     at_risk: list = field(default_factory=list)  # AtRisk rows, the longest sitting first
     urgent: list = field(default_factory=list)  # overdue and T-1 cases
     open_total: int = 0
+    problems: list = field(default_factory=list)  # open problem-list items (models.problems), the earliest due first
+    problem_levels: dict = field(default_factory=dict)  # problems.LEVELS -> count, by the list's internal clock
 
 
 @dataclass(frozen=True)
@@ -260,6 +265,9 @@ def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, 
                                      calendar=calendar)
     dash.at_risk = at_risk(session, agency_id=agency_id, cutoffs=cutoffs, calendar=calendar, limit=list_limit)
     dash.urgent = urgent(session, agency_id=agency_id, cutoffs=cutoffs, limit=list_limit)
+    items = P.problem_list(session, agency_id=agency_id, today=cutoffs.today, calendar=calendar)
+    dash.problem_levels = P.level_counts(items)
+    dash.problems = items[:list_limit]
     return dash
 
 

@@ -5,6 +5,7 @@ the due date stored on the application is a cache for lists and dashboards, refr
 action and whenever the calendar data change (its fingerprint differs).
 """
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlmodel import Session, select
@@ -76,14 +77,18 @@ def refresh_due_date(session: Session, application: Application, *, calendar, to
     return reading
 
 
-def recompute_stale(session: Session, *, calendar, today: date) -> int:
+def recompute_stale(session: Session, *, calendar, today: date,
+                    progress: Callable[[int, int], None] | None = None) -> int:
     """Open cases whose stored due date was computed on other calendar data (next year's notice has arrived,
-    an overlay changed): recompute and store them, so lists and dashboards show the confirmed dates."""
+    an overlay changed): recompute and store them, so lists and dashboards show the confirmed dates.
+    `progress(done, total)` is told the cases recomputed so far."""
     stale = session.exec(select(Application).where(
         Application.calendar_fingerprint != calendar.fingerprint,
         Application.status.not_in([s.value for s in CONCLUDED]),  # type: ignore[union-attr]
     )).all()
-    for application in stale:
+    for done, application in enumerate(stale, start=1):
         refresh_due_date(session, application, calendar=calendar, today=today)
+        if progress and (done % 100 == 0 or done == len(stale)):
+            progress(done, len(stale))
     session.commit()
     return len(stale)

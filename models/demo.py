@@ -1,4 +1,4 @@
-"""The demo agency: a district government with its departments and one user per role."""
+"""The demo agency: a district government with its departments, one user per role and a handler in every department."""
 
 from sqlmodel import Session, select
 
@@ -13,6 +13,9 @@ USERS = (
     ("clerk", "王经办", Role.clerk, None, False),
     ("dept_ziran", "李承办", Role.department_handler, "区自然资源局", False),
     ("dept_zhujian", "赵承办", Role.department_handler, "区住房和城乡建设局", False),
+    ("dept_shengtai", "钱承办", Role.department_handler, "区生态环境局", False),
+    ("dept_caizheng", "孙承办", Role.department_handler, "区财政局", False),
+    ("dept_sifa", "郑承办", Role.department_handler, "区司法局", False),
     ("counsel", "陈律师", Role.legal_counsel, None, False),
     ("gov_counsel", "周顾问", Role.legal_counsel, None, True),
     ("leader", "刘副区长", Role.coordinating_leader, None, False),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from models.enums import Role, Status
 from models.lifecycle import KEEPS_ORIGIN, RESUME, TRANSITIONS
+from models.triggers import WHERE_STEPS_RUN
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "lifecycle.md"
 
@@ -47,6 +48,12 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def where_steps_run() -> str:
+    rows = ["| 自动步骤 | 在哪里运行 | 保证 |", "|---|---|---|"]
+    rows += [f"| {step} | {where} | {why} |" for step, where, why in WHERE_STEPS_RUN]
+    return "\n".join(rows)
+
+
 def document() -> str:
     return "\n".join([
         "# The lifecycle of an application",
@@ -60,6 +67,13 @@ def document() -> str:
         "```",
         "",
         table(),
+        "",
+        "## Which automatic step runs where",
+        "",
+        "Every human action above (except 签收, the 易诉 flag and challenges) records a trigger in its own transaction;",
+        "what must exist when the page returns is made right after it, the rest runs on Prefect (`docs/orchestration.md`).",
+        "",
+        where_steps_run(),
         "",
     ])
 

@@ -35,6 +35,7 @@ class Status(Labelled):
     deemed_abandoned = "deemed_abandoned", "逾期未补正视为放弃"
     fee_unpaid = "fee_unpaid", "逾期未缴费不再处理"
     archived = "archived", "已归档"
+    voided = "voided", "登记作废"  # registered in error (a repeat submit, a wrong entry): counted nowhere
 
 
 class Role(Labelled):
@@ -147,3 +148,17 @@ class ParticipantKind(Labelled):
     justice_bureau = "justice_bureau", "司法局"
     legal_counsel = "legal_counsel", "法律顾问"
     other = "other", "其他"
+
+
+class ProblemReason(Labelled):
+    """Why a hard case is on the problem list (问题清单): the seeds' usual reasons, or the clerk's own words."""
+
+    old_records = "old_records", "年代久远"
+    ownership_changes = "ownership_changes", "产权变更复杂"
+    records_hard_to_find = "records_hard_to_find", "资料查找困难"
+    other = "other", "其他"
+
+
+class ProblemStatus(Labelled):
+    open = "open", "办理中"
+    closed = "closed", "已销号"

@@ -3,7 +3,9 @@
     GongkaiError                      message_zh, str() in English
     ├── ValidationFailed              bad input (registration, import, a field of an action)
     │   ├── ImportLineError           a bad line of an import file, with its line number
+    │   ├── InvalidFields             several bad fields of one form, every one with its field (shown together)
     │   └── ApplicantMismatch         the ID number is on file with another name or contact: the clerk decides
+    ├── AlreadySubmitted              the same form was submitted before (back and resubmit): the case it made
     ├── NotFound                      an agency, application, user … that does not exist
     ├── TransitionNotAllowed          the lifecycle forbids this action in this status
     ├── RoleNotAllowed                the actor's role may not take this action
@@ -35,6 +37,15 @@ class ImportLineError(ValidationFailed):
         self.line = line
 
 
+class InvalidFields(ValidationFailed):
+    """Every problem of one form at once, so the clerk fixes them in one pass; `problems` keep their fields."""
+
+    def __init__(self, problems: list[ValidationFailed]):
+        super().__init__("；".join(p.message_zh.rstrip("。") for p in problems) + "。",
+                         "; ".join(str(p) for p in problems), field=problems[0].field)
+        self.problems = problems
+
+
 class ApplicantMismatch(ValidationFailed):
     """The applicant found on file (by ID number) has other details: keep the record or update it, never silently."""
 
@@ -49,6 +60,15 @@ class ApplicantMismatch(ValidationFailed):
         self.key = key
         self.name_on_file = name_on_file
         self.differences = differences
+
+
+class AlreadySubmitted(GongkaiError):
+    """A one-time form token already used: the registration it made is `number` (back and resubmit)."""
+
+    def __init__(self, number: str):
+        super().__init__(f"该登记表已提交过，已登记为申请 {number}，未重复登记。如确需再登记一件新的申请，请重新打开登记页。",
+                         f"form token already used for {number}")
+        self.number = number
 
 
 class NotFound(GongkaiError):

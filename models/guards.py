@@ -130,7 +130,8 @@ def earlier_applications(session: Session, app: Application) -> tuple[EarlierApp
     """The same applicant's other applications to this agency received up to this one, with their served replies."""
     others = session.exec(
         select(Application).where(Application.agency_id == app.agency_id, Application.applicant_id == app.applicant_id,
-                                  Application.id != app.id, Application.receipt_date <= app.receipt_date)
+                                  Application.id != app.id, Application.receipt_date <= app.receipt_date,
+                                  Application.status != Status.voided.value)
         .order_by(Application.receipt_date, Application.id)
     ).all()
     found = []
@@ -381,6 +382,71 @@ def ensure_may_set_litigation_prone(actor: User | None, *, flag: bool, reason: s
                              "only a leader clears the litigation-prone flag")
     if not reason.strip():
         raise GuardFailed("取消易诉标记须写明理由。", "clearing the flag without a reason")
+
+
+# --- what a user may not do now, and why (the desk shows it on the disabled button; the actions refuse with it) ---
+
+
+COUNSEL_RULE = "本申请属于征地拆迁等易诉案件，须由政府法律顾问审核通过。"
+
+
+def counsel_refusal(*, litigation_prone: bool, government_counsel: bool) -> str | None:
+    """会签办结制度: 易诉 cases (land expropriation, demolition …) are signed off by the government's counsel only."""
+    if litigation_prone and not government_counsel:
+        return COUNSEL_RULE + "您不是政府法律顾问，请转交政府法律顾问审核。"
+    return None
+
+
+def ensure_counsel_may_sign(actor: User | None, *, litigation_prone: bool) -> None:
+    refusal = counsel_refusal(litigation_prone=litigation_prone,
+                              government_counsel=bool(actor is not None and actor.government_counsel))
+    if refusal:
+        raise RoleNotAllowed(refusal, "litigation-prone needs government counsel")
+
+
+def coordination_refusal(*, pending: list[str], answered: int) -> str | None:
+    """The leader closes the coordination once every remaining department has answered, naming those that have not."""
+    if pending:
+        return f"尚有承办单位未提交书面答复意见：{'、'.join(pending)}，不能结束协调。"
+    if answered == 0:
+        return "还没有任何承办单位提交书面答复意见，不能结束协调；请先指定承办单位。"
+    return None
+
+
+def ensure_coordination_complete(*, pending: list[str], answered: int) -> None:
+    refusal = coordination_refusal(pending=pending, answered=answered)
+    if refusal:
+        raise GuardFailed(refusal, f"opinions incomplete: pending {pending}, answered {answered}")
+
+
+def handler_refusal(without_handler: list[str]) -> str | None:
+    """A department is given a case only when someone there can take it: an active department handler."""
+    if without_handler:
+        return (f"{'、'.join(without_handler)}没有在岗的承办单位经办人，交办后无人签收办理，已通知公开办；"
+                "请先为该单位设置经办人账号，或改交其他单位。")
+    return None
+
+
+def ensure_departments_have_handlers(without_handler: list[str]) -> None:
+    refusal = handler_refusal(without_handler)
+    if refusal:
+        raise GuardFailed(refusal, f"departments without an active handler: {without_handler}")
+
+
+def void_refusal(*, registered_on: date, today: date) -> str | None:
+    """A registration made in error is voided by the clerk on the day it was registered; later, it is a case to handle."""
+    if registered_on != today:
+        return (f"只能在登记当天（{registered_on}）作废登记有误的申请；已过登记当天的，应按申请办理"
+                "（如申请人撤回，记录撤回证据）。")
+    return None
+
+
+def ensure_may_void(*, registered_on: date, today: date, reason: str) -> None:
+    refusal = void_refusal(registered_on=registered_on, today=today)
+    if refusal:
+        raise GuardFailed(refusal, "voiding after the day of registration")
+    if not reason.strip():
+        raise GuardFailed("作废登记须写明理由（如：重复提交、登记错误）。", "voiding without a reason")
 
 
 def decision_of(decision: Decision) -> DecisionIn:

@@ -18,6 +18,8 @@
 the reply, the 终止处理告知书 after no supplement (Art 30) or no payment (三(六)2), and the 收费通知书 (Art 42,
 regulation.md §3.3 rule 1) — and a reply is then signed (签发) by the office head or the leader, not the clerk.
 Withdrawal is possible until the reply is dispatched, but not once the law deems the application abandoned.
+A registration made in error (the same form submitted twice, a wrong entry) is voided by a clerk on the day it was
+registered, with a reason: a voided case is no application at all and counts nowhere (statistics, worklists).
 A paused state (consulting, awaiting_fee) resumes the state the case was in before it; so does a fee notice
 counsel returns. Departments' 签收/退回/答复 and the extension live on their own rows and change the status
 only through the transitions below. The diagram in docs/lifecycle.md is generated from TRANSITIONS
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
 import models.audit  # noqa: F401  (installs the hook that hash-chains every Event written)
+import models.triggers  # noqa: F401  (installs the hook: a human action's Event brings its CaseTrigger along)
 from models.enums import Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User, shanghai_day
@@ -53,9 +56,13 @@ KEEPS_ORIGIN = PAUSED | {S.fee_review}
 CLOSED_WITHOUT_REPLY = frozenset({S.withdrawn})
 CONCLUDED = frozenset({S.dispatched, S.delivered, S.archived}) | CLOSED_WITHOUT_REPLY
 HANDLING = frozenset({S.routed, S.coordinating, S.joint_consultation})
+# Registered in error and voided the same day: no application in law, in no count, list or table.
+VOIDED = frozenset({S.voided})
+TERMINAL = frozenset({S.archived}) | VOIDED  # nothing moves a case on from here
 SYSTEM = "system"  # the morning sweep acts as the system, not as a user
-# An archived case is read-only; a later 复议/诉讼 is still recorded against it (and the archive record itself).
-AFTER_ARCHIVE = frozenset({"archive", "record_challenge", "decide_challenge"})
+# An archived case is read-only; a later 复议/诉讼 is still recorded against it (and the archive record itself),
+# and an item of the problem list (models.problems) that outlived the case is still noted and closed.
+AFTER_ARCHIVE = frozenset({"archive", "record_challenge", "decide_challenge", "problem_note", "problem_close"})
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("record_delivery", "登记送达", {S.dispatched}, S.delivered, {R.clerk}),
     _t("withdraw", "申请人撤回", OPEN_BEFORE_REPLY - TERMINATING, S.withdrawn, {R.clerk}),
     _t("archive", "归档", {S.delivered} | CLOSED_WITHOUT_REPLY, S.archived, {R.clerk, SYSTEM}),
+    _t("void_registration", "登记有误，作废", {S.registered}, S.voided, {R.clerk}),
 )
 BY_ACTION = {t.action: t for t in TRANSITIONS}
 assert len(BY_ACTION) == len(TRANSITIONS), "action names must be unique"
@@ -130,6 +138,33 @@ def waits_for(status: Status) -> str:
     return WAITING[status]
 
 
+# The step each status waits for, in order of preference: the desk shows the first one the user may take (and
+# is not blocked from) as the primary action. A registered case with its 身份证明 missing waits for the 补正.
+NEXT_STEPS: dict[Status, tuple[str, ...]] = {
+    S.registered: ("route", "refer_to_leader", "start_drafting", "request_supplement"),
+    S.awaiting_supplement: ("receive_supplement", "deem_abandoned"),
+    S.routed: ("accept_assignment", "submit_opinion"),
+    S.coordinating: ("complete_coordination", "assign_departments", "accept_assignment", "submit_opinion"),
+    S.joint_consultation: ("record_joint_consultation",),
+    S.consulting: ("end_consultation",),
+    S.fee_review: ("approve_fee_notice",),
+    S.awaiting_fee: ("record_payment", "close_fee_unpaid"),
+    S.drafting: ("submit_for_review",),
+    S.legal_review: ("approve_draft",),
+    S.returned_for_revision: ("submit_for_review",),
+    S.approved: ("issue_reply",),
+    S.issued: ("dispatch",),
+    S.dispatched: ("record_delivery",),
+    S.delivered: ("archive",),
+    S.withdrawn: ("archive",),
+    S.deemed_abandoned: ("submit_for_review",),
+    S.fee_unpaid: ("submit_for_review",),
+    S.archived: (),
+    S.voided: (),
+}
+assert set(NEXT_STEPS) == set(Status)
+
+
 WAITING = {
     S.registered: "等待公开办审查：补正、交办、报领导协调或直接拟稿",
     S.awaiting_supplement: "等待申请人补正",
@@ -150,6 +185,7 @@ WAITING = {
     S.deemed_abandoned: "等待公开办拟写终止处理告知书并提交法律审核",
     S.fee_unpaid: "等待公开办拟写终止处理告知书并提交法律审核",
     S.archived: "已办结归档",
+    S.voided: "登记作废，不作为申请办理和统计",
 }
 assert set(WAITING) == set(Status)
 
@@ -212,6 +248,8 @@ def record(
     """Append an Event for an action that may or may not change the status (签收, extension, …)."""
     if application.status == Status.archived and action not in AFTER_ARCHIVE:
         raise CaseReadOnly(f"申请 {application.number} 已归档，不能再修改。", f"{application.number} is archived")
+    if application.status == Status.voided and action != "void_registration":
+        raise CaseReadOnly(f"申请 {application.number} 的登记已作废，不能再办理。", f"{application.number} is voided")
     event = Event(
         application_id=application.id,
         action=action,

@@ -1,8 +1,9 @@
 """Registration (登记): Art 29 contents, Art 31 receipt dates, and the flags a human must decide on."""
 
+import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import update
@@ -11,20 +12,27 @@ from sqlmodel import Session, func, select
 from models import lifecycle
 from models.context import Ctx, action
 from models.deadlines import refresh_due_date
-from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
-from models.errors import ApplicantMismatch, ValidationFailed
+from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm,
+                          Status)
+from models.errors import AlreadySubmitted, ApplicantMismatch, InvalidFields, ValidationFailed
 from models.outcomes import ApplicantKind
 from models.queries import agency_by_name
 from models.repeats import may_repeat
 from models.statistics.lock import ensure_receipt_year_open
 from models.tables import Agency, Applicant, Application, Counter
 from models.validation import (
+    check_clean,
     check_credit_code,
     check_email,
     check_not_future,
     check_phone,
     check_required,
     check_resident_id,
+    day_value,
+    enum_value,
+    text_value,
+    visible,
+    yes_no,
 )
 
 REGULATION_IN_FORCE = date(2019, 5, 15)  # Decree 711 took effect: an earlier receipt date is a typing error
@@ -72,6 +80,7 @@ class ApplicationIn:
     agent_id_type: ApplicantIdType = ApplicantIdType.none
     agent_authorization: str = ""  # 授权委托书
     applicant_on_file: ApplicantOnFile | None = None  # the clerk's choice when the ID number is on file
+    form_token: str | None = None  # the desk's one-time form token: one form registers one application
     extra: dict = field(default_factory=dict)
 
 
@@ -85,38 +94,195 @@ class Registered:
     applicant_changes: dict = field(default_factory=dict)  # field → [on file, entered] when updated
 
 
-def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
-    """Every check of the form, before anything is written; the first failure is reported in Chinese."""
+# The text of a registration, checked for control characters (NUL, ANSI escapes …) before anything else:
+# (field as the form names it, what it is in Chinese, multi-line). Names never hold a line break.
+_TEXTS = (("agency", "机关名称", False), ("applicant.name", "申请人姓名或名称", False),
+          ("applicant.id_number", "证件号码", False), ("applicant.phone", "联系电话", False),
+          ("applicant.email", "电子邮箱", False), ("applicant.address", "通信地址", False),
+          ("request_text", "申请内容", True), ("receipt_evidence", "收到凭证", True),
+          ("confirmation_note", "确认情况说明", True), ("agent_name", "代理人姓名", False),
+          ("agent_id_number", "代理人证件号码", False), ("agent_phone", "代理人电话", False),
+          ("agent_authorization", "授权委托书", True))
+
+
+def _value(data: ApplicationIn, field: str):
+    owner, _, name = field.rpartition(".")
+    return getattr(data.applicant if owner else data, name)
+
+
+def text_problems(data: ApplicationIn) -> list[ValidationFailed]:
+    """Text that would be stored and printed again: no control characters, no invalid UTF-8, no numbers or lists."""
+    found = []
+    for field, what, multiline in _TEXTS:
+        value = _value(data, field)
+        try:
+            if value is not None:
+                if not isinstance(value, str):
+                    text_value(value, what=what, field=field)  # refuses it, naming what it is
+                check_clean(value, what=what, field=field, multiline=multiline)
+        except ValidationFailed as exc:
+            found.append(exc)
+    return found
+
+
+def problems(data: ApplicationIn, *, today: date) -> tuple[ApplicantIn | None, list[ValidationFailed]]:
+    """Every check of the form at once, before anything is written: the applicant as stored, and each problem with
+    its field (a date the form could not read is None here; its own error is the form's)."""
+    found = text_problems(data)
+    if found:  # not text, or holding control characters: the other checks would misread it
+        return None, found
+
+    def check(fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ValidationFailed as exc:
+            found.append(exc)
+            return None
+
     a = data.applicant
-    check_required(a.name, what="申请人姓名或名称", field="applicant.name")
-    check_required(data.request_text, what="申请公开的政府信息内容（名称、文号或便于查询的特征描述）", field="request_text")
-    id_number = _check_id(a.id_type, a.id_number, who="", field="applicant")
+    check(check_required, a.name, what="申请人姓名或名称", field="applicant.name")
+    check(check_required, data.request_text, what="申请公开的政府信息内容（名称、文号或便于查询的特征描述）",
+          field="request_text")
+    id_number = check(_check_id, a.id_type, a.id_number, who="", field="applicant")
+    check(_check_kind, a)
+    phone = check(check_phone, a.phone, field="applicant.phone")
+    email = check(check_email, a.email, field="applicant.email")
+    if not ((a.phone or "").strip() or (a.email or "").strip() or a.address.strip()):  # Art 29(1): 联系方式
+        found.append(ValidationFailed("请至少填写一种联系方式（电话、电子邮箱或通信地址）。", "no contact",
+                                      field="applicant.phone"))
+    check(_check_agent, data)
+    if data.arrived_on is not None and data.receipt_date is not None:
+        check(_check_receipt, data, today=today)
+    if data.delivery_method in (DeliveryMethod.email, DeliveryMethod.platform) and not data.electronic_delivery_consent:
+        found.append(ValidationFailed(
+            "选择电子送达须经申请人同意，请勾选「申请人同意电子送达」。", "electronic delivery without consent",
+            field="electronic_delivery_consent"))
+    if data.delivery_method == DeliveryMethod.email and not (a.email or "").strip():
+        found.append(ValidationFailed("选择电子邮件送达，请填写申请人电子邮箱。", "email delivery without e-mail",
+                                      field="applicant.email"))
+    if found:
+        return None, found
+    return ApplicantIn(a.kind, a.name.strip(), a.id_type, id_number, phone, email, a.address.strip()), []
+
+
+def validate(data: ApplicationIn, *, today: date) -> ApplicantIn:
+    """Every check of the form, before anything is written; all failures are reported together (InvalidFields)."""
+    person, found = problems(data, today=today)
+    if len(found) == 1:
+        raise found[0]
+    if found:
+        raise InvalidFields(found)
+    return person
+
+
+def _check_kind(a: ApplicantIn) -> None:
     if a.kind == ApplicantKind.natural_person and a.id_type == ApplicantIdType.credit_code:
         raise ValidationFailed("自然人不能使用统一社会信用代码作为身份证明。", "natural person with credit code", field="applicant.id_type")
     if a.kind != ApplicantKind.natural_person and a.id_type == ApplicantIdType.resident_id:
         raise ValidationFailed("法人或其他组织应提供统一社会信用代码。", "organisation with resident ID", field="applicant.id_type")
-    phone = check_phone(a.phone, field="applicant.phone")
-    email = check_email(a.email, field="applicant.email")
-    if not (phone or email or a.address.strip()):  # Art 29(1): 联系方式
-        raise ValidationFailed("请至少填写一种联系方式（电话、电子邮箱或通信地址）。", "no contact", field="applicant.phone")
-    _check_agent(data)
-    _check_receipt(data, today=today)
-    if data.delivery_method in (DeliveryMethod.email, DeliveryMethod.platform) and not data.electronic_delivery_consent:
+
+
+# A type whose number the desk checks, chosen with no number: the form's default left in place, not an ID provided.
+_NUMBER_CHECKED = (ApplicantIdType.resident_id, ApplicantIdType.credit_code)
+
+
+# A registration file (gongkai register --file, docs/import-format.md): its fields and each one's type.
+_RECORD_TEXTS = {"agency": "机关", "request_text": "申请内容", "receipt_evidence": "收到凭证",
+                 "confirmation_note": "确认情况说明", "agent_name": "代理人姓名", "agent_id_number": "代理人证件号码",
+                 "agent_phone": "代理人电话", "agent_authorization": "授权委托书"}
+_RECORD_YES_NO = {"electronic_delivery_consent": "申请人同意电子送达", "applicant_confirmed": "申请人已确认",
+                  "transcribed_by_clerk": "公开办代为填写", "needs_assistance": "需要帮助",
+                  "litigation_prone": "易诉案件"}
+_RECORD_DAYS = {"arrived_on": "到达日期", "receipt_date": "收到申请日期", "confirmed_on": "确认日期"}
+_RECORD_ENUMS = {"channel": (Channel, "递交渠道", Channel.in_person),
+                 "requested_form": (RequestedForm, "获取形式", RequestedForm.paper),
+                 "delivery_method": (DeliveryMethod, "送达方式", DeliveryMethod.post),
+                 "confirmation_method": (ConfirmationMethod, "确认方式", None),
+                 "agent_id_type": (ApplicantIdType, "代理人证件类型", ApplicantIdType.none),
+                 "applicant_on_file": (ApplicantOnFile, "申请人信息处理方式", None)}
+_APPLICANT_TEXTS = {"name": "申请人姓名或名称", "id_number": "证件号码", "phone": "联系电话", "email": "电子邮箱",
+                    "address": "通信地址"}
+_APPLICANT_ENUMS = {"kind": (ApplicantKind, "申请人类型", ApplicantKind.natural_person),
+                    "id_type": (ApplicantIdType, "证件类型", ApplicantIdType.none)}
+RECORD_FIELDS = frozenset({"applicant", *_RECORD_TEXTS, *_RECORD_YES_NO, *_RECORD_DAYS, *_RECORD_ENUMS})
+APPLICANT_FIELDS = frozenset({*_APPLICANT_TEXTS, *_APPLICANT_ENUMS})
+
+
+def _object(value, *, what: str, field: str, allowed: frozenset) -> dict:
+    if not isinstance(value, dict):
+        kind = {list: "数组", str: "文字", bool: "true/false", int: "数字", float: "数字"}.get(type(value), "null")
+        raise ValidationFailed(f"{what}应为一个 JSON 对象（{{…}}），不能是{kind}。", f"{field} is not an object",
+                               field=field)
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
         raise ValidationFailed(
-            "选择电子送达须经申请人同意，请勾选「申请人同意电子送达」。", "electronic delivery without consent",
-            field="electronic_delivery_consent",
-        )
-    if data.delivery_method == DeliveryMethod.email and not email:
-        raise ValidationFailed("选择电子邮件送达，请填写申请人电子邮箱。", "email delivery without e-mail", field="applicant.email")
-    return ApplicantIn(a.kind, a.name.strip(), a.id_type, id_number, phone, email, a.address.strip())
+            f"{what}含有未知字段：{'、'.join(visible(k) for k in unknown)}（可用字段：{'、'.join(sorted(allowed))}，"
+            "见 docs/import-format.md 的登记部分）。", f"{field} has unknown fields {unknown}", field=field)
+    return value
+
+
+def application_from_record(record, *, today: date, defaults: dict | None = None) -> ApplicationIn:
+    """A registration record (a JSON object, e.g. `gongkai register --file`) checked field by field: each of its
+    type (text never a number, yes/no only true/false or 是/否, dates YYYY-MM-DD), over `defaults` (the flags)."""
+    record = _object(record, what="登记文件", field="record", allowed=RECORD_FIELDS)
+    applicant = _object(record.get("applicant", {}), what="登记文件的 applicant", field="applicant",
+                        allowed=APPLICANT_FIELDS)
+    defaults = defaults or {}
+    merged = {**defaults, **record}
+    person = {**defaults.get("applicant", {}), **applicant}
+
+    def enum(source: dict, key: str, spec, prefix: str = ""):
+        cls, what, default = spec
+        return enum_value(cls, source.get(key), what=what, field=prefix + key, default=default)
+
+    texts = {key: text_value(merged.get(key), what=what, field=key, multiline=key in ("request_text",
+             "receipt_evidence", "confirmation_note", "agent_authorization")) for key, what in _RECORD_TEXTS.items()}
+    days = {key: day_value(merged.get(key), what=what, field=key) for key, what in _RECORD_DAYS.items()}
+    flags = {key: yes_no(merged.get(key), what=what, field=key) for key, what in _RECORD_YES_NO.items()}
+    people = {key: text_value(person.get(key), what=what, field=f"applicant.{key}")
+              for key, what in _APPLICANT_TEXTS.items()}
+    enums = {key: enum(merged, key, spec) if merged.get(key) not in (None, "") or spec[2] is not None else None
+             for key, spec in _RECORD_ENUMS.items()}
+    arrived = days["arrived_on"] or today
+    return ApplicationIn(
+        agency=texts["agency"],
+        applicant=ApplicantIn(kind=enum(person, "kind", _APPLICANT_ENUMS["kind"], "applicant."),
+                              name=people["name"],
+                              id_type=enum(person, "id_type", _APPLICANT_ENUMS["id_type"], "applicant."),
+                              id_number=people["id_number"] or None, phone=people["phone"], email=people["email"],
+                              address=people["address"]),
+        channel=enums["channel"], arrived_on=arrived,
+        # Art 31: a confirmed channel's receipt date is the day of confirmation
+        receipt_date=days["receipt_date"] or days["confirmed_on"] or arrived,
+        request_text=texts["request_text"], receipt_evidence=texts["receipt_evidence"],
+        requested_form=enums["requested_form"], delivery_method=enums["delivery_method"],
+        electronic_delivery_consent=flags["electronic_delivery_consent"],
+        transcribed_by_clerk=flags["transcribed_by_clerk"], applicant_confirmed=flags["applicant_confirmed"],
+        needs_assistance=flags["needs_assistance"], litigation_prone=flags["litigation_prone"],
+        agent_name=texts["agent_name"] or None, agent_id_number=texts["agent_id_number"] or None,
+        agent_phone=texts["agent_phone"] or None, confirmed_on=days["confirmed_on"],
+        confirmation_method=enums["confirmation_method"], confirmation_note=texts["confirmation_note"],
+        agent_id_type=enums["agent_id_type"], agent_authorization=texts["agent_authorization"],
+        applicant_on_file=enums["applicant_on_file"],
+    )
+
+
+def record_of(data: ApplicationIn) -> dict:
+    """A checked registration as plain JSON (dates ISO, enums by value): what a batch carries to its flow."""
+    return json.loads(json.dumps(asdict(data), default=str, ensure_ascii=False))
 
 
 def _check_id(id_type: ApplicantIdType, number: str | None, *, who: str, field: str) -> str | None:
     """An ID number checked by its type; `field` is "applicant" or "agent" (the form's input names)."""
     number = number.strip() if number else None
-    if not number:
-        return None
     prefix = "applicant." if field == "applicant" else "agent_"
+    if not number:
+        if id_type in _NUMBER_CHECKED:
+            raise ValidationFailed(
+                f"已选择{who}证件类型「{ApplicantIdType(id_type).label}」，请填写{who}证件号码；未提供身份证明的，"
+                f"证件类型请选择「{ApplicantIdType.none.label}」（登记后一次性告知补正）。",
+                f"{field} id_type {id_type} without a number", field=f"{prefix}id_number")
+        return None
     if id_type == ApplicantIdType.resident_id:
         return check_resident_id(number, field=f"{prefix}id_number")
     if id_type == ApplicantIdType.credit_code:
@@ -232,6 +398,7 @@ def next_in_sequence(session: Session, *, agency_id: int, name: str, year: int) 
 
 
 _QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+QUERY_CODE = re.compile(f"[{_QUERY_CODE_ALPHABET}]{{8}}")  # what new_query_code makes and the status page finds
 
 
 def new_query_code() -> str:
@@ -291,7 +458,8 @@ def possible_repeats(session: Session, *, agency: Agency, applicant: Applicant, 
     since = receipt_date - timedelta(days=agency.repeat_window_days)
     earlier = session.exec(
         select(Application.number, Application.request_text).where(
-            Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since
+            Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since,
+            Application.status != Status.voided.value,
         )
     ).all()
     return [n for n, t in earlier if may_repeat(t, text)]
@@ -306,6 +474,7 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
             Application.applicant_id == applicant.id,
             Application.receipt_date >= first,
             Application.receipt_date <= receipt_date,
+            Application.status != Status.voided.value,  # registered in error: not an application
         )
     ).one()
 
@@ -328,10 +497,20 @@ def litigation_prone_by_keywords(agency: Agency, text: str) -> bool:
     return any(k in text for k in litigation_keywords(agency))
 
 
+def ensure_form_unused(session: Session, token: str | None) -> None:
+    """A registration form registers once: its token already on an application means back and resubmit."""
+    if not token:
+        return
+    number = session.exec(select(Application.number).where(Application.form_token == token)).first()
+    if number is not None:
+        raise AlreadySubmitted(number)
+
+
 @action
 def register(ctx: Ctx, data: ApplicationIn) -> Registered:
     """Register an application: number, query code, deadlines from the legal clock, the Event and the flags."""
     session = ctx.session
+    ensure_form_unused(session, data.form_token)
     person = validate(data, today=ctx.today)
     agency = agency_by_name(session, data.agency)
     ensure_receipt_year_open(session, agency.id, data.receipt_date)  # its 新收 count is published
@@ -375,6 +554,7 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
         monthly_count=count,
         registered_by_id=ctx.actor.id if ctx.actor else None,
         created_at=ctx.now,
+        form_token=data.form_token or None,
     )
     missing = missing_items(application, applicant)
     lifecycle.admit(session, application, actor=ctx.actor, now=ctx.now, data={

@@ -2,7 +2,7 @@
 
 import os
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 
@@ -43,9 +43,22 @@ class Settings:
     font_title: str = ""  # an office's own licensed title face (小标宋): FILE or FILE#index for a .ttc
     font_body: str = ""  # an office's own licensed body face (仿宋)
     signing_dir: Path = Path("var/signing")  # notices.signing: <dir>/<agency id>/signer.key + signer.crt
+    # The desk's logins (README "Sessions and logins"): whose X-Forwarded-For to believe (addresses or networks;
+    # default none), the cookie's Secure flag (None: when the request came over HTTPS), the account lockout.
+    trusted_proxies: tuple[str, ...] = ()
+    secure_cookies: bool | None = None
+    lockout_failures: int = 10
+    lockout_minutes: int = 30
 
     @classmethod
     def load(cls, environ=None) -> "Settings":
+        settings = cls._load(environ)
+        env = dict(environ if environ is not None else os.environ)
+        env = {**_from_file(env.get("GONGKAI_CONFIG")), **env}
+        return replace(settings, **_login_settings(env))
+
+    @classmethod
+    def _load(cls, environ=None) -> "Settings":
         env = dict(environ if environ is not None else os.environ)
         env = {**_from_file(env.get("GONGKAI_CONFIG")), **env}
         var_dir = Path(env.get("GONGKAI_VAR_DIR", "var")).resolve()
@@ -58,3 +71,33 @@ class Settings:
                    font_dir=Path(font_dir).resolve() if font_dir else cls.font_dir,
                    font_title=env.get("GONGKAI_FONT_TITLE", ""), font_body=env.get("GONGKAI_FONT_BODY", ""),
                    signing_dir=Path(env.get("GONGKAI_SIGNING_DIR") or var_dir / "signing").resolve())
+
+
+_SECURE = {"auto": None, "": None, "true": True, "1": True, "yes": True, "false": False, "0": False, "no": False}
+
+
+def _login_settings(env: dict[str, str]) -> dict:
+    """GONGKAI_TRUSTED_PROXIES, GONGKAI_SECURE_COOKIES, GONGKAI_LOCKOUT_FAILURES, GONGKAI_LOCKOUT_MINUTES."""
+    import ipaddress
+
+    from models.errors import ValidationFailed
+
+    proxies = tuple(p.strip() for p in env.get("GONGKAI_TRUSTED_PROXIES", "").split(",") if p.strip())
+    for proxy in proxies:
+        try:
+            ipaddress.ip_network(proxy, strict=False)
+        except ValueError as exc:
+            raise ValidationFailed(f"GONGKAI_TRUSTED_PROXIES 中的「{proxy}」不是 IP 地址或网段（如 10.0.0.5 或 10.0.0.0/24）。",
+                                   f"bad trusted proxy {proxy!r}") from exc
+    secure = env.get("GONGKAI_SECURE_COOKIES", "auto").strip().lower()
+    if secure not in _SECURE:
+        raise ValidationFailed(f"GONGKAI_SECURE_COOKIES 应为 auto、true 或 false，而不是「{secure}」。",
+                               f"bad GONGKAI_SECURE_COOKIES {secure!r}")
+    numbers = {}
+    for name, default in (("GONGKAI_LOCKOUT_FAILURES", 10), ("GONGKAI_LOCKOUT_MINUTES", 30)):
+        value = env.get(name, str(default)).strip()
+        if not value.isdigit() or int(value) < 1:
+            raise ValidationFailed(f"{name} 应为正整数，而不是「{value}」。", f"bad {name} {value!r}")
+        numbers[name] = int(value)
+    return {"trusted_proxies": proxies, "secure_cookies": _SECURE[secure],
+            "lockout_failures": numbers["GONGKAI_LOCKOUT_FAILURES"], "lockout_minutes": numbers["GONGKAI_LOCKOUT_MINUTES"]}

@@ -22,6 +22,8 @@ from models.enums import (
     DeliveryMethod,
     ExtensionStatus,
     FeeStatus,
+    ProblemReason,
+    ProblemStatus,
     RequestedForm,
     Role,
     Status,
@@ -164,6 +166,10 @@ class Application(SQLModel, table=True):
         # the worklists and the dashboard's counts read only this index (covering): no row lookups
         Index("ix_application_open_due", "agency_id", "status", "due_date"),
         Index("ix_application_open_since", "agency_id", "status", "status_since"),  # cases at risk
+        # the province roll-up (models.province): every agency's open cases by status (migration 0017)
+        Index("ix_application_province_due", "status", "due_date", "id", "agency_id"),
+        Index("ix_application_province_since", "status", "status_since", "id"),
+        Index("ux_application_form_token", "form_token", unique=True),  # one registration per registration form
     )
     id: int | None = Field(default=None, primary_key=True)
     agency_id: int = Field(foreign_key="agency.id", index=True)
@@ -203,6 +209,7 @@ class Application(SQLModel, table=True):
     closed_on: date | None = Field(default=None, index=True)  # concluded: reply dispatched or closed
     registered_by_id: int | None = Field(default=None, foreign_key="user_account.id")
     created_at: datetime = _when(nullable=False)
+    form_token: str | None = Field(default=None, sa_type=String(64))  # the desk's one-time registration form token
     version: int = Field(default=1, sa_column=_application_version)
 
     __mapper_args__ = {"version_id_col": _application_version}
@@ -462,3 +469,110 @@ class LegalChallenge(SQLModel, table=True):
     body: str = ""  # the reconsideration body or court
     result: ChallengeResult = _code(default=ChallengeResult.pending)
     decided_on: date | None = None
+
+
+class SourceFile(SQLModel, table=True):
+    """A file the clerk adds to a case as a source document for partial disclosure (beside the departments' files).
+
+    Kept whole with its hash; served only to staff who may read the case (never to the applicant)."""
+
+    __tablename__ = "source_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    filename: str = Field(sa_type=String(200))
+    content_type: str = Field(sa_type=String(100))
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    uploaded_at: datetime = _when(nullable=False)
+
+
+class RedactionMark(SQLModel, table=True):
+    """Art 37 区分处理: one area of a source document to be removed from the released version, with its ground.
+
+    A region (page + rectangle in PDF points from the page's top-left) or a phrase (every occurrence, every page).
+    The source is a department's Attachment or a clerk's SourceFile. A mark is withdrawn, never deleted: its
+    adding and withdrawal are both in the case's event log."""
+
+    __tablename__ = "redaction_mark"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    attachment_id: int | None = Field(default=None, foreign_key="attachment.id")
+    source_file_id: int | None = Field(default=None, foreign_key="source_file.id")
+    kind: str = Field(sa_type=String(10))  # region | phrase
+    page: int | None = None  # 1-based; regions only
+    x0: float | None = None
+    y0: float | None = None
+    x1: float | None = None
+    y1: float | None = None
+    phrase: str | None = Field(default=None, sa_type=String(200))
+    ground: str = Field(sa_type=String(40))  # models.redaction.Ground
+    reason: str = Field(sa_type=String(500))
+    created_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    created_at: datetime = _when(nullable=False)
+    withdrawn_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+
+
+class ReleasedFile(SQLModel, table=True):
+    """The released version (公开版本) of a source document: marked content removed, metadata and hidden layers
+    stripped. One release of a case is a batch; the latest batch is the one that goes with the reply.
+
+    `applied` is the redaction log as the engine applied it: [{"mark_id", "kind", "pages": [...], "ground",
+    "reason", "phrase"}], the Art 37 withheld-items list is written from it."""
+
+    __tablename__ = "released_file"
+    __table_args__ = (UniqueConstraint("application_id", "batch", "source_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    batch: int
+    source_key: str = Field(sa_type=String(20))  # a<attachment id> | f<source file id>
+    source_sha256: str = Field(sa_type=String(64))
+    filename: str = Field(sa_type=String(200))
+    pages: int
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    applied: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    marks_digest: str = Field(sa_type=String(64))  # the case's active marks when this batch was made
+    made_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    made_at: datetime = _when(nullable=False)
+class ProblemItem(SQLModel, table=True):
+    """问题清单 (一案一策): a hard case with a named owner, an internal time limit and a plan (models.problems).
+
+    The internal due date never touches the statutory clock (Application.due_date): it is the list's own."""
+
+    __tablename__ = "problem_item"
+    __table_args__ = (Index("ix_problem_item_open_due", "agency_id", "status", "due_date"),)  # the dashboard's list
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    application_id: int = Field(foreign_key="application.id", index=True)
+    reason: ProblemReason = _code()
+    reason_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))  # the words, when 其他
+    owner_id: int = Field(foreign_key="user_account.id", index=True)
+    plan: str = Field(sa_column=Column(Text, nullable=False))
+    limit_days: int | None = None  # working days from added_on, when the limit was given so
+    due_date: date
+    status: ProblemStatus = _code(default=ProblemStatus.open)
+    added_on: date
+    added_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    closed_on: date | None = None
+    closed_by_id: int | None = Field(default=None, foreign_key="user_account.id")
+    result: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+
+
+class ProblemNote(SQLModel, table=True):
+    """A progress note appended to a problem-list item; never changed."""
+
+    __tablename__ = "problem_note"
+
+    id: int | None = Field(default=None, primary_key=True)
+    problem_id: int = Field(foreign_key="problem_item.id", index=True)
+    written_on: date
+    author_id: int | None = Field(default=None, foreign_key="user_account.id")
+    author_name: str
+    text: str = Field(sa_column=Column(Text, nullable=False))

@@ -18,6 +18,7 @@ from models.enums import Channel, DeliveryMethod, Role
 from models.fees import FeeMethod
 from models.guards import earlier_applications
 from models.outcomes import ApplicantKind, Outcome
+from models.redaction import reply_attachments
 from models.tables import Agency as AgencyRow
 from models.tables import Applicant as ApplicantRow
 from models.tables import (
@@ -299,6 +300,7 @@ def reply(session: Session, app: ApplicationRow, decision: Decision, *, doc_numb
     parties["issue"] = nc.Issue(agency=agency(row, clerk(session, app, decision.drafted_by_id)), number=doc_number,
                                 date=on, created=at or start_of(on))
     return nc.ReplyContext(**parties, draft=reply_draft(row, decision, on=on), access=decision.body or None,
+                           attachments=reply_attachments(session, app),
                            earlier_reply=_earlier_reply(session, app, decision),
                            reasons_asked=_reasons_asked(session, app)
                            if Outcome(decision.outcome) is Outcome.unreasonable_volume else None)

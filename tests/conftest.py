@@ -32,6 +32,18 @@ def pytest_configure(config):
     config.pluginmanager.register(VarGuard(REPOSITORY / "var"), "gongkai-var-guard")
 
 
+# Session resources that start a server: their tests run on one pytest-xdist worker (--dist loadgroup), which
+# starts it once, instead of on each worker
+SHARED_SERVERS = {"stack_a": "gongkai-up", "stack_b": "gongkai-up", "prefect_harness": "prefect-harness"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        groups = {SHARED_SERVERS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_SERVERS}
+        if groups:
+            item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
+
+
 def pytest_unconfigure(config):
     if _PREFECT_HOME:
         shutil.rmtree(_PREFECT_HOME, ignore_errors=True)

@@ -10,7 +10,7 @@ from prefect.schedules import Cron
 from workflows.flows import advance_case, batch_intake, morning_sweep, reconcile
 
 SWEEP_CRON = "30 7 * * *"  # 07:30 Shanghai, every day: 调休 weekends work, so the flow itself skips days off
-RECONCILE_CRON = "*/10 * * * *"  # a trigger the server never received is caught up within minutes, not hours
+RECONCILE_CRON = "*/2 * * * *"  # an undelivered trigger or a dead run is caught up within minutes, not hours
 TIMEZONE = "Asia/Shanghai"
 
 

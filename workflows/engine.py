@@ -15,12 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
 from calendars import load_calendar
 from models import actions as A
 from models import archive as dossier
-from models import outbox
+from models import outbox, triggers
 from models.context import Ctx
 from models.db import default_engine, session_scope
 from models.enums import DeliveryMethod, ExtensionStatus, FeeStatus, Role, Status
@@ -50,6 +51,9 @@ from models.tables import (
 from notices import from_case
 from notices.render import DocumentKind, render_pdf
 
+# What must exist when the human action returns (the counter prints the 接收回执; the department gets its 交办单):
+# made in the same request right after the action commits (workflows.trigger); Prefect carries the rest.
+IMMEDIATE_DOCUMENTS = frozenset(DocumentKind(kind) for kind in triggers.IMMEDIATE_DOCUMENTS)
 PAPER_SERVICE = frozenset({DeliveryMethod.pickup, DeliveryMethod.post})  # electronic service has its system record
 ARCHIVABLE = frozenset({Status.delivered, Status.withdrawn})
 # Who is told when a case enters a status (the gate's owners), and what they are told.
@@ -99,6 +103,7 @@ class Plan:
     notices: list[Notice] = field(default_factory=list)
     archive: bool = False
     record_archive: bool = False  # archived by an earlier run that died before recording the package
+    triggers_upto: int | None = None  # the newest open trigger this plan covers (done when the run ends)
 
 
 # --- resources -------------------------------------------------------------------------------------------
@@ -176,7 +181,9 @@ def plan(s: Session, case: CaseRef) -> Plan:
     """Read the case and list what is due: documents, notifications, archiving."""
     app = application_of(s, case)
     status = Status(app.status)
-    p = Plan(case, status)
+    p = Plan(case, status, triggers_upto=triggers.last_open_id(s, app.id))
+    if status == Status.voided:  # registered in error: nothing is sent or generated for it any more
+        return p
     if status == Status.archived:
         p.record_archive = s.exec(select(dossier.ArchivePackage.id)
                                   .where(dossier.ArchivePackage.application_id == app.id)).first() is None
@@ -230,16 +237,32 @@ def plan(s: Session, case: CaseRef) -> Plan:
     return p
 
 
-def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
-    owners = GATE_OWNERS.get(status)
+def _gate_events(s: Session, app: Application) -> list[Event]:
+    """The entries into a gate whose owners are told: the current one, and every one since the case's first
+    trigger, so a run that arrives after the next human action still sends the stage it missed. A case older than
+    the trigger outbox (no trigger) is told only its current gate: no flood of stale notices."""
+    gates = [status.value for status in GATE_OWNERS]
     entry = _entry_event(s, app)
-    if owners is None or entry is None or entry.action == "register":
-        return []
-    role, text = owners
-    reviewing = status in (Status.legal_review, Status.fee_review)
-    users = _users(s, app, role, government_counsel=reviewing and app.litigation_prone)
-    return [Notice(key=f"{CaseRef.of(app).key}:{status.value}:{entry.id}:{u.username}", kind=status.value,
-                   recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
+    found = {entry.id: entry} if entry is not None and entry.to_status in gates else {}
+    since = s.exec(select(func.min(triggers.CaseTrigger.created_at))
+                   .where(triggers.CaseTrigger.application_id == app.id)).one()
+    if since is not None:
+        for event in s.exec(select(Event).where(Event.application_id == app.id, Event.to_status.in_(gates),
+                                                Event.at >= since).order_by(Event.id)):
+            found[event.id] = event
+    return [found[i] for i in sorted(found) if found[i].action != "register"]
+
+
+def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:
+    notices = []
+    for entry in _gate_events(s, app):
+        gate = Status(entry.to_status)
+        role, text = GATE_OWNERS[gate]
+        reviewing = gate in (Status.legal_review, Status.fee_review)
+        users = _users(s, app, role, government_counsel=reviewing and app.litigation_prone)
+        notices += [Notice(key=f"{CaseRef.of(app).key}:{gate.value}:{entry.id}:{u.username}", kind=gate.value,
+                           recipient=u.username, subject=f"【{app.number}】{text}") for u in users]
+    return notices
 
 
 # --- the steps -----------------------------------------------------------------------------------------------
@@ -308,7 +331,8 @@ def queue_notification(s: Session, case: CaseRef, notice: Notice, *, now: dateti
 def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None, actor=None) -> str:
     """Build the dossier with its manifest, archive the case (read-only from now on), record the package.
 
-    `actor`: the clerk who archives from the desk or the CLI; the workflow archives as the system.
+    `actor`: the clerk who archives from the desk or the CLI. The automatic step after 送达 (or 撤回) archives in the
+    name of the user whose action made the case archivable, so the record says who closed the file, not 系统.
     Returns the package's location, relative to the var dir. Two runs often reach this step together (a late run
     of 寄送 meets the run of 送达): one builds and archives while the other waits, then finds the case archived, so
     no rebuild overwrites the package it recorded."""
@@ -318,9 +342,19 @@ def archive_case(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | No
         s.refresh(app)  # the status as the run before us left it, not as this session first read it
         if Status(app.status) != Status.archived:
             built = dossier.build_package(s, app, var_dir=var_dir)
+            actor = actor or _archiving_user(s, app)
             ctx = system_ctx(s, now, case) if actor is None else Ctx(s, calendar(), now, actor)
             A.archive(ctx, case.number, manifest_sha256=built.manifest_sha256, location=built.location)
         return record_archive(s, case, now=now, var_dir=var_dir).location
+
+
+def _archiving_user(s: Session, app: Application) -> User | None:
+    """The active user whose action brought the case into its archivable status (送达, 撤回), if a user did."""
+    entry = _entry_event(s, app)
+    user = s.get(User, entry.actor_id) if entry is not None and entry.actor_id is not None else None
+    if user is None or not user.active or user.agency_id != app.agency_id or user.role not in BY_ACTION["archive"].roles:
+        return None
+    return user
 
 
 def record_archive(s: Session, case: CaseRef, *, now: datetime, var_dir: Path | None = None) -> dossier.ArchivePackage:
@@ -349,6 +383,21 @@ def waits_for(s: Session, case: CaseRef) -> str:
     return _waits(Status(application_of(s, case).status))
 
 
+def immediate(case: CaseRef, *, now: datetime, engine=None) -> int:
+    """The documents that must exist when the action returns (IMMEDIATE_DOCUMENTS), made now; how many."""
+    with session(engine) as s:
+        p = plan(s, case)
+        due = [step for step in missing_documents(s, p) if step.kind in IMMEDIATE_DOCUMENTS]
+        for step in due:
+            generate_document(s, case, step, now=now)
+        return len(due)
+
+
+def finish_triggers(s: Session, case: CaseRef, upto: int | None) -> int:
+    """The run did every step its plan saw: the case's triggers it covered are done."""
+    return triggers.mark_done(s, application_of(s, case).id, upto=upto)
+
+
 def advance(case: CaseRef, *, now: datetime, sender=None, engine=None) -> str:
     """Inline (no Prefect): the same steps as workflows.flows.advance_case, in the same order."""
     with session(engine) as s:
@@ -362,6 +411,7 @@ def advance(case: CaseRef, *, now: datetime, sender=None, engine=None) -> str:
         elif p.record_archive:
             record_archive(s, case, now=now)
         send_notifications(s, now=now, sender=sender)
+        finish_triggers(s, case, p.triggers_upto)
         return waits_for(s, case)
 
 
@@ -371,7 +421,7 @@ def _refs(s: Session, query) -> list[CaseRef]:
 
 def open_cases(s: Session) -> list[CaseRef]:
     """Every case an advance may still have work on (reconciliation after a crash), in every agency."""
-    return _refs(s, select(Application.agency_id, Application.number).where(Application.status != Status.archived)
+    return _refs(s, select(Application.agency_id, Application.number).where(Application.status.not_in((Status.archived.value, Status.voided.value)))
                  .order_by(Application.id))
 
 
@@ -394,8 +444,28 @@ def has_work(s: Session, case: CaseRef) -> bool:
     return bool(missing_documents(s, p) or unqueued(s, p.notices) or p.archive or p.record_archive)
 
 
-def cases_with_work(s: Session) -> list[CaseRef]:
-    return [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
+def open_triggers(s: Session) -> list[CaseRef]:
+    """Cases with a trigger not done (never delivered, lost with a server, or its run died)."""
+    return _refs(s, select(Application.agency_id, Application.number).distinct()
+                 .join(triggers.CaseTrigger, triggers.CaseTrigger.application_id == Application.id)
+                 .where(triggers.CaseTrigger.done_at.is_(None)))
+
+
+def in_flight(s: Session, *, now: datetime) -> set[CaseRef]:
+    """Cases whose trigger was just delivered and whose run has not finished yet: their run does the steps."""
+    return set(_refs(s, select(Application.agency_id, Application.number).distinct()
+                     .join(triggers.CaseTrigger, triggers.CaseTrigger.application_id == Application.id)
+                     .where(triggers.CaseTrigger.done_at.is_(None), triggers.CaseTrigger.delivered_at.is_not(None),
+                            triggers.CaseTrigger.delivered_at >= now - triggers.STRANDED)))
+
+
+def cases_with_work(s: Session, *, running_since: datetime | None = None) -> list[CaseRef]:
+    """Every case with a due step or an open trigger; with `running_since` (a reconcile beside live runs), less
+    the cases whose delivered run is still within its time (models.triggers.STRANDED)."""
+    found = [c for c in open_cases(s) if has_work(s, c)] + unrecorded_archives(s)
+    found += [c for c in open_triggers(s) if c not in set(found)]
+    skip = in_flight(s, now=running_since) if running_since is not None else set()
+    return [c for c in found if c not in skip]
 
 
 def reconcile(*, now: datetime) -> int:

@@ -1,9 +1,11 @@
 """The Prefect flows: each reads like a table of contents; the work is in workflows.engine / sweep / intake.
 
+    run_trigger()          the deferred task a human action's trigger becomes (workflows.trigger), served by the
+                           task worker (`python -m workflows.task_worker`): it runs advance_case for that case
     advance_case(agency_id, number, installation)   re-entrant: every automatic step that is due, then it ends at the next human gate;
-                           each human action (CLI, desk) triggers the next run — nothing waits in a process
+                           one run per case at a time (a global concurrency limit named after the case)
     morning_sweep(today)   cron, Asia/Shanghai: the audit verification daily, deadlines on working days only
-    reconcile()            catches up every case a dead process left behind (run at start-up)
+    reconcile()            delivers the triggers never delivered, catches up every case a dead process left behind
     batch_intake(rows)     registers and routes a batch in one run
 
 Run names carry the case number (`2026-000123 · 交办`) and tags the case (`case:3/2026-000123`), so a case's
@@ -12,13 +14,20 @@ runs are found by agency and number. Every flow refuses a run triggered for anot
 
 from datetime import date, datetime
 
+from contextlib import contextmanager
+
 from prefect import flow, tags, task
+from prefect.concurrency.sync import concurrency
 
 from models.deadlines import recompute_stale
 from models.identity import CaseRef
 from models.outbox import Notice
+from models.tables import Application
+from models.triggers import CaseTrigger
 from workflows import engine, intake, sweep
 from workflows.engine import DocStep, Plan
+
+CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
 
@@ -37,16 +46,18 @@ def plan_case(case: CaseRef) -> Plan:
         return p
 
 
-@task(task_run_name="{case.number} · 生成{step.kind.title}", **DB_RETRIES)
-def generate_notice(case: CaseRef, step: DocStep, now: datetime) -> int:
+# One task for a run's documents and one for its notifications (each is idempotent one by one): every task run is
+# a handful of calls to Prefect's API, the per-run cost that docs/orchestration.md measures.
+@task(task_run_name="{case.number} · 生成文书", **DB_RETRIES)
+def generate_notices(case: CaseRef, steps: list[DocStep], now: datetime) -> list[int]:
     with engine.session() as s:
-        return engine.generate_document(s, case, step, now=now)
+        return [engine.generate_document(s, case, step, now=now) for step in steps]
 
 
-@task(task_run_name="{case.number} · 通知 {notice.recipient}", **DB_RETRIES)
-def queue_notification(case: CaseRef, notice: Notice, now: datetime) -> bool:
+@task(task_run_name="{case.number} · 通知", **DB_RETRIES)
+def queue_notifications(case: CaseRef, notices: list[Notice], now: datetime) -> int:
     with engine.session() as s:
-        return engine.queue_notification(s, case, notice, now=now)
+        return sum(engine.queue_notification(s, case, notice, now=now) for notice in notices)
 
 
 @task(task_run_name="{case.number} · 归档", **DB_RETRIES)
@@ -67,10 +78,35 @@ def send_notifications(now: datetime) -> int:
         return engine.send_notifications(s, now=now)
 
 
-@task
-def read_waits_for(case: CaseRef) -> str:
+@task(task_run_name="{case.number} · 完成", **DB_RETRIES)
+def finish_triggers(case: CaseRef, upto: int | None) -> str:
+    """The triggers this run covered are done; what the case waits for now."""
     with engine.session() as s:
+        engine.finish_triggers(s, case, upto)
         return engine.waits_for(s, case)
+
+
+def case_limit(case: CaseRef) -> str:
+    """The global concurrency limit (1 slot) that keeps one advance-case run per case at a time."""
+    return f"case-{case.agency_id}-{case.number}"
+
+
+@contextmanager
+def one_run_per_case(case: CaseRef):
+    """Prefect's global concurrency limit for the case, created on first use (slots are leases: a dead holder's
+    slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
+    from prefect import get_client
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.exceptions import ObjectAlreadyExists
+
+    name = case_limit(case)
+    with get_client(sync_client=True) as client:
+        try:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+        except ObjectAlreadyExists:  # the case's limit, from an earlier run
+            pass
+    with concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True):
+        yield
 
 
 @flow(name="advance-case", flow_run_name="{number} · {after}", log_prints=True)
@@ -80,17 +116,35 @@ def advance_case(agency_id: int, number: str, installation: str | None = None, a
     _check(installation)
     now = now or engine.shanghai_now()
     case = CaseRef(agency_id, number)
-    p = plan_case(case)
-    for step in p.documents:
-        generate_notice(case, step, now)
-    for notice in p.notices:
-        queue_notification(case, notice, now)
-    if p.archive:
-        archive_dossier(case, now)
-    elif p.record_archive:
-        record_archive(case, now)
-    send_notifications(now)
-    return read_waits_for(case)
+    with one_run_per_case(case):
+        p = plan_case(case)
+        if p.documents:
+            generate_notices(case, p.documents, now)
+        if p.notices:
+            queue_notifications(case, p.notices, now)
+        if p.archive:
+            archive_dossier(case, now)
+        elif p.record_archive:
+            record_archive(case, now)
+        send_notifications(now)
+        return finish_triggers(case, p.triggers_upto)
+
+
+@task(name="run-trigger")
+def run_trigger() -> str:
+    """A human action's trigger (workflows.trigger.create_run): its key, `trigger:<installation>:<id>:<round>`, is
+    this run's dynamic key; the task runs that case's advance_case flow (a flow run `2026-000123 · 登记`)."""
+    from prefect.context import TaskRunContext
+
+    key = TaskRunContext.get().task_run.dynamic_key
+    installation, trigger_id, _round = key.split(":", 1)[1].rsplit(":", 2)
+    engine.check_installation(installation)  # another installation's trigger ids mean other cases
+    with engine.session() as s:
+        trigger = s.get(CaseTrigger, int(trigger_id))
+        app = s.get(Application, trigger.application_id)
+        agency_id, number, label = app.agency_id, app.number, engine.label_of(trigger.action)
+    with tags("gongkai", f"case:{CaseRef(agency_id, number).key}"):  # the case's runs are found by its tag
+        return advance_case(agency_id, number, installation=installation, after=label)
 
 
 # --- the morning sweep ------------------------------------------------------------------------------------
@@ -128,6 +182,12 @@ def queue_deadline_notices(today: date) -> int:
 
 
 @task(**DB_RETRIES)
+def queue_problem_reminders(today: date) -> int:
+    with engine.session() as s:
+        return sweep.queue_problem_reminders(s, today=today, calendar=engine.calendar(), now=sweep.sweep_time(today))
+
+
+@task(**DB_RETRIES)
 def verify_audit_chain(today: date) -> str:
     return sweep.audit_and_alert(today)
 
@@ -145,6 +205,7 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
             close_expired(case, today)
             report.closed.append(case)
         report.notified = queue_deadline_notices(today)
+        report.notified += queue_problem_reminders(today)
         for case in report.closed:
             with tags(f"case:{case.key}", "gongkai"):
                 advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))
@@ -158,8 +219,25 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
 
 @task
 def cases_with_work() -> list[CaseRef]:
-    with engine.session() as s:
-        return engine.cases_with_work(s)
+    from models.triggers import wall_clock
+
+    with engine.session() as s:  # a case whose run is on its way is left to that run
+        return engine.cases_with_work(s, running_since=wall_clock())
+
+
+@task(task_run_name="投递未送达的触发", **DB_RETRIES)
+def deliver_triggers(now: datetime) -> list[CaseRef]:
+    from workflows.trigger import deliver_open
+
+    delivered, _failed = deliver_open(now=now)
+    return delivered
+
+
+def _reconcile_name() -> str:
+    from prefect.runtime import flow_run
+
+    now = flow_run.parameters.get("now") or engine.shanghai_now()
+    return f"补办 {now:%Y-%m-%d %H:%M}"
 
 
 @task(task_run_name="{case.number} · 补办", **DB_RETRIES)
@@ -167,15 +245,17 @@ def catch_up(case: CaseRef, now: datetime) -> str:
     return engine.advance(case, now=now)
 
 
-@flow(name="reconcile", flow_run_name="补办 {now}")
+@flow(name="reconcile", flow_run_name=_reconcile_name)
 def reconcile(now: datetime | None = None, installation: str | None = None) -> int:
-    """After a crash or a missed trigger: every case with a due automatic step gets it done, in every agency."""
+    """After a crash or a missed trigger: undelivered triggers go to Prefect (each its own run), then every case
+    still with a due automatic step gets it done here, in every agency."""
     _check(installation)
     now = now or engine.shanghai_now()
-    cases = cases_with_work()
+    delivered = deliver_triggers(now)
+    cases = [c for c in cases_with_work() if c not in delivered]  # a delivered case's own run does its steps
     for case in cases:
         catch_up(case, now)
-    return len(cases)
+    return len(delivered) + len(cases)
 
 
 @task

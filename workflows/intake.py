@@ -1,7 +1,9 @@
 """Batch intake: register and route a batch (a legacy backlog, a mass-application wave) in one pass.
 
-Each application is still one domain transaction (models.registration.register, models.actions.route);
-what the batch saves is the orchestration around them: one session, one calendar, one context.
+Each application is still one domain transaction (models.registration.register, models.actions.route) with its
+trigger, and then gets its automatic steps at once, like a single registration: the 接收回执, the 交办单 and the
+notifications (workflows.engine.advance, which marks its triggers done). What the batch saves is the orchestration
+around them: one session, one calendar, one context, and no Prefect run per case.
 """
 
 import json
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from models import actions as A
 from models.context import Ctx
+from models.identity import CaseRef
 from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
 from models.outcomes import ApplicantKind
 from models.queries import user_by_username
@@ -60,15 +63,18 @@ def write_rows(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def register_and_route(rows: list[dict], *, clerk: str, now: datetime, calendar=None) -> list[str]:
-    """Register each row and, when it names a department, route it there (5-WD answer due date)."""
+def register_and_route(rows: list[dict], *, clerk: str, now: datetime, calendar=None, sender=None) -> list[str]:
+    """Register each row and, when it names a department, route it there (5-WD answer due date); then its
+    automatic steps (receipt, routing slip, notifications), as after a registration at the desk."""
     numbers = []
     calendar = calendar or engine.calendar()
     with engine.session() as s:
         ctx = Ctx(s, calendar, now, user_by_username(s, clerk))
         for row in rows:
-            number = register(ctx, item_from_dict(row)).application.number
+            app = register(ctx, item_from_dict(row)).application
+            case = CaseRef.of(app)
             if row.get("department"):
-                A.route(ctx, number, department=row["department"])
-            numbers.append(number)
+                A.route(ctx, case.number, department=row["department"])
+            engine.advance(case, now=now, sender=sender)
+            numbers.append(case.number)
     return numbers

@@ -3,6 +3,8 @@
     close_expired      supplement periods (Art 30 → 三(六)1), unpaid fees (→ 三(六)2), consultations past 15 WD
     deadline_notices   T-5/T-3/T-1/due today to the responsible clerk and the open departments; overdue to the
                        supervisor; departments past their answer due date are chased
+    problem_reminders  the problem list's owners, due soon or overdue by its internal clock (models.problems
+                       chooses whom; the sweep only queues)
     audit_notices      every morning, working day or not: the event chains and archive packages are verified
                        (models.audit_verify); a broken link is told to the supervisors, once a day
 Every notification is an outbox row with its Event, keyed so that a second sweep the same day adds nothing.
@@ -16,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from calendars import DueLevel
 from models import actions as A
+from models import problems as P
 from models.audit_verify import Report, verify
 from models.context import Ctx
 from models.identity import CaseRef
@@ -23,7 +26,7 @@ from models.deadlines import read_clock, recompute_stale
 from models.enums import AssignmentStatus, Role, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
 from models.outbox import Notice, enqueue
-from models.queries import application_of
+from models.queries import application_by_number, application_of
 from models.tables import SHANGHAI, Application, Assignment, Consultation, Department, Fee, Supplement, User
 from workflows import engine
 
@@ -126,6 +129,15 @@ def deadline_notices(s: Session, *, today: date, calendar) -> list[tuple[Applica
     return found
 
 
+def queue_problem_reminders(s: Session, *, today: date, calendar, now: datetime) -> int:
+    """Queue the reminders models.problems.reminders chooses; an archived case's item is told without a case event."""
+    queued = 0
+    for line, notice in P.reminders(P.open_problems(s, today=today, calendar=calendar), today=today):
+        app = application_by_number(s, line.case.number, agency_id=line.case.agency_id)
+        queued += enqueue(s, None if app.status == Status.archived else app, notice, now=now)
+    return queued
+
+
 def audit_notices(s: Session, *, today: date, var_dir: Path) -> tuple[Report, list[Notice]]:
     """Verify the chains and the packages; when a link is broken, a notice to each supervisor (once a day)
     with the findings about their agency's cases and about the installation's chain."""
@@ -170,6 +182,7 @@ def sweep(today: date, *, sender=None) -> SweepReport:
             report.closed.append(case)
         for app, notice in deadline_notices(s, today=today, calendar=calendar):
             report.notified += engine.queue_notification(s, CaseRef.of(app), notice, now=now)
+        report.notified += queue_problem_reminders(s, today=today, calendar=calendar, now=now)
     for case in report.closed:
         engine.advance(case, now=now, sender=sender)
     with engine.session() as s:

@@ -325,6 +325,12 @@ def withdraw(number: str = NUMBER, reason: str = typer.Option("", help="撤回�
     _run(user, as_json, "withdraw", number, reason=reason, evidence=evidence)
 
 
+def void(number: str = NUMBER, reason: str = typer.Option(..., help="作废理由（如：重复提交、登记错误）"),
+         user: str = USER, as_json: bool = JSON) -> None:
+    """作废登记有误的申请（仅限登记当天，须写明理由；作废后不计入任何统计）。"""
+    _run(user, as_json, "void_registration", number, reason=reason)
+
+
 def flag(number: str = NUMBER, on: bool = typer.Option(True, "--on/--off"),
          reason: str = typer.Option("", help="理由（取消时必填）"), user: str = USER, as_json: bool = JSON) -> None:
     """标记易诉案件（须政府法律顾问审核）；取消须由公开办负责人或分管领导写明理由。"""
@@ -345,7 +351,7 @@ def challenge(number: str = NUMBER, kind: str = typer.Option(..., help="reconsid
     typer.echo(f"已登记{ChallengeKind(kind).label}（编号 {found.id}），结果待定。")
 
 
-def challenge_result(challenge_id: int, result: str = typer.Option(..., help="upheld | corrected | other"),
+def challenge_result(challenge_id: int = typer.Argument(..., min=1, max=2**63 - 1), result: str = typer.Option(..., help="upheld | corrected | other"),
                      decided: str = typer.Option(..., help="审结日期"), user: str = USER) -> None:
     """登记复议诉讼结果。"""
     from models import actions
@@ -364,7 +370,7 @@ COMMANDS = {
     "fee-approve": fee_approve, "fee-return": fee_return, "reasons": reasons, "reasons-received": reasons_received,
     "defer": defer, "paid": paid, "unpaid": unpaid, "extend": extend, "extension": extension_decide, "submit": submit,
     "review-return": review_return, "review-approve": review_approve, "issue": issue, "dispatch": dispatch, "delivered": delivered,
-    "withdraw": withdraw, "flag": flag, "challenge": challenge, "challenge-result": challenge_result,
+    "withdraw": withdraw, "void": void, "flag": flag, "challenge": challenge, "challenge-result": challenge_result,
 }
 
 

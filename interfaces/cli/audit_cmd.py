@@ -47,12 +47,14 @@ def verify(number: str = typer.Option(None, "--case", help="只核验这件申�
     from models.queries import agency_by_name, application_by_number
     from models.settings import Settings
 
-    with session() as s:
+    from interfaces.cli.progress import progress
+
+    with session() as s, progress("核验事件哈希链", unit="条", as_json=as_json) as advance:
         case = None
         if number:
             owner = agency_by_name(s, agency) if agency else None
             case = CaseRef.of(application_by_number(s, number, agency=owner))
-        report = run(s, var_dir=Settings.load().var_dir, case=case)
+        report = run(s, var_dir=Settings.load().var_dir, case=case, progress=advance)
     print_report(report, as_json=as_json)
 
 

@@ -2,11 +2,30 @@
 
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session
+from interfaces.cli.runtime import (JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session,
+                                    write_output)
+
+ADMIN_USER = typer.Option(None, "--user", "-u", help="操作人（系统管理员）用户名，记入管理日志；不填时记为命令行操作员")
+
+
+@contextmanager
+def admin_context(username: str | None):
+    """The Ctx of an administrative command: the named user (who must be a 系统管理员), else the CLI operator, who
+    holds the server's shell and database; either way the change is logged in admin_event."""
+    if username:
+        with context(username) as ctx:
+            yield ctx
+        return
+    from models.context import Ctx
+
+    with session() as s:
+        yield Ctx(s, calendar(), now(), None)
+
 
 agency_app = typer.Typer(help="机关")
 department_app = typer.Typer(help="承办单位")
@@ -48,14 +67,15 @@ def agency_add(
     address: str = typer.Option("", help="地址"),
     phone: str = typer.Option("", help="电话"),
     seal_text: str = typer.Option("", help="印章文字"),
+    user: str = ADMIN_USER,
 ) -> None:
-    """添加机关。"""
-    from models.admin import add_agency
+    """添加机关（记入管理日志）。"""
+    from models.admin import create_agency
 
-    with session() as s:
-        agency = add_agency(s, name=name, parent=parent, disclosure_office=disclosure_office,
-                            reconsideration_body=reconsideration_body, court=court,
-                            doc_number_prefix=doc_number_prefix, address=address, phone=phone, seal_text=seal_text)
+    with admin_context(user) as ctx:
+        agency = create_agency(ctx, name=name, parent=parent, disclosure_office=disclosure_office,
+                               reconsideration_body=reconsideration_body, court=court,
+                               doc_number_prefix=doc_number_prefix, address=address, phone=phone, seal_text=seal_text)
     typer.echo(f"已添加机关：{agency.name}")
 
 
@@ -81,10 +101,14 @@ def agency_set(
     reconsideration_body: str = typer.Option(None, help="行政复议机关"),
     court: str = typer.Option(None, help="管辖法院"),
     doc_number_prefix: str = typer.Option(None, help="文号前缀"),
+    repeat_window_days: int = typer.Option(None, "--repeat-window-days",
+                                           help="重复申请比对天数：登记时向前查找可能重复的申请（《条例》第三十六条第（六）项）"),
     user: str = USER,
 ) -> None:
-    """修改机关设置：易诉案件关键词（系统管理员，修改留痕）、印章图片、联系人、查询网址、信息处理费缴纳方式等。"""
-    from models.admin import set_agency, set_litigation_keywords
+    """修改机关设置：易诉案件关键词（系统管理员）、印章图片、联系人、查询网址、信息处理费缴纳方式、重复申请比对天数等，
+    每项修改记入管理日志。"""
+    from models.admin import set_litigation_keywords, update_agency
+    from models.queries import agency_by_name
     from models.registration import split_keywords
 
     keywords = litigation_keywords is not None or add_keyword or remove_keyword
@@ -93,7 +117,7 @@ def agency_set(
         "disclosure_office": disclosure_office, "status_url": status_url, "fee_payee": fee_payee, "fee_bank": fee_bank,
         "fee_account": fee_account, "fee_payment_code": fee_payment_code, "fee_payment_qr": fee_payment_qr,
         "fee_payment_place": fee_payment_place, "reconsideration_body": reconsideration_body, "court": court,
-        "doc_number_prefix": doc_number_prefix}.items() if v is not None}
+        "doc_number_prefix": doc_number_prefix, "repeat_window_days": repeat_window_days}.items() if v is not None}
     if not keywords and not given:
         typer.echo("没有要修改的设置项，见 gongkai agency set --help。")
         return
@@ -103,16 +127,17 @@ def agency_set(
             after = set_litigation_keywords(ctx, agency=name, keywords=replace, add=add_keyword, remove=remove_keyword)
         typer.echo(f"已修改{name}的易诉案件关键词：{'、'.join(after)}（已登记的申请不受影响）。")
     if given:
-        with session() as s:
-            agency = set_agency(s, agency=name, **given)
+        with admin_context(user) as ctx:
+            update_agency(ctx, agency=name, **given)
+            agency = agency_by_name(ctx.session, name)
             for key in given:
                 typer.echo(f"已设置 {agency.name} 的 {key}：{getattr(agency, key) or '（空）'}")
 
 
 @agency_app.command("show")
 def agency_show(name: str) -> None:
-    """机关的设置：复议机关、法院、文号前缀、易诉关键词，以及管理员的修改记录。"""
-    from models.admin import admin_history
+    """机关的设置：复议机关、法院、文号前缀、易诉关键词、重复申请比对天数，以及管理日志。"""
+    from models.admin import admin_history, describe
     from models.queries import agency_by_name
     from models.registration import litigation_keywords
 
@@ -123,9 +148,9 @@ def agency_show(name: str) -> None:
     typer.echo(f"  行政复议机关：{agency.reconsideration_body or '—'}　管辖法院：{agency.court or '—'}"
                f"　文号前缀：{agency.doc_number_prefix or '—'}")
     typer.echo(f"  易诉案件关键词：{'、'.join(litigation_keywords(agency))}")
+    typer.echo(f"  重复申请比对天数：{agency.repeat_window_days}")
     for event in history:
-        before, after = event.data.get("before", []), event.data.get("after", [])
-        typer.echo(f"  {event.at:%Y-%m-%d %H:%M} {event.actor_name} 修改易诉关键词：{'、'.join(before)} → {'、'.join(after)}")
+        typer.echo(f"  {event.at:%Y-%m-%d %H:%M} {event.actor_name} {describe(event)}")
 
 
 @agency_app.command("certificate")
@@ -149,18 +174,37 @@ def agency_certificate(
     creds = (make_demo_certificate(folder, agency_name=agency.name, now=now()) if demo
              else install_certificate(folder, key_file=key, cert_file=cert))
     info = certificate_info(creds.cert)
+    from models.admin import record_certificate
+
+    with admin_context(None) as ctx:
+        record_certificate(ctx, agency=agency.name, subject=info.subject, not_after=info.not_after.isoformat(),
+                           sha256=info.sha256)
     typer.echo(f"已安装 {agency.name} 的电子签名证书：{info.subject}，有效期至 {info.not_after:%Y-%m-%d}")
     typer.echo(f"  私钥 {creds.key}（仅所有者可读）；证书 {creds.cert}")
 
 
 @department_app.command("add")
-def department_add(agency: str, name: str, contact: str = typer.Option("", help="联系方式")) -> None:
-    """添加承办单位。"""
-    from models.admin import add_department
+def department_add(agency: str, name: str, contact: str = typer.Option("", help="联系方式"),
+                   user: str = ADMIN_USER) -> None:
+    """添加承办单位（记入管理日志）。"""
+    from models.admin import create_department
 
-    with session() as s:
-        add_department(s, agency=agency, name=name, contact=contact)
+    with admin_context(user) as ctx:
+        create_department(ctx, agency=agency, name=name, contact=contact)
     typer.echo(f"已添加承办单位：{agency} / {name}")
+
+
+@department_app.command("set")
+def department_set(agency: str, name: str, rename: str = typer.Option(None, "--rename", help="新名称"),
+                   contact: str = typer.Option(None, help="联系方式"), user: str = ADMIN_USER) -> None:
+    """修改承办单位的名称或联系方式（记入管理日志）。"""
+    from models.admin import update_department
+    from models.queries import agency_by_name, department_by_name
+
+    with admin_context(user) as ctx:
+        row = department_by_name(ctx.session, agency_by_name(ctx.session, agency), name)
+        update_department(ctx, department_id=row.id, name=rename, contact=contact)
+    typer.echo(f"已修改承办单位：{agency} / {rename or name}")
 
 
 @user_app.command("add")
@@ -174,18 +218,99 @@ def user_add(
     government_counsel: bool = typer.Option(False, help="政府法律顾问（可审核易诉案件）"),
     password: str = typer.Option(None, help="登录密码（网页端使用）"),
     phone: str = typer.Option("", help="联系电话（经办人签发的文书上印作联系电话）"),
+    user: str = ADMIN_USER,
 ) -> None:
-    """添加用户。"""
-    from models.admin import add_user
+    """添加用户（记入管理日志）。"""
+    from models.admin import create_user
     from models.enums import Role
-    from models.passwords import hash_password
 
     role_value = parse_enum(Role, role, "角色")
-    with session() as s:
-        add_user(s, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
-                 government_counsel=government_counsel, password_hash=hash_password(password) if password else None,
-                 phone=phone)
+    with admin_context(user) as ctx:
+        create_user(ctx, username=username, full_name=full_name, role=role_value, agency=agency, department=department,
+                    government_counsel=government_counsel, password=password or None, phone=phone)
     typer.echo(f"已添加用户：{username}（{role_value.label}）")
+
+
+@user_app.command("unlock")
+def user_unlock(username: str, user: str = USER) -> None:
+    """解锁因连续密码错误被锁定的账号（系统管理员；解锁留痕）。"""
+    from models.sessions import unlock_user
+
+    with context(user) as ctx:
+        unlock_user(ctx, username=username)
+    typer.echo(f"已解锁用户：{username}，可以重新登录。")
+
+
+@user_app.command("set")
+def user_set(
+    username: str,
+    full_name: str = typer.Option(None, "--full-name", help="姓名"),
+    role: str = typer.Option(None, help="角色"),
+    department: str = typer.Option(None, help="所属承办单位（承办单位经办人）"),
+    government_counsel: bool = typer.Option(None, "--government-counsel/--no-government-counsel",
+                                            help="政府法律顾问（可审核易诉案件）"),
+    phone: str = typer.Option(None, help="联系电话"),
+    email: str = typer.Option(None, help="电子邮箱"),
+    user: str = ADMIN_USER,
+) -> None:
+    """修改用户的姓名、角色、所属承办单位、政府法律顾问标记或联系方式（记入管理日志）。"""
+    from models.admin import FIELD_LABELS, _shown, update_user
+    from models.enums import Role
+
+    given = {"full_name": full_name, "role": parse_enum(Role, role, "角色") if role else None,
+             "government_counsel": government_counsel, "phone": phone, "email": email}
+    if department is not None:
+        given["department"] = department
+    with admin_context(user) as ctx:
+        changed = update_user(ctx, username=username, **{k: v for k, v in given.items() if v is not None})
+    for key, (before, after) in changed.items():
+        typer.echo(f"已修改 {username} 的{FIELD_LABELS.get(key, key)}：{_shown(before)} → {_shown(after)}")
+
+
+@user_app.command("deactivate")
+def user_deactivate(username: str, user: str = ADMIN_USER) -> None:
+    """停用用户：不能再登录，记录保留（记入管理日志）。"""
+    from models.admin import set_user_active
+
+    with admin_context(user) as ctx:
+        set_user_active(ctx, username=username, active=False)
+    typer.echo(f"已停用用户：{username}")
+
+
+@user_app.command("activate")
+def user_activate(username: str, user: str = ADMIN_USER) -> None:
+    """重新启用用户（记入管理日志）。"""
+    from models.admin import set_user_active
+
+    with admin_context(user) as ctx:
+        set_user_active(ctx, username=username, active=True)
+    typer.echo(f"已启用用户：{username}")
+
+
+@user_app.command("reset-password")
+def user_reset_password(username: str,
+                        password: str = typer.Option(..., prompt="新密码", hide_input=True, confirmation_prompt=True,
+                                                     help="新密码（至少8位；不给出时提示输入）"),
+                        user: str = ADMIN_USER) -> None:
+    """重置用户的登录密码（管理日志只记录谁重置了谁的密码）。"""
+    from models.admin import reset_password
+
+    with admin_context(user) as ctx:
+        reset_password(ctx, username=username, password=password)
+    typer.echo(f"已重置 {username} 的密码，请通知本人登录后使用。")
+
+
+@user_app.command("list")
+def user_list(agency: str = typer.Option(None, help="机关（默认全部）"), as_json: bool = JSON) -> None:
+    """用户清单：角色、所属承办单位、政府法律顾问、是否停用。"""
+    from models.admin import user_rows
+
+    with session() as s:
+        rows = user_rows(s, agency=agency)
+    emit({"users": rows}, as_json=as_json, lines=[
+        f"{r['username']:<16}{r['full_name']}（{r['role_label']}{'，' + r['department'] if r['department'] else ''}"
+        f"{'，政府法律顾问' if r['government_counsel'] else ''}）{'' if r['active'] else '　已停用'}　{r['agency']}"
+        for r in rows] or ["没有用户。"])
 
 
 def register(
@@ -224,8 +349,21 @@ def register(
     as_json: bool = JSON,
 ) -> None:
     """登记申请：编号、查询码、法定期限，并提示重复申请、本月申请数和缺少的申请材料。"""
+    from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
+    from models.outcomes import ApplicantKind
+    from models.registration import application_from_record
     from models.registration import register as do_register
 
+    # a bad option value is a usage error (exit 2); the same value in the --file record is a refusal (exit 1)
+    for cls, value, what in ((ApplicantKind, applicant_kind, "申请人类型"), (ApplicantIdType, id_type, "证件类型"),
+                             (Channel, channel, "递交渠道"), (RequestedForm, form, "获取形式"),
+                             (DeliveryMethod, delivery, "送达方式"), (ApplicantIdType, agent_id_type, "代理人证件类型"),
+                             (ConfirmationMethod, confirmation_method, "确认方式"),
+                             (ApplicantOnFile, applicant_on_file, "申请人信息处理方式")):
+        if value is not None:
+            parse_enum(cls, value, what)
+    for value, what in ((arrived, "到达日期"), (receipt, "收到申请日期"), (confirmed_on, "确认日期")):
+        parse_day(value, what)
     flags = {"agency": agency, "channel": channel, "arrived_on": arrived, "receipt_date": receipt,
              "request_text": text, "requested_form": form, "delivery_method": delivery,
              "electronic_delivery_consent": electronic_consent, "applicant_confirmed": confirmed,
@@ -236,7 +374,7 @@ def register(
              "applicant_on_file": applicant_on_file,
              "applicant": {"kind": applicant_kind, "name": name, "id_type": id_type, "id_number": id_number,
                            "phone": phone, "email": email, "address": address}}
-    data = _application_in(_merged(flags, _read_json(file) if file else {}))
+    data = application_from_record(_read_json(file) if file else {}, today=now().date(), defaults=flags)
     from models.errors import ApplicantMismatch
 
     with context(user) as ctx:
@@ -274,63 +412,23 @@ def _changes_zh(changes: dict) -> str:
     return "；".join(f"{_FIELD_LABELS.get(k, k)} {old or '（空）'} → {new}" for k, (old, new) in changes.items())
 
 
-def _merged(flags: dict, from_file: dict) -> dict:
-    """A value in the registration file wins over the same flag."""
-    applicant = {**flags["applicant"], **from_file.get("applicant", {})}
-    return {**flags, **from_file, "applicant": applicant}
-
-
-def _application_in(record: dict):
-    """The registration record (flags merged with --file); a bad field is refused like any registration error."""
-    from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
-    from models.outcomes import ApplicantKind
-    from models.registration import ApplicantIn, ApplicationIn
-
-    person = record["applicant"]
-    arrived = parse_day(record.get("arrived_on"), "到达日期", in_record=True) or now().date()
-    confirmed_on = parse_day(record.get("confirmed_on"), "确认日期", in_record=True)
-    method, on_file = record.get("confirmation_method"), record.get("applicant_on_file")
-    return ApplicationIn(
-        agency=record.get("agency") or "",
-        applicant=ApplicantIn(
-            kind=parse_enum(ApplicantKind, person["kind"], "申请人类型", in_record=True),
-            name=person.get("name") or "",
-            id_type=parse_enum(ApplicantIdType, person["id_type"], "证件类型", in_record=True),
-            id_number=person.get("id_number"),
-            phone=person.get("phone") or "",
-            email=person.get("email") or "",
-            address=person.get("address") or "",
-        ),
-        channel=parse_enum(Channel, record["channel"], "递交渠道", in_record=True),
-        arrived_on=arrived,
-        # Art 31: a confirmed channel's receipt date is the day of confirmation
-        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期", in_record=True) or confirmed_on or arrived,
-        request_text=record.get("request_text") or "",
-        requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式", in_record=True),
-        delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式", in_record=True),
-        electronic_delivery_consent=bool(record.get("electronic_delivery_consent")),
-        applicant_confirmed=bool(record.get("applicant_confirmed")),
-        transcribed_by_clerk=bool(record.get("transcribed_by_clerk")),
-        receipt_evidence=record.get("receipt_evidence", ""),
-        confirmed_on=confirmed_on,
-        confirmation_method=parse_enum(ConfirmationMethod, method, "确认方式", in_record=True) if method else None,
-        confirmation_note=record.get("confirmation_note") or "",
-        agent_name=record.get("agent_name"),
-        agent_id_type=parse_enum(ApplicantIdType, record.get("agent_id_type") or "none", "代理人证件类型", in_record=True),
-        agent_id_number=record.get("agent_id_number"),
-        agent_phone=record.get("agent_phone"),
-        agent_authorization=record.get("agent_authorization") or "",
-        applicant_on_file=parse_enum(ApplicantOnFile, on_file, "申请人信息处理方式", in_record=True) if on_file else None,
-    )
-
-
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path):
+    """The registration file's JSON value (models.registration checks that it is an object, field by field)."""
     from models.errors import ValidationFailed
+    from models.validation import visible
 
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"无法读取登记文件 {path}：{exc}", str(exc)) from exc
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取登记文件 {visible(str(path))}：{exc.strerror}", str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 不是有效的 UTF-8 编码（第{exc.start + 1}个字节），"
+                               "请另存为 UTF-8 后重试。", str(exc)) from exc
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 不是有效的 JSON（{exc.msg}，第{exc.lineno}行"
+                               f"第{exc.colno}列）。", str(exc)) from exc
+    except RecursionError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 的 JSON 嵌套层数过多。", "too deep") from exc
 
 
 def list_cases(
@@ -427,36 +525,41 @@ def show(number: str, agency: str = typer.Option(None, help="机关（编号重�
 
 def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每行一件申请")) -> None:
     """导入历史申请（整份文件要么全部导入，要么一件也不导入）。"""
-    from rich.console import Console
-    from rich.progress import Progress
-
+    from interfaces.cli.progress import progress
     from models.errors import ValidationFailed
     from models.transfer import import_jsonl
 
+    from models.transfer import read_lines
+    from models.validation import visible
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_lines(path.read_bytes())  # decoded line by line: invalid UTF-8 is named with its line
     except OSError as exc:
-        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
-    with session() as s, Progress(transient=True, console=Console(stderr=True)) as bar:
-        task = bar.add_task("导入中", total=len(lines))
-        count = import_jsonl(s, lines, now=now(), calendar=calendar(),
-                             progress=lambda n: bar.update(task, completed=n))
+        raise ValidationFailed(f"无法读取文件 {visible(str(path))}：{exc.strerror}", str(exc)) from exc
+    with session() as s, progress("导入申请", total=len(lines)) as advance:
+        count = import_jsonl(s, lines, now=now(), calendar=calendar(), progress=advance)
     typer.echo(f"已导入 {count} 件申请。")
 
 
 def export(
     agency: str = typer.Option(None, help="机关"),
-    year: int = typer.Option(None, help="收到申请的年份"),
+    year: int = typer.Option(None, help="收到申请的年份", min=1, max=9999),
     output: Path = typer.Option(None, "--output", "-o", help="输出文件（默认标准输出）"),
 ) -> None:
     """导出申请为 JSON Lines（与导入格式相同）。"""
-    from models.transfer import export_jsonl
+    from interfaces.cli.progress import progress
+    from models.transfer import export_count, export_jsonl
 
-    with session() as s:
-        lines = list(export_jsonl(s, agency=agency, year=year))
+    with session() as s, progress("导出申请", total=export_count(s, agency=agency, year=year)) as advance:
+        lines = []
+        for line in export_jsonl(s, agency=agency, year=year):
+            lines.append(line)
+            if len(lines) % 200 == 0:
+                advance(len(lines))
+        advance(len(lines))
     text = "".join(line + "\n" for line in lines)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode("utf-8"))
         typer.echo(f"已导出 {len(lines)} 件申请到 {output}。", err=True)
     else:
         sys.stdout.write(text)

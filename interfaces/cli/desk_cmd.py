@@ -35,4 +35,6 @@ def desk(
         for line in demo_documents(DEMO_AGENCY):
             typer.echo(line)
     typer.echo(f"工作台：http://{host}:{port}/    申请人查询：http://{host}:{port}/status")
-    uvicorn.run(create_app(engine), host=host, port=port, log_level="info")
+    # proxy_headers=False: the desk itself decides whose X-Forwarded-For to believe (GONGKAI_TRUSTED_PROXIES);
+    # uvicorn's default believes any from 127.0.0.1, which let one client pass for many.
+    uvicorn.run(create_app(engine), host=host, port=port, log_level="info", proxy_headers=False)

@@ -4,7 +4,6 @@ Prefect is imported only by the commands that orchestrate through it (`--prefect
 runs the same steps (workflows.engine) without it.
 """
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -81,10 +80,16 @@ def reconcile() -> None:
 def intake(path: Path, clerk: str = typer.Option("clerk", help="登记人用户名"),
            department: str = typer.Option(None, help="统一交办的承办单位（每行也可写 department）")) -> None:
     """批量登记并交办：JSON Lines 文件，每行一件申请。"""
+    from models.errors import ValidationFailed
+    from models.transfer import intake_rows, read_lines
     from workflows.engine import shanghai_now
     from workflows.intake import register_and_route
 
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
+    rows = intake_rows(read_lines(data), today=shanghai_now().date())  # every line checked before any is registered
     if department:
         rows = [{"department": department, **row} for row in rows]
     numbers = register_and_route(rows, clerk=clerk, now=shanghai_now())
@@ -109,3 +114,18 @@ def verify(number: str, agency: str = AGENCY) -> None:
         raise typer.Exit(1)
     typer.echo(f"✓ {number} 归档包完好：{package.files} 个文件，清单 SHA-256 {package.manifest_sha256}，"
                f"保管至 {package.retain_until}（{package.location}）")
+
+
+@app.command("recompute")
+def recompute(today: str = typer.Option(None, help="重算日期 YYYY-MM-DD，默认今天（上海时间）"),
+              as_json: bool = typer.Option(False, "--json", help="以 JSON 输出，便于脚本处理")) -> None:
+    """按当前日历数据重算在办申请已存的答复期限（新一年的放假安排发布或地方调整后使用；晨检也会做）。"""
+    from interfaces.cli.progress import progress
+    from interfaces.cli.runtime import calendar, emit, session
+    from models.deadlines import recompute_stale
+
+    day = _today(today)
+    with session() as s, progress("重算答复期限", as_json=as_json) as advance:
+        count = recompute_stale(s, calendar=calendar(), today=day, progress=advance)
+    emit({"recomputed": count, "today": day}, as_json=as_json,
+         lines=[f"已按当前日历重算 {count} 件在办申请的答复期限。" if count else "没有需要重算的申请。"])

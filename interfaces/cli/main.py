@@ -25,7 +25,7 @@ def register() -> typer.Typer:
     if _registered:
         return app
     from interfaces.cli import (actions_cmd, audit_cmd, calendar_cmd, case_cmd, desk_cmd, documents_cmd, flow_cmd,
-                                report_cmd, up_cmd)
+                                problem_cmd, report_cmd, up_cmd)
 
     _registered = True
     case_cmd.install(app)
@@ -36,6 +36,7 @@ def register() -> typer.Typer:
     app.add_typer(flow_cmd.archive_app, name="archive")
     app.add_typer(desk_cmd.app, name="desk")
     app.add_typer(audit_cmd.app, name="audit")
+    app.add_typer(problem_cmd.app, name="problem")
     app.command("backup")(audit_cmd.backup)
     app.command("restore")(audit_cmd.restore)
     app.command("up")(up_cmd.up)

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import now, parse_day
+from interfaces.cli.runtime import now, parse_day, write_output
 
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
 AgencyOption = typer.Option(..., "--agency", help="机关名称")
-YearOption = typer.Option(..., "--year", help="统计年度")
+YearOption = typer.Option(..., "--year", help="统计年度", min=1, max=9999)  # models check the year's range
 TodayOption = typer.Option(None, "--today", help="统计截止日（YYYY-MM-DD），默认今天；用于当年实时统计")
 SubunitsOption = typer.Option(False, "--include-subunits", help="汇总下属单位")
 
@@ -32,6 +32,8 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _fail(f"文件不存在：{path}") from None
+    except OSError as exc:
+        raise _fail(f"无法读取文件 {path}：{exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"{path} 不是有效的 UTF-8 JSON：{exc}") from None
 
@@ -50,7 +52,7 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
            previous: Path | None = typer.Option(None, "--previous", help="上年度已发布的表格（JSON），用于核对上年结转"),
            today: str | None = TodayOption) -> None:
     """某机关某年度的表三、表四；未通过的校验列在屏幕上。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name, department_by_name
     from models.statistics import annual_report
     from notices.annual_report import FORMATS, export
@@ -59,17 +61,22 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
         raise _fail(f"不支持的格式「{fmt}」，可用：{'、'.join(FORMATS)}")
     if output is None and fmt in ("xlsx", "pdf"):
         raise _fail(f"{fmt} 格式请用 --output 指定输出文件")
+    from interfaces.cli.progress import progress
+
     last = _read_json(previous) if previous else None
-    with session_scope() as session:
+    steps = 2 if last is not None else 3  # this year's count, last year's (unless given), the file
+    with session_scope() as session, progress(f"生成{year}年度报告", total=steps, unit="步") as advance:
         owner = agency_by_name(session, agency)
         unit = department_by_name(session, owner, department) if department else None
         report = annual_report(session, agency=owner, year=year, today=_today(today),
-                               include_subunits=include_subunits, department=unit, previous=last)
-    content = export(report, fmt)
+                               include_subunits=include_subunits, department=unit, previous=last,
+                               progress=lambda done, _total: advance(done))
+        content = export(report, fmt)
+        advance(steps)
     if output is None:
         typer.echo(content.decode("utf-8-sig"))
     else:
-        output.write_bytes(content)
+        write_output(output, content)
         typer.echo(f"已生成 {output}（{report.title}{'，截至' + report.as_of.isoformat() if report.live else ''}）", err=True)
     _print_failures(report.failures)
 
@@ -81,7 +88,7 @@ def check(file: Path, previous: Path | None = typer.Option(None, "--previous", h
 
     data = _read_json(file)
     failures = check_published(data, _read_json(previous) if previous else None)
-    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度"
+    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度" if isinstance(data, dict) else file.name
     if not failures:
         typer.echo(f"{name}：全部校验通过。")
         return
@@ -96,7 +103,7 @@ def cases(agency: str = AgencyOption, year: int = YearOption,
           column: str = typer.Option("total", "--column", help="表三的列，如 natural_person、total"),
           include_subunits: bool = SubunitsOption, today: str | None = TodayOption) -> None:
     """列出表三某一格所计入的申请。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import cell_cases, period, scope_of
 
@@ -122,7 +129,7 @@ def _ctx(session, username: str):
 def lock(agency: str = AgencyOption, year: int = YearOption,
          user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）")) -> None:
     """锁定已发布年度：该年度办结的申请不能再修改。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import lock_year
 
     with session_scope() as session:
@@ -135,7 +142,7 @@ def reopen(agency: str = AgencyOption, year: int = YearOption,
            user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）"),
            reason: str = typer.Option(..., "--reason", help="解除锁定的理由（记录在案）")) -> None:
     """解除年度锁定（留痕）。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import reopen_year
 
     with session_scope() as session:
@@ -152,7 +159,7 @@ def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subun
                today: str | None = TodayOption) -> None:
     """督办数据：答复用时、延期、各环节用时、承办单位、逾期。"""
     from calendars import load_calendar
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import period, scope_of, supervisor_figures
 
@@ -175,3 +182,51 @@ def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subun
 
 def _days(value: float | None) -> str:
     return "—" if value is None else f"{value} 个工作日"
+
+
+@app.command("province")
+def province(year: int | None = typer.Option(None, "--year", help="表三的统计年度，默认今年"),
+             today: str | None = TodayOption,
+             limit: int = typer.Option(10, "--limit", help="逾期、滞留名单各列出几件")) -> None:
+    """全省汇总（本系统内全部机关）：督办看板的期限预警、各环节、各机关，及表三汇总。"""
+    from calendars import load_calendar
+    from models.dashboard import LEVEL_LABELS, LEVELS, Cutoffs
+    from models.db import session_scope
+    from models.outcomes import TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind
+    from models.province import province_dashboard, province_table3
+
+    day = _today(today)
+    calendar = load_calendar()
+    with session_scope() as session:
+        dash = province_dashboard(session, cutoffs=Cutoffs.on(day, calendar=calendar), calendar=calendar,
+                                  list_limit=limit)
+        table = province_table3(session, year=year or day.year, today=day)
+    levels = lambda counts: "，".join(f"{LEVEL_LABELS[lv]} {counts.get(lv, 0)}" for lv in LEVELS)  # noqa: E731
+    typer.echo(f"全部机关（{len(dash.agencies)}个）截至{day.isoformat()}：在办 {dash.open_total} 件")
+    typer.echo(f"  {levels(dash.by_level)}")
+    typer.echo("各环节：")
+    for status, counts in dash.by_stage.items():
+        typer.echo(f"  {status.label}：{levels(counts)}")
+    typer.echo("各机关：")
+    for line in dash.agencies:
+        answers = (f"本年答复 {line.answered} 件，平均 {_days(line.average_days)}，最长 {_days(line.longest_days)}，"
+                   f"按期 {line.on_time} 件") if line.answered else "本年尚无答复"
+        typer.echo(f"  {line.agency}：在办 {line.open_total} 件（{levels(line.by_level)}）；"
+                   f"交办未答复 {line.open_assignments} 件；{answers}")
+    typer.echo(f"逾期及剩1个工作日（最紧急的{len(dash.urgent)}件）：")
+    for c in dash.urgent:
+        typer.echo(f"  {c.agency} {c.case.number} {c.case.status.label} 答复期限 {c.case.due_date}")
+    typer.echo(f"环节滞留（最久的{len(dash.at_risk)}件）：")
+    for r in dash.at_risk:
+        typer.echo(f"  {r.agency} {r.risk.case.number} {r.risk.case.status.label} 已{r.risk.days_in_stage}个工作日"
+                   f"（通常{r.risk.usual}个）")
+    cut = f"，截至{table.as_of.isoformat()}" if table.as_of.month != 12 or table.as_of.day != 31 else ""
+    typer.echo(f"表三 {table.year}年度（{table.agencies}个机关汇总{cut}）：")
+    heads = [ApplicantKind(c).label if c != "total" else "总计" for c in TABLE3_COLUMNS]
+    typer.echo("  " + "\t".join(["行", *heads]))
+    labels = {r.key: (f"{r.group}：{r.label}" if r.group and r.label[0].isdigit() else r.label) for r in TABLE3_ROWS}
+    for key, values in table.counted.table3.items():
+        typer.echo("  " + "\t".join([labels.get(key, key), *map(str, values)]))
+    if table.counted.concluded_without_outcome:
+        typer.echo(f"未通过：有{table.counted.concluded_without_outcome}件申请已办结但未记录办理结果，未计入表三任何一行",
+                   err=True)

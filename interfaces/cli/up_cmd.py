@@ -2,7 +2,9 @@
 
     check both ports are free → prefect server start (127.0.0.1:--prefect-port, PREFECT_HOME=<var>/prefect)
     → migrate + demo data (--demo) → record the Prefect API in this installation's database
-    → reconcile (steps a dead process left behind) → serve() the deployments → uvicorn web desk (--web-port)
+    → reconcile (triggers never delivered, steps a dead process left behind) → serve() the deployments (sweep,
+    reconcile every 2 minutes, batch intake) → the task worker (each action's trigger, workflows.task_worker)
+    → uvicorn web desk (--web-port)
 
 The CLI and the desk of this installation trigger runs through the recorded API (workflows.trigger), never
 through whatever answers on a well-known port; the record is cleared when `up` stops. Ctrl-C or SIGTERM
@@ -76,8 +78,10 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
         typer.echo(f"补办遗漏的自动步骤：{_reconcile()} 件。")
         typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake）…")
         children.append(_start(["-m", "workflows.deployments"], env))
+        typer.echo("启动任务进程（每次操作后的自动步骤）…")
+        children.append(_start(["-m", "workflows.task_worker"], env))
         children.append(_start(["-m", "uvicorn", "interfaces.web.app:create_app", "--factory", "--host", HOST,
-                                "--port", str(web_port)], env))
+                                "--port", str(web_port), "--no-proxy-headers"], env))  # GONGKAI_TRUSTED_PROXIES decides
         typer.echo(f"网页工作台：http://{HOST}:{web_port}/")
         typer.echo(f"Prefect 界面：http://{HOST}:{prefect_port}/")
         if demo:

@@ -2,12 +2,12 @@
 
 Server-rendered Jinja2 (autoescaped, UTF-8, zh-CN) with htmx served from ./static. Every page calls the
 same domain actions and queries as the CLI (models.actions, models.queries, models.dashboard); no
-business rule lives here. Access: signed session cookies, CSRF on every POST, a role check on every route.
+business rule lives here. Access: server-side sessions (models.sessions) named by a signed random cookie, CSRF on
+every POST, a role check on every route.
 """
 
 import gc
 import logging
-import os
 import secrets
 from collections.abc import Callable
 from contextlib import asynccontextmanager
@@ -21,14 +21,20 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 
-from interfaces.web.security import (COOKIE, CSRF_FIELD, CSRF_HEADER, PasswordChecks, RateLimiter, Sessions, WebSession,
-                                     csrf_ok)
+from interfaces.web.security import (COOKIE, CSRF_FIELD, CSRF_HEADER, PasswordChecks, RateLimiter, Sessions,
+                                     TrustedProxies, WebSession, csrf_ok)
+from interfaces.web.security import secret_key as stored_secret_key
 from models import outbox
 from models.attachments import MAX_TOTAL_BYTES, MiB, size_label
 from models.enums import Role
 from models.identity import CaseRef
+from models.sessions import LockoutPolicy, SessionPolicy
 from models.tables import SHANGHAI, User
 
 HERE = Path(__file__).parent
@@ -74,6 +80,19 @@ class Desk:
     after_action: Callable[[CaseRef, str, datetime], str]  # the case's automatic steps (workflows.trigger)
     upload_limit: int = MAX_TOTAL_BYTES + MiB  # the largest POST body: one opinion's attachments and its fields
     passwords: PasswordChecks = field(default_factory=PasswordChecks)  # argon2 off the pages' CPU
+    proxies: TrustedProxies = field(default_factory=TrustedProxies)  # whose X-Forwarded-For to believe (none)
+    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)  # wrong passwords in a row that lock an account
+
+    def client_address(self, request: Request) -> str:
+        """The client the throttles count: the TCP peer, or what a trusted proxy says it forwarded."""
+        return self.proxies.client(request.client.host if request.client else None,
+                                   request.headers.get("x-forwarded-for"))
+
+    def secure_cookie(self, request: Request) -> bool:
+        if self.sessions.secure is not None:
+            return self.sessions.secure
+        return self.proxies.https(request.url.scheme, request.client.host if request.client else None,
+                                  request.headers.get("x-forwarded-proto"))
 
 
 @dataclass
@@ -125,13 +144,19 @@ HOME = {
 def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], datetime] | None = None, *,
                secret_key: str | None = None, idle_timeout: timedelta = timedelta(minutes=30),
                absolute_timeout: timedelta = timedelta(hours=10), public_limit: int = 10,
-               secure_cookies: bool = False) -> FastAPI:
+               secure_cookies: bool | None = None, trusted_proxies: tuple[str, ...] | None = None,
+               lockout: LockoutPolicy | None = None) -> FastAPI:
     """The desk application on `engine` (the configured database by default), with calendar and `clock()` injected.
 
     Every action triggers the case's automatic steps through workflows.trigger, exactly as the CLI does, on
     the desk's own database: through this installation's Prefect, or inline (GONGKAI_ENGINE=inline, or no
     Prefect configured). There is no other trigger to inject: what the tests drive is what clerks use.
+
+    The secret key, trusted proxies, the cookie's Secure flag and the lockout come from the settings
+    (GONGKAI_SECRET_KEY or <var dir>/secret_key, GONGKAI_TRUSTED_PROXIES, GONGKAI_SECURE_COOKIES,
+    GONGKAI_LOCKOUT_FAILURES / _MINUTES) unless given here.
     """
+    from models.settings import Settings
     from models.db import default_engine, require_current_schema
     from workflows.trigger import after_action as trigger
 
@@ -142,18 +167,23 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
         calendar = load_calendar()
     now = clock or (lambda: datetime.now(SHANGHAI))
-    key = secret_key or os.environ.get("GONGKAI_SECRET_KEY") or secrets.token_urlsafe(48)
+    settings = Settings.load()
+    key = secret_key or stored_secret_key(settings.var_dir)
     templates = Jinja2Templates(directory=str(HERE / "templates"))  # autoescape is on for .html
-    from interfaces.web import views
+    from interfaces.web import problem_views, redaction_views, views
 
     views.install_filters(templates.env)
     desk = Desk(
         engine=engine, calendar=calendar, now=now,
-        sessions=Sessions(key, now=now, idle=idle_timeout, absolute=absolute_timeout, secure=secure_cookies),
+        sessions=Sessions(engine, key, now=now, policy=SessionPolicy(idle=idle_timeout, absolute=absolute_timeout),
+                          secure=secure_cookies if secure_cookies is not None else settings.secure_cookies),
         public_limiter=RateLimiter(limit=public_limit, window=timedelta(minutes=1), now=now),
         login_limiter=RateLimiter(limit=20, window=timedelta(minutes=1), now=now),
         templates=templates,
         after_action=lambda case, action, now: trigger(case, action, engine=engine, now=now),
+        proxies=TrustedProxies(settings.trusted_proxies if trusted_proxies is None else trusted_proxies),
+        lockout=lockout or LockoutPolicy(failures=settings.lockout_failures,
+                                         period=timedelta(minutes=settings.lockout_minutes)),
     )
     app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_serving)
     app.state.desk = desk
@@ -161,12 +191,17 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
-        session = desk.sessions.load(request.cookies.get(COOKIE))
+        if request.url.path.startswith("/static/"):  # no session for htmx and the stylesheet
+            return await call_next(request)
+        # the session row is read and written on the thread pool, never on the event loop
+        session = await run_in_threadpool(desk.sessions.load, request.cookies.get(COOKIE))
         request.state.web_session = session
         response = await call_next(request)
-        if session.dirty:
-            response.set_cookie(COOKIE, desk.sessions.dump(session), httponly=True, samesite="lax",
-                                secure=desk.sessions.secure, path="/")
+        if session.dirty or session.ended:
+            cookie = await run_in_threadpool(desk.sessions.save, session)
+            if cookie:
+                response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=desk.secure_cookie(request),
+                                    path="/")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("X-Frame-Options", "DENY")
         response.headers.setdefault("Referrer-Policy", "same-origin")
@@ -177,6 +212,8 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         session = request.state.web_session
         if session.expired:
             session.add_flash("登录已超时，请重新登录。", "error")
+        elif session.revoked:
+            session.add_flash("您的账号角色、密码或状态已变更，登录已失效，请重新登录。", "error")
         target = "/login?next=" + request.url.path
         if request.headers.get("hx-request"):
             return HTMLResponse("", status_code=401, headers={"HX-Redirect": target})
@@ -184,27 +221,41 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
 
     @app.exception_handler(Denied)
     async def _denied(request: Request, exc: Denied):
-        return _plain_page(request, desk, "无权访问", exc.message_zh, 403)
+        return await _error_page(request, desk, "无权访问", exc.message_zh, 403)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        """No such page (404) or method (405): a Chinese page with the user's navigation, not FastAPI's JSON."""
+        if exc.status_code == 404:
+            return await _error_page(request, desk, "页面不存在", "您访问的页面不存在，请从导航重新进入，或按编号查找申请。", 404)
+        if exc.status_code == 405:
+            return await _error_page(request, desk, "无法访问", "不能以这种方式访问该页面，请从导航重新进入。", 405)
+        return await _error_page(request, desk, "无法访问", str(exc.detail), exc.status_code)
 
     @app.exception_handler(BodyRefused)
     async def _body_refused(request: Request, exc: BodyRefused):
-        return _plain_page(request, desk, "无法提交", exc.message_zh, exc.status)
+        return await _error_page(request, desk, "无法提交", exc.message_zh, exc.status)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception):
         """Never a bare 500: a Chinese page with a reference the administrator finds in the log with its traceback."""
         reference = secrets.token_hex(4).upper()
         log.error("unexpected error %s on %s %s", reference, request.method, request.url.path, exc_info=exc)
-        return _plain_page(request, desk, "系统错误",
+        return await _error_page(request, desk, "系统错误",
                            f"系统处理请求时出错，本次操作可能未完成。请稍后重试；如仍出错，请将参考编号 {reference} "
                            "告知系统管理员。", 500)
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, exc: CsrfFailed):
-        return _plain_page(request, desk, "请求已失效",
+        return await _error_page(request, desk, "请求已失效",
                            "表单校验码无效或已过期（可能是页面停留过久或在其他窗口重新登录），请返回刷新页面后重试。", 403)
 
     app.include_router(views.router)
+    from interfaces.web import admin_views
+
+    app.include_router(admin_views.router)
+    app.include_router(redaction_views.router)
+    app.include_router(problem_views.router)
     return app
 
 
@@ -224,12 +275,29 @@ async def _serving(app: FastAPI):
     yield
 
 
+async def _error_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
+    """_plain_page off the event loop: it reads the user (and the navigation's unread count) from the database."""
+    return await run_in_threadpool(_plain_page, request, desk, title, message, status)
+
+
 def _plain_page(request: Request, desk: Desk, title: str, message: str, status: int) -> HTMLResponse:
+    """An error page with the navigation of whoever is logged in (the logged-out one only when nobody is)."""
     session = getattr(request.state, "web_session", None)  # absent only if the error came before the session loaded
-    return desk.templates.TemplateResponse(
-        request, "message.html", {"web": None, "user": None, "role": None, "csrf": session.csrf if session else "",
-                                  "flash": [],
-                                  "title": title, "message": message}, status_code=status)
+    context = {"web": None, "user": None, "role": None, "csrf": session.csrf if session else "", "flash": [],
+               "title": title, "message": message}
+    if session is not None and session.uid is not None:
+        with Session(desk.engine, expire_on_commit=False) as db:
+            try:
+                user = db.get(User, session.uid)
+                if user is not None and user.active:
+                    web = Web(request, desk, db, user, session, desk.now())
+                    # rendered while the session is open: the navigation counts the user's unread notices
+                    return desk.templates.TemplateResponse(
+                        request, "message.html", context | {"web": web, "user": user, "role": web.role},
+                        status_code=status)
+            except SQLAlchemyError:  # the database itself failed (a 500): the page still shows, logged out
+                log.warning("error page without the user's navigation: the database did not answer")
+    return desk.templates.TemplateResponse(request, "message.html", context, status_code=status)
 
 
 def _check_length(request: Request) -> None:

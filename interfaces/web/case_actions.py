@@ -6,7 +6,7 @@ only parses its fields and calls the domain action, which checks everything agai
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlmodel import select
@@ -20,7 +20,8 @@ from models.errors import ValidationFailed
 from models.identity import CaseRef
 from models.fees import FeeMethod
 from models.queries import application_by_number
-from models.tables import Agency, Application, Assignment, Department, Extension, ReasonRequest
+from models.tables import Agency, Application, Assignment, Department, Extension, ReasonRequest, shanghai_day
+from models.validation import check_clean
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,9 @@ class DeskAction:
     danger: bool = False
     link: str | None = None  # a page instead of a form (the draft)
     help: str | Callable = ""  # the rule the action follows, shown above its button
+    # (web, application) -> why this user cannot take it now, or None: shown on the disabled button before they try.
+    # Every reason comes from models.guards, the same function the domain action refuses with.
+    blocked: Callable | None = None
 
 
 def _today(web, app):
@@ -53,6 +57,27 @@ def _today(web, app):
 def _departments(web, app):
     rows = web.db.exec(select(Department).where(Department.agency_id == app.agency_id).order_by(Department.id)).all()
     return tuple((d.name, d.name) for d in rows)
+
+
+def _routable_departments(web, app):
+    """The departments a case may be given to; one without an active handler is shown, disabled, with the reason."""
+    agency = web.db.get(Agency, app.agency_id)
+    names = [name for name, _ in _departments(web, app)]
+    without = set(A.departments_without_handler(web.db, agency, names))
+    return tuple((n, f"{n}（无在岗经办人，不能交办）" if n in without else n, n in without) for n in names)
+
+
+def _counsel_blocked(web, app):
+    return guards.counsel_refusal(litigation_prone=app.litigation_prone,
+                                  government_counsel=bool(web.user and web.user.government_counsel))
+
+
+def _coordination_blocked(web, app):
+    return guards.coordination_refusal(**A.coordination_state(web.db, app))
+
+
+def _void_blocked(web, app):
+    return guards.void_refusal(registered_on=shanghai_day(app.created_at), today=web.now.date())
 
 
 def _enum_options(enum_cls):
@@ -112,8 +137,10 @@ def parse(action: DeskAction, form) -> dict:
             values[f.name] = parse_date(raw, f.label, f.name)
         elif f.kind == "number":
             values[f.name] = parse_int(raw, f.label, f.name)
-        else:
-            values[f.name] = raw
+        elif f.kind == "select" and not callable(f.options) and raw not in {v for v, _ in f.options}:
+            raise ValidationFailed(f"请选择{f.label}中的一项。", f"{f.name}: {raw!r} is not an option", field=f.name)
+        else:  # text stored and printed again: no NUL, no ANSI escapes (models.validation)
+            values[f.name] = check_clean(raw, what=f.label, field=f.name, multiline=f.kind == "textarea")
     return values
 
 
@@ -158,7 +185,7 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
     ), lambda c, n, v, w, a: A.receive_supplement(c, n, received_on=v["received_on"], content=v["content"] or "")),
     "deem_abandoned": DeskAction("deem_abandoned", "", (), lambda c, n, v, w, a: A.deem_abandoned(c, n), danger=True),
     "route": DeskAction("route", "", (
-        Field("department", "承办单位", "select", True, options=_departments),
+        Field("department", "承办单位", "select", True, options=_routable_departments),
     ), lambda c, n, v, w, a: A.route(c, n, department=v["department"])),
     "refer_to_leader": DeskAction("refer_to_leader", "", (
         Field("reason", "报请协调的理由（涉及哪些单位）", "textarea"),
@@ -211,7 +238,8 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
     "approve_fee_notice": DeskAction("approve_fee_notice", "", (
         Field("comments", "审核意见（可选）", "textarea"),
     ), lambda c, n, v, w, a: A.approve_fee_notice(c, n, comments=v["comments"] or ""),
-        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else "审核通过即发出收费通知，缴费期限自申请人收到之日起计算。"),
+        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else "审核通过即发出收费通知，缴费期限自申请人收到之日起计算。",
+        blocked=_counsel_blocked),
     "return_fee_notice": DeskAction("return_fee_notice", "", (
         Field("comments", "审核意见（退回理由）", "textarea", True),
     ), lambda c, n, v, w, a: A.return_fee_notice(c, n, comments=v["comments"])),
@@ -228,7 +256,7 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
     "approve_draft": DeskAction("approve_draft", "", (
         Field("comments", "审核意见（可选）", "textarea"),
     ), lambda c, n, v, w, a: A.approve_draft(c, n, comments=v["comments"] or ""),
-        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else ""),
+        help=lambda w, a: COUNSEL_RULE if a.litigation_prone else "", blocked=_counsel_blocked),
     "issue_reply": DeskAction("issue_reply", "", (), lambda c, n, v, w, a: A.issue_reply(c, n, render=_render_reply(w, a)),
                               help=lambda w, a: f"法律顾问审核通过后，由公开办负责人或分管领导签发；签发人：{w.user.full_name}。"),
     "dispatch": DeskAction("dispatch", "", (
@@ -247,10 +275,14 @@ T = {  # transitions: name -> DeskAction (labels from the lifecycle)
         Field("evidence", "撤回证据（书面撤回申请或通话记录）", "textarea", True),
     ), lambda c, n, v, w, a: A.withdraw(c, n, reason=v["reason"] or "", evidence=v["evidence"]), danger=True),
     "archive": DeskAction("archive", "", (), lambda c, n, v, w, a: _archive(c, n)),
+    "void_registration": DeskAction("void_registration", "", (
+        Field("reason", "作废理由（如：重复提交、登记错误）", "textarea", True),
+    ), lambda c, n, v, w, a: A.void_registration(c, n, reason=v["reason"] or ""), danger=True,
+        help="登记有误（如重复提交、录入错误）的，可在登记当天作废，须写明理由并记入办理记录；作废的登记不作为申请办理，"
+             "不计入任何统计。申请人主动撤回的，请用「申请人撤回」。", blocked=_void_blocked),
 }
 for _name, _action in list(T.items()):
-    T[_name] = DeskAction(_action.name, lifecycle.BY_ACTION[_name].label, _action.fields, _action.run,
-                          _action.danger, _action.link, _action.help)
+    T[_name] = replace(_action, label=lifecycle.BY_ACTION[_name].label)
 # department_returned and opinions_complete are not buttons of their own: they happen through the department's
 # 退回 / 提交书面答复意见 below, or when the leader closes the coordination (complete_coordination, below).
 
@@ -291,14 +323,15 @@ NOTES = {
         frozenset({Role.department_handler}),
         lambda w, a: a.status in _HANDLING and _open_assignment(w, a, {AssignmentStatus.routed, AssignmentStatus.accepted})),
     "assign_departments": Note(DeskAction("assign_departments", "指定承办单位和答复期限", (
-        Field("departments", "承办单位（可多选）", "multiselect", True, options=_departments),
+        Field("departments", "承办单位（可多选）", "multiselect", True, options=_routable_departments),
         Field("due_date", "书面答复意见期限", "date", True, default=lambda w, a: _latest_department_due(w, a)[0],
               help=lambda w, a: _latest_department_due(w, a)[1]),
     ), lambda c, n, v, w, a: A.assign_departments(c, n, departments=v["departments"], due_date=v["due_date"])),
         frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
     # The leader closes when every remaining department has answered (some may have 退回); the domain refuses before.
     "complete_coordination": Note(DeskAction("complete_coordination", "结束协调，转公开办拟稿", (),
-                                             lambda c, n, v, w, a: A.complete_coordination(c, n)),
+                                             lambda c, n, v, w, a: A.complete_coordination(c, n),
+                                             blocked=_coordination_blocked),
                                   frozenset({Role.coordinating_leader}), lambda w, a: a.status == Status.coordinating),
     "request_extension": Note(DeskAction("request_extension", "申请延期答复", (
         Field("days", "延长工作日数（不超过20）", "number", True, default="20"),
@@ -372,6 +405,22 @@ def available(web, app: Application) -> list[DeskAction]:
     shown = [T[t.action] for t in lifecycle.allowed_actions(Status(app.status), role) if t.action in T]
     shown += [note.action for note in NOTES.values() if role in note.roles and note.when(web, app)]
     return shown
+
+
+def blocked_reason(web, app: Application, action: DeskAction) -> str | None:
+    """Why this user cannot take the action now (models.guards), or None."""
+    return action.blocked(web, app) if action.blocked is not None else None
+
+
+def primary(web, app: Application, actions: list[DeskAction], *, missing: tuple = ()) -> str | None:
+    """The step the case waits for (lifecycle.NEXT_STEPS), the first this user may take and is not blocked from.
+
+    A registered case whose 身份证明 is missing waits for the one 补正 notice (Art 30) before anything else."""
+    steps = lifecycle.NEXT_STEPS[Status(app.status)]
+    if Status(app.status) == Status.registered and missing:
+        steps = ("request_supplement", *steps)
+    offered = {a.name: a for a in actions}
+    return next((name for name in steps if name in offered and blocked_reason(web, app, offered[name]) is None), None)
 
 
 def find(web, app: Application, name: str) -> DeskAction | None:

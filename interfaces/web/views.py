@@ -5,20 +5,22 @@ ROUTE_ROLES below is the access table the role-matrix test reads; a route missin
 
 import difflib
 import hmac
+import logging
+import secrets
 from datetime import date
 from pathlib import PurePosixPath
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from calendars import CalendarError
-from interfaces.web import case_actions
+from interfaces.web import case_actions, problem_panel
 from interfaces.web.app import HOME, Denied, LoginRequired, Web, posted_form
 from interfaces.web.security import LoginBusy, mask_id, mask_phone
 from models import dashboard as D
-from models import guards, lifecycle, outbox
+from models import guards, lifecycle, outbox, redaction, sessions
 from models.actions import DraftIn, latest_decision
 from models.attachments import size_label
 from models.citation_check import CitationCheckFailed, default_citations, requirements
@@ -26,19 +28,23 @@ from models.context import Ctx
 from models.deadlines import read_clock
 from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Channel, ConfirmationMethod, DecisionStatus,
                           DeliveryMethod, RequestedForm, Role, Status)
-from models.errors import ApplicantMismatch, GongkaiError, NotFound, ValidationFailed
+from models.errors import (AlreadySubmitted, ApplicantMismatch, GongkaiError, GuardFailed, InvalidFields, NotFound,
+                           ValidationFailed)
 from models.identity import CaseRef
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
+from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from models.queries import (applicant_of, application_by_number, assignments_of, attachment_of, attachments_of,
                             document_of, documents_of, events_of)
-from models.registration import ApplicantIn, ApplicationIn, missing_items, register
+from models.registration import ApplicantIn, ApplicationIn, ensure_form_unused, missing_items, problems, register
 from models.statistics import annual_report, cell_cases, period, scope_of
-from models.tables import SHANGHAI, Agency, Application, Department, Fee, JointConsultation, ReasonRequest, Review, User
+from models.tables import (SHANGHAI, Agency, Application, Assignment, Attachment, Delivery, Department, Fee, JointConsultation,
+                           ReasonRequest, Review, User)
 from notices.from_case import issued_notice
 from notices.render import DocumentKind, NoticeFieldMissing, render_html
 
 router = APIRouter()
+log = logging.getLogger("gongkai.desk")
 R = Role
 ALL_STAFF = tuple(Role)
 CASE_READERS = ALL_STAFF  # department handlers further restricted to their assignments (see load_case)
@@ -62,6 +68,14 @@ ROUTE_ROLES = {
     "/dashboard/table3": DASHBOARD,
     "/dashboard/table3/cases": DASHBOARD,
     "/notices": ALL_STAFF,
+    # the 系统管理员's pages (interfaces.web.admin_views)
+    "/admin/agencies": (R.admin,),
+    "/admin/agencies/{agency_id}": (R.admin,),
+    "/admin/departments": (R.admin,),
+    "/admin/users": (R.admin,),
+    "/admin/users/{username}": (R.admin,),
+    "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
+    "/find": ALL_STAFF,
 }
 
 
@@ -118,6 +132,9 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "decide_extension": "审批延期", "set_litigation_prone": "易诉标记", "add_document": "生成文书",
     "request_reasons": "要求说明理由", "record_reasons": "登记申请人说明的理由", "defer_reply": "确定延迟答复期限",
     "record_challenge": "登记复议诉讼", "decide_challenge": "登记复议诉讼结果",
+    "add_source_file": "添加源文件", "add_redaction": "标注遮盖内容", "withdraw_redaction": "撤销遮盖标注",
+    "release_redacted": "生成公开版本",
+    "problem_add": "列入问题清单", "problem_note": "记录问题清单进展", "problem_close": "问题清单销号",
 }
 
 
@@ -161,6 +178,7 @@ def install_filters(env) -> None:
         kind_label=lambda k: ApplicantKind(k).label, channel_label=lambda c: Channel(c).label,
         confirmation_label=lambda m: ConfirmationMethod(m).label if m else "",
         decision_label=lambda d: DecisionStatus(d).label,
+        delivery_label=lambda m: DeliveryMethod(m).label if m else "",
     )
     env.globals.update(
         level_items=lambda by_level: [(D.LEVEL_LABELS[lv], by_level.get(lv, 0), lv) for lv in D.LEVELS],
@@ -168,6 +186,7 @@ def install_filters(env) -> None:
                                     for name, c in by_dept.items()],
     )
     env.globals.update(HOME=HOME, LEVELS=D.LEVELS, LEVEL_LABELS=D.LEVEL_LABELS, Role=Role)
+    env.globals.update(problem_level_label=lambda lv: PROBLEM_LEVEL_LABELS.get(lv, lv))
     env.filters["size_label"] = size_label
 
 
@@ -193,11 +212,16 @@ def _safe_next(target: str) -> str | None:
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
     username, password = (form.get("username") or "").strip(), form.get("password") or ""
-    if not web.desk.login_limiter.allow(request.client.host if request.client else "?"):
+    client, lockout = web.desk.client_address(request), web.desk.lockout
+    if web.desk.login_limiter.blocked(client):  # wrong passwords from this client: only failures count
         return web.render("login.html", 429, next="", error="登录尝试过于频繁，请一分钟后再试。", username=username)
     user = web.db.exec(select(User).where(User.username == username)).first()
     known = user is not None and user.active
+    until = sessions.locked_until(web.db, user, now=web.now) if known else None
     web.db.commit()  # ends the read: no pooled connection is held while argon2 runs or waits its turn
+    if until is not None:  # not even the right password opens a locked account
+        return web.render("login.html", 423, next=form.get("next") or "", username=username,
+                          error=sessions.locked_message(until, policy=lockout))
     try:
         # the same work whether or not the user exists
         ok = web.desk.passwords.run(verify_password, user.password_hash if known else DUMMY_HASH, password) and known
@@ -208,12 +232,22 @@ def login(request: Request, form=Depends(posted_form), web: Web = Depends(web_de
         response.headers["Retry-After"] = "5"
         return response
     if not ok:
+        web.desk.login_limiter.record(client)
+        if known:
+            until = sessions.record_failure(web.db, user, now=web.now, policy=lockout, client=client)
+            if until is not None:
+                log.warning("account %s locked until %s after repeated wrong passwords (client %s)",
+                            username, until.isoformat(), client)
+                return web.render("login.html", 423, next=form.get("next") or "", username=username,
+                                  error=sessions.locked_message(until, policy=lockout))
         return web.render("login.html", 401, next=form.get("next") or "", error="用户名或密码错误。", username=username)
+    sessions.record_success(web.db, user)
     if fresh:
         user.password_hash = fresh
         web.db.add(user)
         web.db.commit()
-    web.desk.sessions.log_in(web.session, user.id)
+        web.db.refresh(user)
+    web.desk.sessions.log_in(web.session, user)
     return web.redirect(_safe_next(form.get("next") or "") or HOME[Role(user.role)], f"{user.full_name}，欢迎使用。")
 
 
@@ -245,9 +279,19 @@ def _pairs(enum_cls) -> list[tuple[str, str]]:
     return [(m.value, m.label) for m in enum_cls]
 
 
-def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 200, mismatch=None):
+REG_LABELS = {"channel": "提交方式", "arrived_on": "到达日期", "receipt_date": "收到申请日期", "confirmed_on": "确认日期",
+              "confirmation_method": "确认方式", "confirmation_note": "确认情况说明", "applicant_confirmed": "申请人确认",
+              "kind": "申请人类型", "name": "姓名或名称", "id_type": "证件类型", "id_number": "证件号码",
+              "phone": "联系方式", "email": "电子邮箱", "address": "通信地址", "agent_name": "代理人姓名",
+              "agent_id_type": "代理人证件类型", "agent_id_number": "代理人证件号码", "agent_phone": "代理人电话",
+              "request_text": "申请内容", "delivery_method": "送达方式", "electronic_delivery_consent": "同意电子送达",
+              "applicant_on_file": "已登记的申请人"}
+
+
+def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 200, mismatch=None, already=None):
     return web.render(
-        "register.html", status_code, values=values, errors=errors, mismatch=mismatch,
+        "register.html", status_code, values=values, errors=errors, mismatch=mismatch, already=already,
+        labels=REG_LABELS,
         channels=_pairs(Channel), kinds=_pairs(ApplicantKind), id_types=_pairs(ApplicantIdType),
         agent_id_types=[p for p in _pairs(ApplicantIdType) if p[0] != ApplicantIdType.credit_code.value],
         methods=[("", "（未确认）")] + _pairs(ConfirmationMethod), on_file_choices=_pairs(ApplicantOnFile),
@@ -258,25 +302,36 @@ def _registration_page(web: Web, values: dict, errors: dict, status_code: int = 
 @router.get("/register", response_class=HTMLResponse)
 def registration_form(web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
     today = web.now.date().isoformat()
-    return _registration_page(web, REG_DEFAULTS | {"arrived_on": today, "receipt_date": today}, {})
+    # a fresh one-time token per form: back and resubmit sends the same token, which registers nothing twice
+    return _registration_page(web, REG_DEFAULTS | {"arrived_on": today, "receipt_date": today,
+                                                   "form_token": secrets.token_urlsafe(24)}, {})
 
 
-def _registration_in(web: Web, form) -> ApplicationIn:
+def _registration_in(web: Web, form) -> tuple[ApplicationIn, list[ValidationFailed]]:
+    """The form as an ApplicationIn, and every field the desk could not read (a bad date, no choice made): all of
+    them, so that the clerk sees every error at once; an unreadable date is None, an unreadable choice too."""
+    unread: list[ValidationFailed] = []
+
     def day(name, label):
-        return case_actions.parse_date(form.get(name) or "", label, name)
+        try:
+            return case_actions.parse_date(form.get(name) or "", label, name)
+        except ValidationFailed as exc:
+            unread.append(exc)
+            return None
 
     def choice(enum_cls, name):
         try:
             return enum_cls(form.get(name) or "")
         except ValueError:
-            raise ValidationFailed("请选择一项。", f"bad {name}", field=name) from None
+            unread.append(ValidationFailed("请选择一项。", f"bad {name}", field=name))
+            return None
 
     def optional(enum_cls, name):
         return choice(enum_cls, name) if (form.get(name) or "").strip() else None
 
     flag = lambda name: form.get(name) == "on"  # noqa: E731
     text = lambda name: (form.get(name) or "").strip()  # noqa: E731
-    return ApplicationIn(
+    data = ApplicationIn(
         agency=_agency(web).name,
         applicant=ApplicantIn(kind=choice(ApplicantKind, "kind"), name=text("name"),
                               id_type=choice(ApplicantIdType, "id_type"), id_number=text("id_number") or None,
@@ -295,7 +350,9 @@ def _registration_in(web: Web, form) -> ApplicationIn:
         confirmation_method=optional(ConfirmationMethod, "confirmation_method"),
         confirmation_note=text("confirmation_note"),
         applicant_on_file=optional(ApplicantOnFile, "applicant_on_file"),
+        form_token=text("form_token") or None,
     )
+    return data, unread
 
 
 # The form's input names; ValidationFailed.field of models.registration is one of these, maybe "applicant."-prefixed.
@@ -312,11 +369,34 @@ def _reg_field(field: str | None) -> str:
     return name if name in _REG_INPUTS else "_form"  # an error on an input the form lacks still shows
 
 
+def _field_errors(problems: list[ValidationFailed]) -> dict:
+    """Each problem beside its input (two on one input are shown together), in the order the form shows them."""
+    errors: dict = {}
+    for p in problems:
+        name = _reg_field(p.field)
+        errors[name] = f"{errors[name]} {p.message_zh}" if name in errors else p.message_zh
+    return errors
+
+
 @router.post("/register", response_class=HTMLResponse)
 def registration_submit(request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ROUTE_ROLES["/register"]))):
     values = {k: v for k, v in form.items() if k != "csrf_token"}
+    data, unread = _registration_in(web, form)
     try:
-        done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), _registration_in(web, form))
+        ensure_form_unused(web.db, data.form_token)
+    except AlreadySubmitted as exc:  # back and resubmit: nothing registered twice, the case already made is linked
+        return _registration_page(web, values, {}, 409, already=exc)
+    read = {_reg_field(p.field) for p in unread}
+    _, found = problems(data, today=web.now.date())
+    found = unread + [p for p in found if _reg_field(p.field) not in read]
+    if found:
+        return _registration_page(web, values, _field_errors(found), 422)
+    try:
+        done = register(Ctx(web.db, web.desk.calendar, web.now, web.user), data)
+    except AlreadySubmitted as exc:  # the same form submitted twice at once: the other submit registered it
+        return _registration_page(web, values, {}, 409, already=exc)
+    except InvalidFields as exc:
+        return _registration_page(web, values, _field_errors(exc.problems), 422)
     except ApplicantMismatch as exc:  # both records side by side, and the clerk's choice (keep / update)
         return _registration_page(web, values, {"applicant_on_file": exc.message_zh}, 422, mismatch=exc)
     except ValidationFailed as exc:
@@ -337,6 +417,32 @@ def registration_submit(request: Request, form=Depends(posted_form), web: Web = 
     if done.litigation_prone:
         notes.append("已按关键词标记为易诉案件，须政府法律顾问审核。")
     return web.redirect(f"/cases/{app.number}", " ".join(notes))
+
+
+# --- search by number (the "/" shortcut in the navigation) -------------------------------------------------
+
+FOUND_SHOWN = 20
+
+
+@router.get("/find", response_class=HTMLResponse)
+def find_case(web: Web = Depends(allow(*ROUTE_ROLES["/find"])), q: str = ""):
+    """A number, whole (2026-000123) or its end (123): the one case it names opens; several are listed."""
+    text = q.strip()
+    if not text:
+        return web.render("find.html", q="", found=[], more=False, worklist=web.role in ROUTE_ROLES["/worklist"])
+    query = select(Application.number).where(Application.agency_id == web.user.agency_id)
+    exact = web.db.exec(query.where(Application.number == text)).all()
+    found = list(exact) or list(web.db.exec(query.where(col(Application.number).like(f"%{text}"))
+                                          .order_by(Application.number.desc()).limit(FOUND_SHOWN + 1)))
+    if web.role == Role.department_handler:  # only the cases routed to the handler's department
+        mine = set(web.db.exec(select(Application.number).join(Assignment, Assignment.application_id == Application.id)
+                               .where(Application.agency_id == web.user.agency_id,
+                                      Assignment.department_id == web.user.department_id)))
+        found = [n for n in found if n in mine]
+    if len(found) == 1:
+        return RedirectResponse(f"/cases/{found[0]}", status_code=303)
+    return web.render("find.html", 404 if not found else 200, q=text, found=found[:FOUND_SHOWN],
+                      more=len(found) > FOUND_SHOWN, worklist=web.role in ROUTE_ROLES["/worklist"])
 
 
 # --- the case page ----------------------------------------------------------------------------------------
@@ -378,8 +484,42 @@ def _reviews(web: Web, decisions) -> dict:
     return found
 
 
+def _how_concluded(web: Web, app: Application, deliveries: list[Delivery]) -> str | None:
+    """Once the reply has gone (or the case closed without one), how and on which day, instead of days left."""
+    status = Status(app.status)
+    if status == Status.voided:
+        voided = next((e for e in reversed(events_of(web.db, app)) if e.action == "void_registration"), None)
+        return f"登记已于{_zh_time(voided.at) if voided else ''}作废（{voided.data.get('reason', '') if voided else ''}），不计算期限，不计入统计。"
+    if status == Status.withdrawn or (status == Status.archived and app.outcome == Outcome.withdrawn.value):
+        return f"申请人已于{_zh_date(app.closed_on)}撤回申请，不再计算答复期限。"
+    if status not in lifecycle.CONCLUDED | {Status.archived} or not deliveries:
+        return None
+    d = deliveries[-1]
+    on_time = app.due_date is None or d.dispatched_on <= app.due_date
+    text = (f"已于{_zh_date(d.dispatched_on)}以{DeliveryMethod(d.method).label}方式寄送答复"
+            f"（{'在答复期限内' if on_time else '已超过答复期限 ' + _zh_date(app.due_date)}）")
+    if d.tracking_no:
+        text += f"，邮件号码 {d.tracking_no}"
+    if d.delivered_on:
+        text += f"；{_zh_date(d.delivered_on)}送达（凭证：{d.proof}）"
+    else:
+        text += "；尚未登记送达"
+    return text + "。"
+
+
+def _race(web: Web, app: Application, seen: str) -> str:
+    """What changed since the page was loaded: the new status and the Event that brought the case into it."""
+    status = Status(app.status)
+    entry = next((e for e in reversed(events_of(web.db, app)) if e.to_status == app.status), None)
+    by = (f"{entry.actor_name}于{_zh_time(entry.at)}执行了「{EVENT_LABELS.get(entry.action, entry.action)}」"
+          if entry is not None else "")
+    was = _status_label(seen)
+    return (f"申请 {app.number} 刚刚已有变化：您打开页面时状态为「{was}」，现在为「{status.label}」"
+            f"{'（' + by + '）' if by else ''}。本次操作未执行，请查看最新情况后再办理。")
+
+
 def case_page(web: Web, app: Application, *, errors: dict | None = None, status_code: int = 200, open_form=None,
-              submitted=None):
+              submitted=None, race: str | None = None):
     """The case page; after a refused action its form opens again with the `submitted` values and the error."""
     clock, clock_error = None, None
     try:
@@ -389,21 +529,29 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
     decisions = D.decisions_of(web.db, app.id)
     departments = {d.id: d.name for d in web.db.exec(select(Department).where(Department.agency_id == app.agency_id))}
     assignments = assignments_of(web.db, app)
+    missing = missing_items(app, applicant_of(web.db, app)) if app.status == Status.registered else ()
+    actions = case_actions.available(web, app)
+    blocked = {a.name: case_actions.blocked_reason(web, app, a) for a in actions}
+    primary = case_actions.primary(web, app, actions, missing=missing)
+    actions.sort(key=lambda a: a.name != primary)  # the step the case waits for first, the rest folded below it
+    deliveries = list(web.db.exec(select(Delivery).where(Delivery.application_id == app.id).order_by(Delivery.id)))
     return web.render(
         "case.html", status_code, app=app, applicant=applicant_of(web.db, app), full_personal=web.role == Role.clerk,
-        missing=missing_items(app, applicant_of(web.db, app)) if app.status == Status.registered else (),
+        missing=missing, primary=primary, blocked=blocked, deliveries=deliveries, race=race,
+        concluded=_how_concluded(web, app, deliveries), seen_status=Status(app.status).value,
         clock=clock, clock_error=clock_error, level=cutoffs(web).level(app.due_date)
         if app.status in lifecycle.OPEN_BEFORE_REPLY else None,
         events=events_of(web.db, app), assignments=assignments, departments=departments,
         documents=documents_of(web.db, app), attachments=attachments_of(web.db, app),
         assignment_departments={a.id: a.department_id for a in assignments},
         decisions=decisions, reviews=_reviews(web, decisions),
-        diff=_diff(decisions), actions=case_actions.available(web, app), errors=errors or {}, open_form=open_form,
+        diff=_diff(decisions), actions=actions, errors=errors or {}, open_form=open_form,
         submitted=submitted, outcome_label=lambda o: Outcome(o).label,
         fee=web.db.exec(select(Fee).where(Fee.application_id == app.id)).first(),
         reasons=web.db.exec(select(ReasonRequest).where(ReasonRequest.application_id == app.id)).first(),
         meetings=list(web.db.exec(select(JointConsultation).where(JointConsultation.application_id == app.id)
                                   .order_by(JointConsultation.id))),
+        problem=problem_panel.panel(web, app),
     )
 
 
@@ -415,6 +563,9 @@ def case_view(number: str, web: Web = Depends(allow(*CASE_READERS))):
 @router.post("/cases/{number}/actions/{name}", response_class=HTMLResponse)
 def case_action(number: str, name: str, request: Request, form=Depends(posted_form), web: Web = Depends(allow(*ALL_STAFF))):
     app = load_case(web, number)
+    seen = form.get("seen_status") or ""
+    if seen and seen != Status(app.status).value:  # someone moved the case between this page's load and the submit
+        return case_page(web, app, status_code=409, race=_race(web, app, seen))
     action = case_actions.find(web, app, name)
     if action is None or action.run is None:
         raise Denied(f"当前状态（{Status(app.status).label}）下，您的角色不能执行此操作。")
@@ -635,6 +786,10 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
 
     forced = guards.default_outcome(facts)
     return web.render("draft.html", status_code, app=app, values=values, findings=findings, error=error,
+                      opinions=_opinions(web, app),
+                      meetings=[m for m in web.db.exec(select(JointConsultation)
+                                                       .where(JointConsultation.application_id == app.id)
+                                                       .order_by(JointConsultation.id)) if m.proposed_reply],
                       outcomes=[forced] if forced else [o for o in Outcome if o.spec.is_reply],
                       grounds=[o for o in Outcome if o.is_withholding_ground], item_outcomes=ITEM_OUTCOMES,
                       item_rows=ITEM_ROWS, withheld_rows=WITHHELD_ROWS,
@@ -642,7 +797,18 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
                       laws=[law for law in LAWS if law.title != OGI], requirements=_requirements(web, values),
                       decision=decision, comments=comments,
                       rules=guards.rules_for(facts, repeat_of=values.get("repeat_of")),
-                      earlier=_earlier_options(facts), terminating=forced is not None)
+                      earlier=_earlier_options(facts), terminating=forced is not None,
+                      logged=redaction.logged_items(web.db, app) if redaction.active_marks(web.db, app) else [],
+                      release_current=redaction.release_is_current(web.db, app))
+
+
+def _opinions(web: Web, app: Application) -> list[tuple[str, object, list]]:
+    """What the clerk drafts from: each department's written opinion (or its return) with its files, in routing order."""
+    names = {d.id: d.name for d in web.db.exec(select(Department).where(Department.agency_id == app.agency_id))}
+    files: dict = {}
+    for f in attachments_of(web.db, app):
+        files.setdefault(f.assignment_id, []).append(f)
+    return [(names.get(a.department_id, ""), a, files.get(a.id, [])) for a in assignments_of(web.db, app)]
 
 
 def _draftable(web: Web, number: str) -> Application:
@@ -666,6 +832,10 @@ def _check_findings(web: Web, app: Application, form):
 
     agency, draft = _agency(web), _draft_in(form)
     refused = guards.check_decision(_facts(web, app), decision_in(draft))
+    try:  # Art 37: the withheld items the redaction log writes are checked with the rest
+        draft = redaction.with_log(web.db, app, draft)
+    except GuardFailed as exc:
+        raise ValidationFailed(exc.message_zh, exc.message_en) from None
     decision = draft_decision(agency, draft, application_id=app.id, version=0, drafted_by_id=0, drafted_at=web.now)
     return refused + check_reply(reply_draft(agency, decision, on=web.now.date()))
 
@@ -821,12 +991,14 @@ def public_status_form(web: Web = Depends(web_dep)):
 
 @router.post("/status", response_class=HTMLResponse)
 def public_status(request: Request, form=Depends(posted_form), web: Web = Depends(web_dep)):
-    """Number + query code → stage and due date; nothing personal. Rate-limited per client address."""
-    if not web.desk.public_limiter.allow(request.client.host if request.client else "?"):
+    """Number + query code → stage and due date; nothing personal. Failed queries are rate-limited per client."""
+    client = web.desk.client_address(request)
+    if web.desk.public_limiter.blocked(client):
         return web.render("status.html", 429, result=None, number="", error="查询过于频繁，请一分钟后再试。")
     number, code = (form.get("number") or "").strip(), (form.get("query_code") or "").strip().upper()
     app = _by_query_code(web, number, code)
     if app is None:
+        web.desk.public_limiter.record(client)  # guessing codes is what the limit stops; an applicant's checks are free
         return web.render("status.html", 404, result=None, number=number,
                           error="未找到该申请，请核对申请编号和查询码。")
     status = Status(app.status)
@@ -835,7 +1007,9 @@ def public_status(request: Request, form=Depends(posted_form), web: Web = Depend
               "waits_for": lifecycle.waits_for(status),
               "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
               "closed_on": app.closed_on}
-    return web.render("status.html", result=result, error=None, number=number)
+    # Art 37: the released versions travel with an electronically delivered reply (never a source file)
+    return web.render("status.html", result=result, error=None, number=number, query_code=code,
+                      files=redaction.applicant_files(web.db, app))
 
 
 def _by_query_code(web: Web, number: str, code: str) -> Application | None:

@@ -1,5 +1,6 @@
 """The annual report of one agency and year: tables 三 and 四, counted in SQL, with every failed check."""
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -57,17 +58,24 @@ def _count(session: Session, scope: Scope, when: Period) -> tuple[Table3, Table4
 
 
 def annual_report(session: Session, *, agency: Agency, year: int, today: date, include_subunits: bool = False,
-                  department: Department | None = None, previous: dict | None = None) -> AnnualReport:
-    """Tables 三 and 四 as of `today`; `previous` is last year's published JSON, else last year is computed."""
+                  department: Department | None = None, previous: dict | None = None,
+                  progress: Callable[[int, int], None] | None = None) -> AnnualReport:
+    """Tables 三 and 四 as of `today`; `previous` is last year's published JSON, else last year is computed.
+    `progress(done, total)` is told the steps done: this year's count, then last year's for the carry-over."""
     scope = scope_of(session, agency, include_subunits=include_subunits,
                      department_id=department.id if department else None)
     when = period(year, today=today)
+    steps = 1 if previous is not None else 2
     table3, table4, failures = _count(session, scope, when)
+    if progress:
+        progress(1, steps)
     if previous is not None:
         failures += check_carry_over(table3, previous["table3"], year=year)
     else:
         last, _, _ = _count(session, scope, period(year - 1, today=date(year - 1, 12, 31)))
         failures += check_carry_over(table3, last, year=year)
+        if progress:
+            progress(2, steps)
     return AnnualReport(agency.name, year, when.end, table3, table4, failures,
                         department.name if department else None, include_subunits)
 

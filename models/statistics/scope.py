@@ -6,8 +6,10 @@ from datetime import date
 from sqlalchemy import select
 from sqlmodel import Session
 
+from models.enums import Status
 from models.errors import ValidationFailed
 from models.tables import Agency, Assignment
+from models.validation import check_year
 
 
 @dataclass(frozen=True)
@@ -25,6 +27,7 @@ class Period:
 
 def period(year: int, *, today: date) -> Period:
     """The year as of `today`: a live table counts up to today, a past year up to 31 December."""
+    check_year(year, what="统计年度")
     start = date(year, 1, 1)
     if today < start:
         raise ValidationFailed(f"{year}年度尚未开始（今天是{today}），无法统计。", f"year {year} after {today}")
@@ -39,8 +42,9 @@ class Scope:
     department_id: int | None = None
 
     def restrict(self, application_id_column, agency_id_column):
-        """SQL conditions that keep only this scope's applications."""
-        conditions = [agency_id_column.in_(self.agency_ids)]
+        """SQL conditions that keep only this scope's applications; a voided registration is in no scope."""
+        conditions = [agency_id_column.in_(self.agency_ids),
+                      application_id_column.table.c.status != Status.voided.value]
         if self.department_id is not None:
             routed = select(Assignment.application_id).where(Assignment.department_id == self.department_id)
             conditions.append(application_id_column.in_(routed))

@@ -13,15 +13,18 @@ from models.demo import DEMO_AGENCY
 from models.outbox import OutboxMessage
 from models.tables import Application, Document, Event
 from tests.e2e.stack import GONGKAI, free_port, user_env
-from tests.e2e.walk import Browser, act, advance_case_deployment, case_runs, eventually, flow_runs, prefect, register
+from tests.e2e.walk import Browser, act, advance_case_deployment, case_runs, eventually, prefect, register
 
 pytestmark = pytest.mark.slow
 
 
 def advance_case_runs(api: str) -> dict[str, dict]:
-    """The runs of the advance-case deployment by id (the scheduled sweeps and reconciles are not case actions)."""
-    deployment = advance_case_deployment(api)["id"]
-    return {r["id"]: r for r in flow_runs(api, deployment_id={"any_": [deployment]})}
+    """The runs of the advance-case flow by id, the task worker's and the deployment's (the scheduled sweeps and
+    reconciles are not case actions)."""
+    flow = advance_case_deployment(api)["flow_id"]
+    r = prefect("POST", f"{api}/flow_runs/filter", json={"flows": {"id": {"any_": [flow]}}, "limit": 200})
+    r.raise_for_status()
+    return {run["id"]: run for run in r.json()}
 
 
 def completed(api: str, case_key: str, count: int) -> None:

@@ -344,4 +344,5 @@ def runs_completed(stack: Stack, done: Walked) -> None:
     mine = stack.installation().id
     assert {r["parameters"]["installation"] for r in runs} == {mine}
     assert {(r["parameters"]["agency_id"], r["parameters"]["number"]) for r in runs} == {(done.agency_id, done.number)}
-    assert {r["deployment_id"] for r in runs} == {advance_case_deployment(api)["id"]}
+    # run by the task worker (workflows.task_worker) as the advance-case flow, not by a process per deployment run
+    assert {r["flow_id"] for r in runs} == {advance_case_deployment(api)["flow_id"]}

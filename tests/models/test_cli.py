@@ -214,3 +214,13 @@ def test_cli_art35_reasons_then_a_deferred_reply_date(cli):
     cli("reasons-received", "2026-000001", "--on", "2026-03-02", "--text", "为撰写论文需要")
     deferred = cli("defer", "2026-000001", "--until", "2026-05-29", "--reason", "档案量大", "-u", "head", "--json")
     assert json.loads(deferred.stdout.splitlines()[0])["due_date"] == "2026-05-29"
+
+
+def test_a_clerk_voids_a_registration_made_in_error_from_the_cli(cli):
+    cli(*REGISTER)
+    refused = cli("void", "2026-000001", "--reason", " ", ok=False)
+    assert "作废登记须写明理由" in refused.stdout + refused.stderr
+    voided = cli("void", "2026-000001", "--reason", "重复提交")
+    assert "登记已作废（重复提交）" in voided.stdout
+    shown = json.loads(cli("show", "2026-000001", "--json").stdout)
+    assert shown["status"] == "voided"

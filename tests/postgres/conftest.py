@@ -16,7 +16,8 @@ from models.db import make_engine, migrate
 from tests.statistics.conftest import hedong  # noqa: F401  (a resource some statistics tests use)
 from tests.web.conftest import clock, demo_hash, desk, login  # noqa: F401  (the desk, for the web flow)
 
-DATABASE = os.environ.get("GONGKAI_TEST_PG_DATABASE", "gongkai_test")  # another name: runs side by side
+# another name runs side by side; each pytest-xdist worker has its own database
+DATABASE = os.environ.get("GONGKAI_TEST_PG_DATABASE", "gongkai_test") + os.environ.get("PYTEST_XDIST_WORKER", "")
 APPEND_ONLY = ("event", "audit_head")  # their triggers refuse DELETE and a rewind (migration 0012): lifted here
 
 

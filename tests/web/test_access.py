@@ -39,14 +39,16 @@ def cases(engine, calendar, desk):
                              departments=["区自然资源局", "区住房和城乡建设局"], due_date=date(2026, 3, 10))
         A.submit_opinion(ctx(s, calendar, "dept_ziran", STEP_DAY), coordinating, opinion="可以公开。")
         A.return_assignment(ctx(s, calendar, "dept_zhujian", STEP_DAY), coordinating, reason="不属于本局职责")
-        return {"drafting": drafting, "review": review, "registered": registered, "doc": doc.id,
+        agency_id = application_by_number(s, drafting).agency_id
+        return {"agency_id": agency_id, "drafting": drafting, "review": review, "registered": registered, "doc": doc.id,
                 "attachment": attachment.id, "coordinating": coordinating}
 
 
 def _url(path: str, cases) -> str:
     number = cases["review"] if "reply-preview" in path else cases["drafting"]
     return (path.replace("{number}", number).replace("{doc_id}", str(cases["doc"]))
-            .replace("{attachment_id}", str(cases["attachment"])))
+            .replace("{attachment_id}", str(cases["attachment"])).replace("{agency_id}", str(cases["agency_id"]))
+            .replace("{username}", "clerk"))
 
 
 MATRIX = [(path, role) for path in ROUTE_ROLES for role in Role]

@@ -98,7 +98,8 @@ class Role:
         for label, chosen in (files or {}).items():
             box.get_by_label(label, exact=False).set_input_files(
                 [{"name": name, "mimeType": "application/pdf", "buffer": content} for name, content in chosen])
-        box.get_by_role("button", name=button or summary).click()
+        with page.expect_navigation():  # the POST and its redirect, not the page already loaded
+            box.get_by_role("button", name=button or summary).click()
         page.wait_for_load_state()
         return page
 

@@ -83,9 +83,11 @@ def test_the_navigation_shows_the_unread_count_on_every_page(login, notes):
     assert 'aria-current="page"' in re.search(r'<a href="/notices"[^>]*>', dept.get("/notices").text).group(0)
 
 
-def test_plain_pages_have_no_user_and_no_count(login, notes):
-    refused = login("dept_ziran").get("/worklist")  # Denied → the plain message page
-    assert refused.status_code == 403 and "无权访问" in refused.text and 'id="nav-notices"' not in refused.text
+def test_error_pages_keep_the_users_navigation_and_count(login, notes):
+    refused = login("dept_ziran").get("/worklist")  # Denied → the message page, with the user's navigation (issue 16)
+    assert refused.status_code == 403 and "无权访问" in refused.text and 'id="nav-notices"' in refused.text
+    anonymous = login().get("/no-such-page")
+    assert anonymous.status_code == 404 and 'id="nav-notices"' not in anonymous.text and "工作人员登录" in anonymous.text
 
 
 def test_the_count_is_one_query_through_the_inbox_index(login, notes, engine):

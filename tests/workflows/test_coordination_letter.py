@@ -7,7 +7,9 @@ import pytest
 from sqlmodel import select
 
 from models import actions as A
-from models.enums import Status
+from models.admin import add_user
+from models.demo import DEMO_AGENCY
+from models.enums import Role, Status
 from models.queries import application_by_number
 from models.tables import Document, Event
 from notices.render import DocumentKind
@@ -63,6 +65,8 @@ def test_the_leader_naming_another_department_after_a_send_back_writes_to_it(ses
     number = F.register_case(session, calendar, MON)
     F.coordinate(session, calendar, number, MON, due_date=DUE)
     A.return_assignment(F.ctx(session, calendar, "dept_zhujian", TUE), number, reason="不属于本局职责")
+    add_user(session, username="letter_eco_handler", full_name="钱承办", role=Role.department_handler,
+             agency=DEMO_AGENCY, department="区生态环境局")  # a case goes only where a handler can take it
     F.coordinate(session, calendar, number, TUE, due_date=DUE, departments=("区生态环境局",))
     assert [s.row_id for s in coordination_steps(session, number)] == leader_assignments(session, number)
     assert len(leader_assignments(session, number)) == 2

@@ -67,3 +67,19 @@ def test_sweep_closes_expired_waits(prefect_harness, app_db, session, calendar):
     # deemed abandoned; its 终止处理告知书 waits for the clerk's draft and counsel's sign-off (会签办结制度)
     assert application_by_number(session, abandoned).status == Status.deemed_abandoned
     assert application_by_number(session, consulting).status == Status.drafting  # 15 WD passed: resumed
+
+
+def test_sweep_reminds_problem_list_owners_by_the_internal_clock_once_a_day(prefect_harness, app_db, session, calendar):
+    from models import problems as P
+    from models.enums import ProblemReason
+
+    soon, late = F.register_case(session, calendar, MON), F.register_case(session, calendar, MON)
+    for number, owner, days in [(soon, "dept_ziran", 2), (late, "dept_zhujian", 1)]:
+        P.add_problem(F.ctx(session, calendar, "clerk", MON), number, reason=ProblemReason.records_hard_to_find,
+                      owner=owner, plan="逐卷查阅", limit_days=days)
+    morning_sweep(today=date(2026, 3, 4))  # soon: due today (4 Mar); late: due yesterday
+    found = messages(session)
+    assert {(m.kind, m.recipient) for m in found} == {("problem_due_soon", "dept_ziran"), ("problem_overdue", "dept_zhujian")}
+    assert all(m.application_id for m in found)  # the case's own notification, with its notify Event
+    morning_sweep(today=date(2026, 3, 4))
+    assert len(messages(session)) == 2

@@ -52,8 +52,13 @@ def test_with_nothing_configured_the_steps_run_inline_on_the_callers_database(en
     assert not (tmp_path / "not-this-one.db").exists()
 
 
-def test_a_recorded_server_that_does_not_answer_loses_no_step(engine, calendar, monkeypatch, tmp_path):
-    """gongkai up died without clearing its record: the clerk is told, and the steps are done inline at once."""
+def test_a_server_that_does_not_answer_leaves_the_receipt_made_and_the_trigger_for_reconcile(engine, calendar,
+                                                                                              monkeypatch, tmp_path):
+    """gongkai up died without clearing its record: the receipt is made anyway, the clerk reads 「自动步骤稍后执行」,
+    the trigger stays in the outbox with its error, and the next reconcile delivers it (here inline)."""
+    from models.outbox import OutboxMessage
+    from models.triggers import CaseTrigger
+
     monkeypatch.delenv("PREFECT_API_URL", raising=False)
     monkeypatch.delenv("GONGKAI_ENGINE", raising=False)
     monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path / "var"))
@@ -61,30 +66,61 @@ def test_a_recorded_server_that_does_not_answer_loses_no_step(engine, calendar, 
         record_prefect_api(s, CLOSED, now=F.at(DAY, 8))
         case = F.case(s, F.register_case(s, calendar, DAY))
     line = trigger.after_action(case, "register", engine=engine, now=F.at(DAY, 11))
-    assert line.startswith("流程服务暂不可用，自动步骤已完成")
-    assert documents(engine, case) == ["receipt"]
+    assert line.startswith(f"自动步骤稍后执行（{case.number} · 登记")
+    assert documents(engine, case) == ["receipt"]  # made in the request, whatever Prefect does
+    with Session(engine) as s:
+        [row] = s.exec(select(CaseTrigger)).all()
+        assert (row.delivered_at, row.done_at, row.attempts) == (None, None, 1) and "ConnectError" in row.last_error
+        assert s.exec(select(OutboxMessage)).all() == []  # the notifications wait for the run
+        record_prefect_api(s, None, now=F.at(DAY, 12))  # the server is gone for good: reconcile runs it inline
+    delivered, failed = trigger.deliver_open(now=F.at(DAY, 12), engine=engine)
+    assert (delivered, failed) == ([case], 0)
+    with Session(engine) as s:
+        assert s.exec(select(CaseTrigger.done_at)).one() is not None
+        assert [m.kind for m in s.exec(select(OutboxMessage))] == ["receipt"]
 
 
-def test_a_run_is_created_on_the_configured_server_with_the_case_and_the_installation(prefect_harness, app_db,
-                                                                                     calendar, monkeypatch):
+async def _work(worker, task, run):
+    """What `python -m workflows.task_worker` does with a run Prefect pushes to it."""
+    await worker(task).execute_task_run(run)
+
+
+def test_a_retried_delivery_finds_the_same_run_and_the_task_worker_runs_the_cases_flow(prefect_harness, app_db,
+                                                                                       calendar, monkeypatch):
+    """The trigger's key is the deferred task run's dynamic key: delivering twice gives one run; the run does the
+    steps in a flow run named `number · step` and marks the trigger done."""
+    import asyncio
+
     from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import TaskRunFilter, TaskRunFilterName
     from prefect.settings import PREFECT_API_URL
+    from prefect.task_worker import TaskWorker
 
-    advance_case.to_deployment(name="advance-case", tags=["gongkai"]).apply()
+    from models.triggers import CaseTrigger
+    from workflows.flows import run_trigger
+
     monkeypatch.setenv("PREFECT_API_URL", PREFECT_API_URL.value())
     monkeypatch.delenv("GONGKAI_ENGINE", raising=False)
     with Session(app_db, expire_on_commit=False) as s:
         case = F.case(s, F.register_case(s, calendar, DAY))
         mine = installation_id(s)
-    line = trigger.after_action(case, "route", engine=app_db)
-    assert line == f"已触发流程运行「{case.number} · 交办承办单位」（{case.number} · 交办承办单位）。"
+        [row] = s.exec(select(CaseTrigger)).all()
+    line = trigger.after_action(case, "register", engine=app_db, now=F.at(DAY, 11))
+    name = f"{case.number} · 登记"
+    assert line == f"已触发流程运行「{name}」。"
+    assert documents(app_db, case) == ["receipt"]  # the receipt did not wait for the run
+    key = row.key(mine)
+    assert trigger.create_run(PREFECT_API_URL.value(), key=key, name=name, case=case) == name  # a client retry
     with get_client(sync_client=True) as client:
-        # the harness's server is shared by the session: this database's run is the one carrying its id
-        [run] = [r for r in client.read_flow_runs()
-                 if f"case:{case.key}" in r.tags and r.parameters.get("installation") == mine]
-    assert run.parameters == {"agency_id": case.agency_id, "number": case.number, "installation": mine,
-                              "after": "交办承办单位"}
-    assert documents(app_db, case) == []  # nothing inline: the served deployment does the steps
+        runs = [r for r in client.read_task_runs(task_run_filter=TaskRunFilter(name=TaskRunFilterName(any_=[name])))
+                if r.dynamic_key == key]
+        [run] = runs
+        assert {"gongkai", f"case:{case.key}"} <= set(run.tags)
+        asyncio.run(_work(TaskWorker, run_trigger, run))
+        flows = [f for f in client.read_flow_runs() if f.name == name and f.parameters.get("installation") == mine]
+    assert [f.state_type.value for f in flows] == ["COMPLETED"]
+    with Session(app_db) as s:
+        assert s.exec(select(CaseTrigger.done_at)).one() is not None
 
 
 def test_a_run_for_another_installation_refuses_before_touching_any_case(prefect_harness, app_db, calendar):

@@ -1,0 +1,139 @@
+"""The trigger outbox: every human action that makes automatic steps due leaves a row in its own transaction.
+
+    a human action commits      → its Events and one CaseTrigger per case, together (the before_flush hook below)
+    workflows.trigger delivers  → a run on Prefect keyed by `CaseTrigger.key` (a retried delivery finds the same run)
+    the run finishes the case   → done_at (mark_done: every trigger of the case the run's plan covered)
+    workflows.engine.reconcile  → delivers what was never delivered, re-delivers what was delivered and never done
+
+So a trigger is never lost: a server outage, a killed desk or a failed delivery leaves an undelivered row that the
+next reconcile (every few minutes, and at `gongkai up` start) drains. Rows are written and updated with plain SQL
+(`update`), never as dirty ORM objects, so they stay out of the case's audit chain (models.audit).
+"""
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Column, Index, String, and_, func, or_, update
+from sqlalchemy import event as sa_event
+from sqlalchemy.orm import Session as OrmSession
+from sqlmodel import Field, Session, SQLModel, select
+
+from models.tables import SHANGHAI, Application, AwareDateTime, Event
+
+# Actions after which nothing automatic can be due: no trigger, so a lifecycle stays within a handful of runs.
+NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge"})
+# The documents that must exist when the human action returns, made in the same request right after it commits
+# (workflows.trigger.after_action): the 接收回执 the counter prints, the 交办单 and 协调函 the departments act on.
+IMMEDIATE_DOCUMENTS = frozenset({"receipt", "routing", "coordination"})
+# Which automatic step runs where (docs/lifecycle.md is generated from this, by models.diagram).
+WHERE_STEPS_RUN: tuple[tuple[str, str, str], ...] = (
+    ("触发记录 CaseTrigger", "人工操作自身的事务（与其事件一同提交）", "触发不会丢失：投递失败时由补办投递"),
+    ("接收回执、交办单、协调函", "同一请求内、操作提交之后立即生成（workflows.trigger）", "登记页面返回时回执已在案件页"),
+    ("其余文书（补正告知书、收费通知书、延期告知书、送达回证等）", "Prefect 任务进程：advance-case 流程运行「编号 · 步骤」",
+     "按数据行生成，重复运行不重复"),
+    ("通知（站内、短信、邮件）", "Prefect 任务进程：advance-case（发送失败按渠道重试）", "以通知键去重"),
+    ("归档打包", "Prefect 任务进程：advance-case（送达或撤回之后）", "同一案件同一时间只有一个运行（全局并发限制）"),
+    ("晨检（期限提醒、逾期处理、审计核验）", "Prefect serve()：morning-sweep，每日 07:30", "非工作日只做审计核验"),
+    ("补办（未投递的触发、中断的运行）", "Prefect serve()：reconcile，每 2 分钟；gongkai up 启动时先补办一次",
+     "投递失败或运行中断后数分钟内补齐"),
+    ("批量登记", "Prefect serve()：batch-intake（每件登记后立即生成回执、交办单和通知）", "与单件登记相同"),
+)
+STRANDED = timedelta(minutes=5)  # delivered but not done after this long: the run died, deliver it again
+
+
+class CaseTrigger(SQLModel, table=True):
+    """One human action's automatic steps, to be run once on Prefect (or inline)."""
+
+    __tablename__ = "case_trigger"
+    __table_args__ = (Index("ix_case_trigger_open", "done_at", "delivered_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    action: str = Field(sa_type=String(40))  # the action's first Event (its label names the run: 2026-000123 · 登记)
+    created_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    delivered_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+    done_at: datetime | None = Field(default=None, sa_column=Column(AwareDateTime(), nullable=True))
+    attempts: int = 0  # deliveries tried (a failed one keeps its error in last_error)
+    round: int = 0  # raised when a stranded run is delivered again: a new run, under a new key
+    last_error: str = ""
+
+    def key(self, installation: str) -> str:
+        """The run's idempotency key: one run per trigger and round, however often the client retries."""
+        return f"trigger:{installation}:{self.id}:{self.round}"
+
+
+def needs_run(action: str) -> bool:
+    return action not in NO_AUTOMATIC_STEP
+
+
+_TRIGGERED = "case_triggers_in_transaction"
+
+
+@sa_event.listens_for(OrmSession, "before_flush")
+def _trigger_with_the_action(session, flush_context, instances):
+    """A human action's Event brings one trigger for its case into the same transaction (the system's do not);
+    an action that flushes several times (承办意见 then 承办意见齐备) still brings one."""
+    have = session.info.setdefault(_TRIGGERED, set())
+    for obj in list(session.new):
+        if (isinstance(obj, Event) and obj.actor_id is not None and obj.application_id not in have
+                and needs_run(obj.action)):
+            session.add(CaseTrigger(application_id=obj.application_id, action=obj.action, created_at=obj.at))
+            have.add(obj.application_id)
+
+
+@sa_event.listens_for(OrmSession, "after_commit")
+@sa_event.listens_for(OrmSession, "after_rollback")
+def _transaction_over(session):
+    session.info.pop(_TRIGGERED, None)
+
+
+def wall_clock() -> datetime:
+    """When a trigger was delivered or done: real time, not the domain's `now` (the bench reads the difference)."""
+    return datetime.now(SHANGHAI)
+
+
+def open_for(session: Session, application_id: int) -> list[CaseTrigger]:
+    """The case's triggers not done yet, oldest first."""
+    return list(session.exec(select(CaseTrigger).where(CaseTrigger.application_id == application_id,
+                                                       CaseTrigger.done_at.is_(None)).order_by(CaseTrigger.id)))
+
+
+def last_open_id(session: Session, application_id: int) -> int | None:
+    """The newest open trigger a run's plan covers: the run marks it and every older one done when it ends."""
+    return session.exec(select(func.max(CaseTrigger.id)).where(CaseTrigger.application_id == application_id,
+                                                               CaseTrigger.done_at.is_(None))).one()
+
+
+def mark_delivered(session: Session, trigger_id: int, *, error: str = "") -> None:
+    """One delivery attempt: delivered when `error` is empty, else the error kept for the next reconcile."""
+    values = {"attempts": CaseTrigger.attempts + 1, "last_error": error[:500]}
+    if not error:
+        values["delivered_at"] = wall_clock()
+    session.execute(update(CaseTrigger).where(CaseTrigger.id == trigger_id).values(**values))
+    session.commit()
+
+
+def mark_done(session: Session, application_id: int, *, upto: int | None) -> int:
+    """The run finished every step its plan saw: the case's triggers up to `upto` are done."""
+    if upto is None:
+        return 0
+    count = session.execute(update(CaseTrigger).where(CaseTrigger.application_id == application_id,
+                                                      CaseTrigger.id <= upto, CaseTrigger.done_at.is_(None))
+                            .values(done_at=wall_clock())).rowcount
+    session.commit()
+    return count
+
+
+def next_round(session: Session, trigger: CaseTrigger) -> None:
+    """A stranded trigger (delivered, never done) gets a fresh key, so Prefect creates a new run for it."""
+    trigger.round += 1
+    session.execute(update(CaseTrigger).where(CaseTrigger.id == trigger.id).values(round=trigger.round))
+    session.commit()
+
+
+def to_deliver(session: Session, *, now: datetime) -> list[tuple[CaseTrigger, Application]]:
+    """Never delivered, or delivered and not done for longer than STRANDED (the run died): oldest first."""
+    stranded = now - STRANDED
+    return list(session.exec(
+        select(CaseTrigger, Application).join(Application, Application.id == CaseTrigger.application_id)
+        .where(CaseTrigger.done_at.is_(None),
+               or_(CaseTrigger.delivered_at.is_(None), and_(CaseTrigger.delivered_at < stranded)))
+        .order_by(CaseTrigger.id)))
