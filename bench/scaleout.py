@@ -10,7 +10,7 @@ same commands, the same trigger), one action after the other once the previous a
   complete      every case archived, with exactly its documents (receipt, routing slip, reply, 送达回证), its
                 notifications (one per key) and one verified archive package
   runs          every advance-case run Completed, none Crashed/Failed/Pending
-  spread        each worker (its log under RUN) submitted at least one run
+  spread        each task worker (its log under RUN) ran at least one action's steps
   Prefect DB    the growth of Prefect's own database per flow run (pg_database_size before and after)
 """
 
@@ -36,6 +36,7 @@ EXPECTED_NOTICES = ("receipt", "assignment", "drafting", "legal_review", "approv
 FINAL = {"Completed", "Failed", "Crashed", "Cancelled"}  # state names of runs that have ended
 CONFLICT = "数据与已有记录冲突"  # models' IntegrityError message: nothing was saved
 STEP_SECONDS = 150  # the longest one action's automatic steps may take (under faults: until recovered)
+RECEIVED = re.compile(r"Received task run: ([0-9a-f-]{36})")  # a task worker took an action's trigger
 SUBMITTED = re.compile(r"Worker '[^']+' submitting flow run '([0-9a-f-]{36})'")
 ABORTED = re.compile(r"Aborted submission of flow run '([0-9a-f-]{36})'")  # another worker took it first
 
@@ -274,8 +275,13 @@ def wait_runs_final(seconds: float = 60) -> Counter:
 
 
 def spread(run_dir: Path) -> dict[str, int]:
-    """How many flow runs each worker started, from the workers' logs (a submission another worker won is not)."""
+    """How many runs each worker started, from the workers' logs: the task workers' triggers (each action's steps)
+    and the process workers' deployment runs (reconcile, sweep, intake; a submission another worker won is not)."""
     by_worker: dict[str, int] = {}
+    for log in sorted(run_dir.glob("task-worker-*.log")):
+        received = set(RECEIVED.findall(log.read_text("utf-8", errors="replace")))
+        if received:
+            by_worker[log.stem] = len(received)
     for log in sorted(run_dir.glob("worker-*.log")):
         lines = log.read_text("utf-8", errors="replace")
         started = set(SUBMITTED.findall(lines)) - set(ABORTED.findall(lines))
@@ -334,7 +340,8 @@ def main() -> None:
     print(t.line())
     for problem in t.problems:
         print("  " + problem)
-    failed = refused != 401 or not t.ok or set(states) != {"Completed"} or len(by_worker) < min(args.workers, 2) or any(
+    task_workers = [w for w in by_worker if w.startswith("task-worker-")]
+    failed = refused != 401 or not t.ok or set(states) != {"Completed"} or len(task_workers) < min(args.workers, 2) or any(
         w == float("inf") for w in waits)
     print("scale-out check: " + ("FAILED" if failed else "ok"))
     sys.exit(1 if failed else 0)
