@@ -4,6 +4,7 @@
     parse_table2(raw)                pure: every bad field at once (InvalidFields, in Chinese), else the figures
     read_table2_file(name, content)  a CSV or XLSX of 项目,数值 rows into raw text (label or key in the first column)
     save_table2(session, …)          validate, then insert or replace the agency's row for the year (nothing on error)
+    enter_table2(ctx, …)             save_table2 for the acting user, who must be the office's head or a supervisor
     table2_of(session, …)            the stored row, or None
 """
 
@@ -15,7 +16,9 @@ from decimal import Decimal, InvalidOperation
 
 from sqlmodel import Session, select
 
-from models.errors import InvalidFields, ValidationFailed
+from models.context import Ctx
+from models.enums import Role
+from models.errors import InvalidFields, RoleNotAllowed, ValidationFailed
 from models.statistics.tables import ProactiveFigures
 
 
@@ -42,6 +45,8 @@ TABLE2_ITEMS = (
 )
 TABLE2_KEYS = tuple(item.key for item in TABLE2_ITEMS)
 COUNT_KEYS = TABLE2_KEYS[:-1]
+# Who enters table 二 and produces the draft: the disclosure office's head and the supervisors (and the administrator)
+TABLE2_ROLES = frozenset({Role.office_head, Role.supervisor, Role.admin})
 MAX_COUNT = 10_000_000  # far above any district's year (Hedong 2021: 112311 licences)
 
 
@@ -155,3 +160,11 @@ def save_table2(session: Session, *, agency_id: int, year: int, raw: dict[str, s
     session.commit()
     session.refresh(row)
     return row
+
+
+def enter_table2(ctx: Ctx, *, year: int, raw: dict[str, str], source: str = "desk") -> ProactiveFigures:
+    """The acting user's agency's table 二 for `year`."""
+    if ctx.actor is None or Role(ctx.actor.role) not in TABLE2_ROLES:
+        raise RoleNotAllowed("只有公开办负责人、督办人员或系统管理员可以录入年度报告表二。", "role may not enter table 2")
+    return save_table2(ctx.session, agency_id=ctx.actor.agency_id, year=year, raw=raw, by=ctx.actor.username,
+                       now=ctx.now, source=source)

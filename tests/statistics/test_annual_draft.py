@@ -171,3 +171,29 @@ def test_table_two_imports_from_csv_and_xlsx_by_label(tmp_path):
         with pytest.raises(ValidationFailed) as refused:
             read_table2_file(name, content)
         assert message in refused.value.message_zh
+
+
+def test_sections_five_and_six_carry_the_problem_list_and_the_fees_of_the_year(session, calendar):
+    from models.problems import add_problem
+    from models.queries import application_by_number
+    from models.tables import Fee
+    from tests.factories import ctx
+    from tests.statistics.cases import case
+
+    cases = hedong_2021()[:2] + [case(received=date(2021, 12, 1))]  # the third is still open at the year's end
+    import_cases(session, calendar, cases)
+    first = application_by_number(session, cases[0]["number"])
+    session.add(Fee(application_id=first.id, method="per_application", monthly_count=12, amount=200,
+                    justification="本月第12件申请", notice_sent_on=date(2021, 5, 20), paid_on=date(2021, 5, 28)))
+    session.commit()
+    add_problem(ctx(session, calendar, "clerk", date(2021, 12, 6)), cases[2]["number"], reason="old_records",
+                owner="clerk", plan="调取1990年代档案", limit_days=30)
+    agency = agency_by_name(session, DEMO_AGENCY)
+    draft = annual_draft(session, agency=agency, year=2021, today=NOW.date(), calendar=calendar)
+    text = "\n".join(p.text for p in Document(io.BytesIO(to_docx(draft))).paragraphs)
+    assert "发出收费通知1件，已缴费1件，共收取信息处理费200元。" in text
+    assert "2021年列入问题清单1件，已销号0件，仍在办理1件" in text
+    assert f"申请{cases[2]['number']}" in text and "措施：调取1990年代档案" in text
+    assert "【请填写】（表二尚未录入" in text
+    later = annual_draft(session, agency=agency, year=2020, today=NOW.date(), calendar=calendar)
+    assert later.problems == [] and later.fees.collected == 0
