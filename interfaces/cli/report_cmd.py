@@ -230,3 +230,46 @@ def province(year: int | None = typer.Option(None, "--year", help="表三的统�
     if table.counted.concluded_without_outcome:
         typer.echo(f"未通过：有{table.counted.concluded_without_outcome}件申请已办结但未记录办理结果，未计入表三任何一行",
                    err=True)
+
+
+@app.command("table2-import")
+def table2_import(file: Path, year: int = YearOption,
+                  user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或督办人员）")) -> None:
+    """导入年度报告表二（主动公开政府信息情况）：CSV 或 XLSX，每行「项目,数值」，如「规章-本年制发件数,0」。"""
+    from interfaces.cli.runtime import context
+    from models.statistics.table2 import enter_table2, read_table2_file
+
+    try:
+        content = file.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"文件不存在：{file}") from None
+    raw = read_table2_file(file.name, content)
+    with context(user) as ctx:
+        row = enter_table2(ctx, year=year, raw=raw, source="import")
+    typer.echo(f"已导入{row.year}年度表二（{row.entered_by}，{row.entered_at:%Y-%m-%d %H:%M}）。")
+
+
+@app.command("annual-draft")
+def annual_draft_cmd(agency: str = AgencyOption, year: int = YearOption,
+                     output: Path = typer.Option(Path("."), "--output", "-o", help="输出目录，缺省为当前目录"),
+                     today: str | None = TodayOption) -> None:
+    """生成年度报告全文草稿（国办公开办函〔2021〕30号格式）：DOCX（供修改）和 PDF。"""
+    from interfaces.cli.runtime import calendar
+    from models.db import session_scope
+    from models.queries import agency_by_name
+    from models.statistics.draft import annual_draft
+    from notices.annual_draft import to_docx, to_pdf
+
+    if output.exists() and not output.is_dir():
+        raise _fail(f"--output 应为目录：{output}")
+    output.mkdir(parents=True, exist_ok=True)
+    with session_scope() as session:
+        draft = annual_draft(session, agency=agency_by_name(session, agency), year=year, today=_today(today),
+                             calendar=calendar())
+        stem = output / f"{draft.agency}{year}年政府信息公开工作年度报告（草稿）"
+        Path(f"{stem}.docx").write_bytes(to_docx(draft))
+        Path(f"{stem}.pdf").write_bytes(to_pdf(draft))
+    typer.echo(f"已生成 {stem}.docx 和 {stem}.pdf")
+    if draft.table2 is None:
+        typer.echo(f"注意：{year}年度表二尚未录入，草稿中以【请填写】标出（gongkai report table2-import）。", err=True)
+    _print_failures(draft.report.failures)
