@@ -102,10 +102,12 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
 
 
 def default_prefect_port() -> int:
-    """Prefect's own setting (PREFECT_SERVER_API_PORT, else Prefect's default): no port is written in our code."""
-    from prefect.settings import get_current_settings
+    """Prefect's own setting (PREFECT_SERVER_API_PORT, else Prefect's default): no port is written in our code.
 
-    return get_current_settings().server.api.port
+    Read afresh from the environment and profile, not from a settings context a caller may have entered."""
+    from prefect.settings import Settings
+
+    return Settings().server.api.port
 
 
 def _start(args: list[str], env: dict) -> subprocess.Popen:
