@@ -12,7 +12,7 @@ from tests.web.test_access import USER_OF, _url, cases  # noqa: F401  (the cases
 from tests.web.test_browser import ARGS, CHROMIUM, Role as Person, browser, server  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.slow
-FILES = ("/documents/", "/attachments/")  # downloads, not pages
+FILES = ("/documents/", "/attachments/", ".docx", ".pdf", ".xlsx")  # downloads, not pages
 BLOCKING = ("serious", "critical")
 
 
