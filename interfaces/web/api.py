@@ -461,8 +461,8 @@ def public_download(body: Lookup, api: Api = Depends(api_dep),
         raise ApiFailure(404, "not_found", "未找到该申请，请核对申请编号和查询码。")
     served, content = served_document(api.db, app, document_id)
     media = "application/pdf" if served.content_type == "application/pdf" else "text/plain; charset=utf-8"
-    return Response(content, media_type=media,
-                    headers={"Content-Disposition": f'attachment; filename="{document_id}.{"pdf" if media == "application/pdf" else "txt"}"'})
+    ext = "pdf" if media == "application/pdf" else "txt"
+    return Response(content, media_type=media, headers={"Content-Disposition": f'attachment; filename="{document_id}.{ext}"'})
 
 
 # --- staff systems: cases and the main steps --------------------------------------------------------------------

@@ -13,8 +13,8 @@ from models.enums import Channel, ConfirmationMethod, DeliveryMethod, Role, Stat
 from models.errors import RoleNotAllowed
 from models.queries import application_by_number, user_by_username
 from models.registration import register
-from models.tables import AdminEvent, Applicant, ApiToken, Application, Event, User
-from tests.factories import VALID_ID, advance, application_in, at, ctx, register_case, seed_agency
+from models.tables import AdminEvent, Applicant, ApiToken, Application, Event
+from tests.factories import VALID_ID, advance, application_in, ctx, register_case, seed_agency
 from tests.web.conftest import DAY
 
 OTHER = "另一区人民政府"
@@ -177,7 +177,7 @@ def test_wrong_query_codes_are_refused_then_throttled_whatever_the_forwarded_for
 
 
 def _served_case(engine, calendar, *, method: DeliveryMethod) -> tuple[str, str]:
-    """A case whose reply was issued and dispatched by `method`, the applicant having consented to electronic service."""
+    """A case whose reply was issued and dispatched by `method`; the applicant consented to electronic service."""
     with Session(engine) as s:
         number = register_case(s, calendar, DAY, delivery_method=DeliveryMethod.platform,
                                electronic_delivery_consent=True)
@@ -255,7 +255,7 @@ def test_refused_steps_answer_a_stable_code_and_write_nothing(api, engine, calen
         assert application_by_number(s, number).status == Status.registered
 
 
-def test_a_token_acts_only_on_its_own_agencys_case_when_numbers_collide(api, engine, calendar, token, demo_hash):
+def test_a_token_acts_only_on_its_own_agencys_case_when_numbers_collide(api, engine, calendar, token):
     with Session(engine) as s:
         seed_agency(s, OTHER, "b")
         mine = register_case(s, calendar, DAY)  # 示范区 2026-000001
@@ -328,3 +328,11 @@ def test_the_cli_prints_a_token_once_lists_it_without_the_token_and_revokes_it(t
             authenticate(s, secret)
     refused = CliRunner().invoke(cli(), ["api", "token", "create", "--user", "nobody"])
     assert refused.exit_code != 0 and "不存在" in refused.output
+
+
+def test_guessed_tokens_are_throttled_per_client(api, token):
+    for _ in range(20):
+        assert api.get("/api/v1/cases", headers={"Authorization": "Bearer gk_guess"}).status_code == 401
+    good = token("clerk")
+    r = api.get("/api/v1/cases", headers=good | {"X-Forwarded-For": "10.1.1.1"})
+    assert r.status_code == 429 and r.json()["code"] == "rate_limited"
