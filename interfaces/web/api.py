@@ -173,7 +173,8 @@ def staff_dep(api: Api = Depends(api_dep),
     try:
         user = authenticate(api.db, credentials.credentials if credentials else None)
     except TokenRefused:
-        limiter.record(api.client)
+        if credentials is not None:  # a token presented and refused: what guessing looks like
+            limiter.record(api.client)
         raise
     return Staff(api, user)
 
