@@ -159,6 +159,7 @@ def request_supplement(ctx: Ctx, number: str, *, items: str, period_days: int | 
 def receive_supplement(ctx: Ctx, number: str, *, received_on: date, content: str = "") -> Done:
     """Art 30: the reply period is counted afresh from the day the supplemented application is received."""
     app = _load(ctx, number)
+    lifecycle.check(app, "receive_supplement", ctx.actor)  # before the supplement row, which only that status has
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     _not_after_today(ctx, received_on, "收到补正日期")
     if received_on < supplement.issued_on:
@@ -176,6 +177,7 @@ def deem_abandoned(ctx: Ctx, number: str) -> Done:
 
     The case is concluded when its 终止处理告知书 is dispatched, after legal review and 签发 like any reply."""
     app = _load(ctx, number)
+    lifecycle.check(app, "deem_abandoned", ctx.actor)  # before the supplement row, which only that status has
     supplement = ctx.session.exec(select(Supplement).where(Supplement.application_id == app.id)).one()
     if ctx.today <= supplement.due_date:
         raise GuardFailed(f"补正期限至 {supplement.due_date} 尚未届满，不能视为放弃申请。", "supplement period open")

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from enum import StrEnum
 
+from models.errors import ValidationFailed
+
 FEE_RULES_DOC = "国办函〔2020〕109号"
 
 
@@ -17,12 +19,12 @@ class FeeMethod(StrEnum):
         return {"per_application": "按件计收", "per_page": "按量计收"}[self.value]
 
 
-class FeeRuleError(ValueError):
-    """A fee asked for with inputs the rules do not allow; message_zh is shown to the clerk."""
+class FeeRuleError(ValidationFailed, ValueError):
+    """A fee asked for with inputs the rules do not allow; message_zh is shown to the clerk (a domain error, so the
+    desk and the CLI refuse it like any other)."""
 
     def __init__(self, message_zh: str, message: str):
-        super().__init__(message)
-        self.message_zh = message_zh
+        super().__init__(message_zh, message, field="pages")
 
 
 @dataclass(frozen=True)
@@ -55,11 +57,16 @@ def application_rate(k: int) -> int:
     return 100 * (2 + (k - 31) // 10)  # Art 4(3): each further band of 10 costs 100元 more
 
 
+MAX_COUNT = 10**7  # applications a month or pages: far beyond any real request
+
+
 def _positive(value: int | None, *, name_zh: str, name: str) -> int:
     if value is None:
         raise FeeRuleError(f"请填写{name_zh}", f"{name} is required")
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise FeeRuleError(f"{name_zh}须为正整数，当前为“{value}”", f"{name} must be a positive integer, got {value!r}")
+    if value > MAX_COUNT:  # a typing error, and an amount no database column holds
+        raise FeeRuleError(f"{name_zh}“{value}”超出合理范围（至多{MAX_COUNT}），请核对", f"{name} {value} too large")
     return value
 
 

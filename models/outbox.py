@@ -189,10 +189,23 @@ def pending(session: Session, *, limit: int = 500) -> list[OutboxMessage]:
                              .order_by(OutboxMessage.id).limit(limit)))
 
 
+def _claim_next(session: Session, *, after: int) -> OutboxMessage | None:
+    """The next unsent row after `after`, locked until this transaction commits; on PostgreSQL a row another process is
+    sending is skipped (FOR UPDATE SKIP LOCKED), and once it commits the row is no longer unsent. SQLite has no row
+    locks (the clause is left out): one machine, where two deliveries at once may still send a key twice."""
+    return session.exec(select(OutboxMessage).where(OutboxMessage.sent_at.is_(None), OutboxMessage.id > after)
+                        .order_by(OutboxMessage.id).limit(1).with_for_update(skip_locked=True)).first()
+
+
 def deliver_pending(session: Session, sender: Sender, *, now: datetime, limit: int = 500) -> int:
-    """Send the unsent rows; each is marked sent in its own commit. Failures stay pending with the error."""
-    sent = 0
-    for message in pending(session, limit=limit):
+    """Send the unsent rows; each is claimed, sent and marked sent in its own transaction, so two runs delivering at
+    once (a worker's run and an inline trigger) never send one key twice. Failures stay pending with the error."""
+    sent, last = 0, 0
+    for _ in range(limit):
+        message = _claim_next(session, after=last)
+        if message is None:
+            break
+        last = message.id
         message.attempts += 1
         try:
             sender.send(message)

@@ -1,8 +1,9 @@
 """Registration (登记): Art 29 contents, Art 31 receipt dates, and the flags a human must decide on."""
 
+import json
 import re
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import update
@@ -20,12 +21,18 @@ from models.repeats import may_repeat
 from models.statistics.lock import ensure_receipt_year_open
 from models.tables import Agency, Applicant, Application, Counter
 from models.validation import (
+    check_clean,
     check_credit_code,
     check_email,
     check_not_future,
     check_phone,
     check_required,
     check_resident_id,
+    day_value,
+    enum_value,
+    text_value,
+    visible,
+    yes_no,
 )
 
 REGULATION_IN_FORCE = date(2019, 5, 15)  # Decree 711 took effect: an earlier receipt date is a typing error
@@ -87,10 +94,43 @@ class Registered:
     applicant_changes: dict = field(default_factory=dict)  # field → [on file, entered] when updated
 
 
+# The text of a registration, checked for control characters (NUL, ANSI escapes …) before anything else:
+# (field as the form names it, what it is in Chinese, multi-line). Names never hold a line break.
+_TEXTS = (("agency", "机关名称", False), ("applicant.name", "申请人姓名或名称", False),
+          ("applicant.id_number", "证件号码", False), ("applicant.phone", "联系电话", False),
+          ("applicant.email", "电子邮箱", False), ("applicant.address", "通信地址", False),
+          ("request_text", "申请内容", True), ("receipt_evidence", "收到凭证", True),
+          ("confirmation_note", "确认情况说明", True), ("agent_name", "代理人姓名", False),
+          ("agent_id_number", "代理人证件号码", False), ("agent_phone", "代理人电话", False),
+          ("agent_authorization", "授权委托书", True))
+
+
+def _value(data: ApplicationIn, field: str):
+    owner, _, name = field.rpartition(".")
+    return getattr(data.applicant if owner else data, name)
+
+
+def text_problems(data: ApplicationIn) -> list[ValidationFailed]:
+    """Text that would be stored and printed again: no control characters, no invalid UTF-8, no numbers or lists."""
+    found = []
+    for field, what, multiline in _TEXTS:
+        value = _value(data, field)
+        try:
+            if value is not None:
+                if not isinstance(value, str):
+                    text_value(value, what=what, field=field)  # refuses it, naming what it is
+                check_clean(value, what=what, field=field, multiline=multiline)
+        except ValidationFailed as exc:
+            found.append(exc)
+    return found
+
+
 def problems(data: ApplicationIn, *, today: date) -> tuple[ApplicantIn | None, list[ValidationFailed]]:
     """Every check of the form at once, before anything is written: the applicant as stored, and each problem with
     its field (a date the form could not read is None here; its own error is the form's)."""
-    found: list[ValidationFailed] = []
+    found = text_problems(data)
+    if found:  # not text, or holding control characters: the other checks would misread it
+        return None, found
 
     def check(fn, *args, **kwargs):
         try:
@@ -144,6 +184,92 @@ def _check_kind(a: ApplicantIn) -> None:
 
 # A type whose number the desk checks, chosen with no number: the form's default left in place, not an ID provided.
 _NUMBER_CHECKED = (ApplicantIdType.resident_id, ApplicantIdType.credit_code)
+
+
+# A registration file (gongkai register --file, docs/import-format.md): its fields and each one's type.
+_RECORD_TEXTS = {"agency": "机关", "request_text": "申请内容", "receipt_evidence": "收到凭证",
+                 "confirmation_note": "确认情况说明", "agent_name": "代理人姓名", "agent_id_number": "代理人证件号码",
+                 "agent_phone": "代理人电话", "agent_authorization": "授权委托书"}
+_RECORD_YES_NO = {"electronic_delivery_consent": "申请人同意电子送达", "applicant_confirmed": "申请人已确认",
+                  "transcribed_by_clerk": "公开办代为填写", "needs_assistance": "需要帮助",
+                  "litigation_prone": "易诉案件"}
+_RECORD_DAYS = {"arrived_on": "到达日期", "receipt_date": "收到申请日期", "confirmed_on": "确认日期"}
+_RECORD_ENUMS = {"channel": (Channel, "递交渠道", Channel.in_person),
+                 "requested_form": (RequestedForm, "获取形式", RequestedForm.paper),
+                 "delivery_method": (DeliveryMethod, "送达方式", DeliveryMethod.post),
+                 "confirmation_method": (ConfirmationMethod, "确认方式", None),
+                 "agent_id_type": (ApplicantIdType, "代理人证件类型", ApplicantIdType.none),
+                 "applicant_on_file": (ApplicantOnFile, "申请人信息处理方式", None)}
+_APPLICANT_TEXTS = {"name": "申请人姓名或名称", "id_number": "证件号码", "phone": "联系电话", "email": "电子邮箱",
+                    "address": "通信地址"}
+_APPLICANT_ENUMS = {"kind": (ApplicantKind, "申请人类型", ApplicantKind.natural_person),
+                    "id_type": (ApplicantIdType, "证件类型", ApplicantIdType.none)}
+RECORD_FIELDS = frozenset({"applicant", *_RECORD_TEXTS, *_RECORD_YES_NO, *_RECORD_DAYS, *_RECORD_ENUMS})
+APPLICANT_FIELDS = frozenset({*_APPLICANT_TEXTS, *_APPLICANT_ENUMS})
+
+
+def _object(value, *, what: str, field: str, allowed: frozenset) -> dict:
+    if not isinstance(value, dict):
+        kind = {list: "数组", str: "文字", bool: "true/false", int: "数字", float: "数字"}.get(type(value), "null")
+        raise ValidationFailed(f"{what}应为一个 JSON 对象（{{…}}），不能是{kind}。", f"{field} is not an object",
+                               field=field)
+    unknown = sorted(str(k) for k in value if k not in allowed)
+    if unknown:
+        raise ValidationFailed(
+            f"{what}含有未知字段：{'、'.join(visible(k) for k in unknown)}（可用字段：{'、'.join(sorted(allowed))}，"
+            "见 docs/import-format.md 的登记部分）。", f"{field} has unknown fields {unknown}", field=field)
+    return value
+
+
+def application_from_record(record, *, today: date, defaults: dict | None = None) -> ApplicationIn:
+    """A registration record (a JSON object, e.g. `gongkai register --file`) checked field by field: each of its
+    type (text never a number, yes/no only true/false or 是/否, dates YYYY-MM-DD), over `defaults` (the flags)."""
+    record = _object(record, what="登记文件", field="record", allowed=RECORD_FIELDS)
+    applicant = _object(record.get("applicant", {}), what="登记文件的 applicant", field="applicant",
+                        allowed=APPLICANT_FIELDS)
+    defaults = defaults or {}
+    merged = {**defaults, **record}
+    person = {**defaults.get("applicant", {}), **applicant}
+
+    def enum(source: dict, key: str, spec, prefix: str = ""):
+        cls, what, default = spec
+        return enum_value(cls, source.get(key), what=what, field=prefix + key, default=default)
+
+    texts = {key: text_value(merged.get(key), what=what, field=key, multiline=key in ("request_text",
+             "receipt_evidence", "confirmation_note", "agent_authorization")) for key, what in _RECORD_TEXTS.items()}
+    days = {key: day_value(merged.get(key), what=what, field=key) for key, what in _RECORD_DAYS.items()}
+    flags = {key: yes_no(merged.get(key), what=what, field=key) for key, what in _RECORD_YES_NO.items()}
+    people = {key: text_value(person.get(key), what=what, field=f"applicant.{key}")
+              for key, what in _APPLICANT_TEXTS.items()}
+    enums = {key: enum(merged, key, spec) if merged.get(key) not in (None, "") or spec[2] is not None else None
+             for key, spec in _RECORD_ENUMS.items()}
+    arrived = days["arrived_on"] or today
+    return ApplicationIn(
+        agency=texts["agency"],
+        applicant=ApplicantIn(kind=enum(person, "kind", _APPLICANT_ENUMS["kind"], "applicant."),
+                              name=people["name"],
+                              id_type=enum(person, "id_type", _APPLICANT_ENUMS["id_type"], "applicant."),
+                              id_number=people["id_number"] or None, phone=people["phone"], email=people["email"],
+                              address=people["address"]),
+        channel=enums["channel"], arrived_on=arrived,
+        # Art 31: a confirmed channel's receipt date is the day of confirmation
+        receipt_date=days["receipt_date"] or days["confirmed_on"] or arrived,
+        request_text=texts["request_text"], receipt_evidence=texts["receipt_evidence"],
+        requested_form=enums["requested_form"], delivery_method=enums["delivery_method"],
+        electronic_delivery_consent=flags["electronic_delivery_consent"],
+        transcribed_by_clerk=flags["transcribed_by_clerk"], applicant_confirmed=flags["applicant_confirmed"],
+        needs_assistance=flags["needs_assistance"], litigation_prone=flags["litigation_prone"],
+        agent_name=texts["agent_name"] or None, agent_id_number=texts["agent_id_number"] or None,
+        agent_phone=texts["agent_phone"] or None, confirmed_on=days["confirmed_on"],
+        confirmation_method=enums["confirmation_method"], confirmation_note=texts["confirmation_note"],
+        agent_id_type=enums["agent_id_type"], agent_authorization=texts["agent_authorization"],
+        applicant_on_file=enums["applicant_on_file"],
+    )
+
+
+def record_of(data: ApplicationIn) -> dict:
+    """A checked registration as plain JSON (dates ISO, enums by value): what a batch carries to its flow."""
+    return json.loads(json.dumps(asdict(data), default=str, ensure_ascii=False))
 
 
 def _check_id(id_type: ApplicantIdType, number: str | None, *, who: str, field: str) -> str | None:
@@ -272,6 +398,7 @@ def next_in_sequence(session: Session, *, agency_id: int, name: str, year: int) 
 
 
 _QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+QUERY_CODE = re.compile(f"[{_QUERY_CODE_ALPHABET}]{{8}}")  # what new_query_code makes and the status page finds
 
 
 def new_query_code() -> str:

@@ -18,6 +18,17 @@ def _from_file(path: str | None) -> dict[str, str]:
     return values
 
 
+def display_url(url: str) -> str:
+    """A database URL fit to print or log: the password, if any, is shown as ***."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:  # not a URL SQLAlchemy reads: print nothing of it that could be a secret
+        return url.split("://", 1)[0] + "://***"
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str

@@ -1,8 +1,10 @@
 """Import and export of applications as JSON Lines: bringing past years in from spreadsheets and legacy systems.
 
 One application per line (docs/import-format.md). Import is all-or-nothing per file: every line is
-checked first, a bad line aborts with its number and the reason, and only then is everything written
-in one transaction, in bulk (Core executemany — the ORM one object at a time is 6× slower here).
+checked first against the format (each field's type, text free of control characters, UTF-8) and against
+the records its status stands on, a bad line aborts with its number and the reason, and only then is
+everything written in one transaction, in bulk (Core executemany — the ORM one object at a time is 6×
+slower here).
 Import → export → import round-trips losslessly.
 """
 
@@ -17,16 +19,38 @@ from sqlmodel import Session, select
 
 from models import audit
 from models.enums import ApplicantIdType, Channel, DeliveryMethod, RequestedForm, Status
-from models.errors import ImportLineError
+from models.errors import ImportLineError, ValidationFailed
 from models.identity import NUMBER
 from models.lifecycle import CONCLUDED
 from models.outcomes import ApplicantKind, ChallengeKind, ChallengeResult, Outcome, RESULT_ROW_KEYS
-from models.registration import new_query_code
+from models.registration import QUERY_CODE, application_from_record, new_query_code, record_of, validate
 from models.tables import Agency, Applicant, Application, Counter, Event, LegalChallenge, shanghai_day
-from models.validation import credit_code_valid, resident_id_valid
+from models.validation import credit_code_valid, day_value, resident_id_valid, text_value, visible
 
 CLOSED = "closed"  # a concluded legacy case: it is stored as archived
 _NUMBER = re.compile(r"(\d{4})-(\d{1,8})")
+FIRST_REGULATION = date(2008, 5, 1)  # Decree 492 took effect: no application under the Regulation is older
+
+S = Status
+# What a status stands on that an import line cannot carry: a case imported in it would wait on a record that
+# does not exist (a review of no draft, a fee with no notice, a dispatch of no reply: later refusals and 500s).
+NEEDS_RECORDS: dict[Status, str] = {
+    S.awaiting_supplement: "补正告知（补正事项和补正期限，《条例》第三十条）",
+    S.routed: "交办记录（承办单位和答复期限）",
+    S.coordinating: "分管领导协调的承办单位和答复期限",
+    S.joint_consultation: "会商的参会单位",
+    S.consulting: "征求意见的对象和期限（《条例》第三十二条、第三十四条）",
+    S.fee_review: "收费通知草稿",
+    S.awaiting_fee: "已发出的收费通知（金额和缴费期限）",
+    S.legal_review: "答复草稿",
+    S.returned_for_revision: "答复草稿和法律顾问的审核意见",
+    S.approved: "经法律顾问审核通过的答复草稿",
+    S.issued: "已签发的答复书（文号和文书）",
+    S.dispatched: "寄送记录（寄送日期、方式和邮件号码）",
+    S.deemed_abandoned: "补正告知和已届满的补正期限",
+    S.fee_unpaid: "已发出的收费通知和已届满的缴费期限",
+}
+IMPORTABLE = frozenset(Status) - set(NEEDS_RECORDS)  # registered, drafting, and the concluded ones
 
 # A legacy case carries only its table 三 row; it is stored under the outcome that stands for that row.
 ROW_OUTCOME: dict[str, Outcome] = {}
@@ -55,37 +79,73 @@ def _date(value, line: int, name: str, *, required: bool = True, today: date) ->
         if required:
             _fail(line, f"缺少 {name}")
         return None
+    if not isinstance(value, str):
+        _fail(line, f"{name} 应为 YYYY-MM-DD 格式的日期文字，不能是{_kind(value)}")
     try:
-        day = date.fromisoformat(value)
-    except (TypeError, ValueError):
-        _fail(line, f"{name} 「{value}」不是 YYYY-MM-DD 格式的日期")
+        day = day_value(value, what=name, field=name)
+    except ValidationFailed:
+        _fail(line, f"{name} 「{visible(value)}」不是 YYYY-MM-DD 格式的日期")
     if day > today:
         _fail(line, f"{name}（{day}）晚于今天（{today}）")
+    if day < FIRST_REGULATION:
+        _fail(line, f"{name}（{day}）早于《条例》施行之日（2008年5月1日），请核对日期")
     return day
+
+
+def _kind(value) -> str:
+    return {bool: "true/false", int: "数字", float: "数字", list: "数组", dict: "对象"}.get(type(value), type(value).__name__)
 
 
 def _enum(enum_cls, value, line: int, name: str, *, default=None):
     if value in (None, "") and default is not None:
         return default
+    if value is None:
+        _fail(line, f"缺少 {name}")
+    if not isinstance(value, str):
+        allowed = "、".join(m.value for m in enum_cls)
+        _fail(line, f"{name} 应为以下文字之一：{allowed}，不能是{_kind(value)}")
     try:
         return enum_cls(value)
     except ValueError:
         allowed = "、".join(m.value for m in enum_cls)
-        _fail(line, f"{name} 「{value}」无效，应为：{allowed}")
+        _fail(line, f"{name} 「{visible(value)}」无效，应为：{allowed}")
 
 
-def _text(record: dict, key: str, line: int, name: str) -> str:
+def _text(record: dict, key: str, line: int, name: str, *, path: str = "") -> str:
+    """A required text field: a string, not blank, free of control characters."""
     value = record.get(key)
-    if not isinstance(value, str) or not value.strip():
-        _fail(line, f"缺少 {name}（{key}）")
-    return value.strip()
+    if value is None or (isinstance(value, str) and not value.strip()):
+        _fail(line, f"缺少 {name}（{path}{key}）")
+    return _optional_text(record, key, line, name, multiline=key == "request_text", path=path)
+
+
+def _optional_text(record: dict, key: str, line: int, name: str, *, multiline: bool = False, path: str = "") -> str:
+    """A text field: a string or null (read as ""), never a number, a list or an object; no control characters.
+    `path` is where the record sits in the line (`applicant.`)."""
+    try:
+        return text_value(record.get(key), what=f"{path}{key}（{name}）", field=path + key, multiline=multiline)
+    except ValidationFailed as exc:
+        _fail(line, exc.message_zh.rstrip("。"))
+
+
+def _query_code(record: dict, line: int) -> str:
+    """Kept if given in the form registration allocates (what the public status page finds), else generated."""
+    code = _optional_text(record, "query_code", line, "查询码").upper()
+    if not code:
+        return new_query_code()
+    if not QUERY_CODE.fullmatch(code):
+        _fail(line, f"query_code「{visible(code)}」格式不正确，应为8位大写字母和数字（不含 I、O、0、1），"
+                    "如 K7M2P9QX；不填则自动生成")
+    return code
 
 
 def _applicant(raw, line: int) -> dict:
     if not isinstance(raw, dict):
         _fail(line, "applicant 应为对象，至少含 kind 和 name")
     kind = _enum(ApplicantKind, raw.get("kind"), line, "applicant.kind")
-    id_number = (raw.get("id_number") or "").strip().upper() or None
+    texts = {key: _optional_text(raw, key, line, label, path="applicant.") for key, label in (
+        ("id_number", "证件号码"), ("phone", "联系电话"), ("email", "电子邮箱"), ("address", "通信地址"))}
+    id_number = texts["id_number"].upper() or None
     default_type = ApplicantIdType.none
     if id_number:
         default_type = ApplicantIdType.resident_id if kind == ApplicantKind.natural_person else ApplicantIdType.credit_code
@@ -94,9 +154,8 @@ def _applicant(raw, line: int) -> dict:
         _fail(line, f"申请人身份证号码「{id_number}」无效")
     if id_number and id_type == ApplicantIdType.credit_code and not credit_code_valid(id_number):
         _fail(line, f"统一社会信用代码「{id_number}」无效")
-    return {"kind": kind.value, "name": _text(raw, "name", line, "申请人姓名或名称"), "id_type": id_type.value,
-            "id_number": id_number, "phone": raw.get("phone") or "", "email": raw.get("email") or "",
-            "address": raw.get("address") or ""}
+    return {"kind": kind.value, "name": _text(raw, "name", line, "申请人姓名或名称", path="applicant."), "id_type": id_type.value,
+            "id_number": id_number, "phone": texts["phone"], "email": texts["email"], "address": texts["address"]}
 
 
 def _challenges(raw, line: int, *, receipt: date, today: date) -> list[dict]:
@@ -119,7 +178,8 @@ def _challenges(raw, line: int, *, receipt: date, today: date) -> list[dict]:
         if decided and decided < filed:
             _fail(line, f"{where}.closed_date 早于 filed_date")
         found.append({"kind": _enum(ChallengeKind, c.get("kind"), line, f"{where}.kind").value, "filed_on": filed,
-                      "body": c.get("body") or "", "result": result.value, "decided_on": decided})
+                      "body": _optional_text(c, "body", line, "复议机关或法院", path=f"{where}."), "result": result.value,
+                      "decided_on": decided})
     return found
 
 
@@ -128,6 +188,8 @@ def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _R
         record = json.loads(text)
     except json.JSONDecodeError as exc:
         _fail(line, f"不是有效的 JSON（{exc.msg}，第{exc.colno}列）")
+    except RecursionError:
+        _fail(line, "JSON 嵌套层数过多")
     if not isinstance(record, dict):
         _fail(line, "每行应为一个 JSON 对象")
     agency = _text(record, "agency", line, "机关名称")
@@ -142,6 +204,10 @@ def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _R
         _fail(line, "receipt_date 早于 arrived_date")
     status_raw = record.get("status")
     status = Status.archived if status_raw == CLOSED else _enum(Status, status_raw, line, "status")
+    if status in NEEDS_RECORDS:
+        _fail(line, f"status「{status.value}」（{status.label}）须有{NEEDS_RECORDS[status]}，导入格式不携带这些记录；"
+                    "未办结的申请请按 registered（已登记）或 drafting（拟稿中）导入后在系统中继续办理，"
+                    "已办结的按 closed 导入")
     closed = _date(record.get("closed_date"), line, "closed_date", required=False, today=today)
     outcome = _outcome(record, line)
     if status in CONCLUDED:
@@ -152,10 +218,11 @@ def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _R
     elif outcome is not None or closed is not None:
         _fail(line, "未办结的申请 outcome 和 closed_date 应为 null")
     application = {
-        "number": number, "year": receipt.year, "query_code": record.get("query_code") or new_query_code(),
-        "agent_name": record.get("agent_name"),
+        "number": number, "year": receipt.year, "query_code": _query_code(record, line),
+        "agent_name": _optional_text(record, "agent_name", line, "代理人") or None,
         "channel": _enum(Channel, record.get("channel"), line, "channel").value,
-        "arrived_on": arrived, "receipt_date": receipt, "receipt_evidence": record.get("receipt_evidence") or "",
+        "arrived_on": arrived, "receipt_date": receipt,
+        "receipt_evidence": _optional_text(record, "receipt_evidence", line, "收到凭证"),
         "request_text": _text(record, "request_text", line, "申请内容"),
         "requested_form": _enum(RequestedForm, record.get("requested_form"), line, "requested_form",
                                 default=RequestedForm.paper).value,
@@ -172,8 +239,8 @@ def _outcome(record: dict, line: int) -> Outcome | None:
     row = record.get("outcome")
     if row is None:
         return None
-    if row not in ROW_OUTCOME:
-        _fail(line, f"outcome 「{row}」不是表三的行（r1_disclosed … r6_3_other）")
+    if not isinstance(row, str) or row not in ROW_OUTCOME:
+        _fail(line, f"outcome 「{visible(str(row))}」不是表三的行（r1_disclosed … r6_3_other）")
     finer = record.get("decision_outcome")
     if finer is None:
         return ROW_OUTCOME[row]
@@ -183,13 +250,28 @@ def _outcome(record: dict, line: int) -> Outcome | None:
     return outcome
 
 
-def _lines(source: Iterable[str]) -> Iterator[tuple[int, str]]:
+def _lines(source: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
+    """The non-blank lines with their numbers; a line given as bytes must be UTF-8 (a BOM on the first is dropped)."""
     for number, text in enumerate(source, 1):
+        if isinstance(text, bytes):
+            try:
+                text = text.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                _fail(number, f"不是有效的 UTF-8 编码（第{exc.start + 1}个字节 0x{text[exc.start]:02x}），"
+                              "请将文件另存为 UTF-8 后重新导入")
+        if number == 1:
+            text = text.removeprefix("\ufeff")
         if text.strip():
             yield number, text
 
 
-def parse_file(session: Session, source: Iterable[str], *, today: date) -> list[_Row]:
+def read_lines(data: bytes) -> list[bytes]:
+    """A file's lines as bytes, split only at \\n (a JSON string may hold U+2028 or a form feed): decoded per line,
+    so invalid UTF-8 is reported with its line number."""
+    return data.split(b"\n")
+
+
+def parse_file(session: Session, source: Iterable[str | bytes], *, today: date) -> list[_Row]:
     """Check every line; the first bad one raises ImportLineError with its line number."""
     agencies = dict(session.exec(select(Agency.name, Agency.id)).all())
     rows, seen = [], {}
@@ -200,7 +282,31 @@ def parse_file(session: Session, source: Iterable[str], *, today: date) -> list[
             _fail(line, f"申请编号「{key[1]}」与第{seen[key]}行重复")
         seen[key] = line
         rows.append(row)
+    if not rows:
+        raise ValidationFailed("导入文件中没有任何申请（空文件，或只有空行）。", "nothing to import")
     _check_not_in_database(session, rows)
+    return rows
+
+
+def intake_rows(source: Iterable[str | bytes], *, today: date) -> list[dict]:
+    """A batch-intake file (`gongkai flow intake`): each line a registration record (`register --file`'s fields)
+    plus an optional `department`, every line checked before anything is registered; the rows as plain JSON."""
+    rows = []
+    for line, text in _lines(source):
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            _fail(line, f"不是有效的 JSON（{exc.msg}，第{exc.colno}列）")
+        except RecursionError:
+            _fail(line, "JSON 嵌套层数过多")
+        department = record.pop("department", None) if isinstance(record, dict) else None
+        try:
+            data = application_from_record(record, today=today)
+            validate(data, today=today)
+            department = text_value(department, what="承办单位", field="department")
+        except ValidationFailed as exc:
+            _fail(line, exc.message_zh.rstrip("。"))
+        rows.append({**record_of(data), **({"department": department} if department else {})})
     return rows
 
 
@@ -211,7 +317,7 @@ def _check_not_in_database(session: Session, rows: list[_Row]) -> None:
             _fail(row.line, f"申请编号「{row.application['number']}」已存在于数据库中")
 
 
-def import_jsonl(session: Session, source: Iterable[str], *, now: datetime, calendar,
+def import_jsonl(session: Session, source: Iterable[str | bytes], *, now: datetime, calendar,
                  progress: Callable[[int], None] | None = None) -> int:
     """Import a whole file in one transaction; returns the number of applications written."""
     rows = parse_file(session, source, today=now.date())

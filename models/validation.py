@@ -1,6 +1,11 @@
-"""Checks on what an applicant writes, with the Chinese message a clerk can read out."""
+"""Checks on what an applicant writes, with the Chinese message a clerk can read out.
+
+Also the boundary checks of hostile or careless input (a registration file, an import line, a command-line
+argument): text free of control characters, dates strictly YYYY-MM-DD, yes/no only as a real yes or no.
+"""
 
 import re
+import unicodedata
 from datetime import date
 
 from models.errors import ValidationFailed
@@ -38,11 +43,133 @@ _LANDLINE = re.compile(r"0\d{2,3}-?\d{7,8}(-\d{1,6})?")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
 
+# Control characters (NUL, ESC of ANSI escape sequences, DEL, the C1 range) and the bidirectional overrides
+# that make a name display other than it is stored; lone surrogates are what invalid UTF-8 becomes in argv.
+_BIDI = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _bad_char(ch: str, *, multiline: bool) -> bool:
+    if multiline and ch in _LINE_BREAKS:
+        return False
+    return unicodedata.category(ch) in ("Cc", "Cs") or ch in _BIDI
+
+
+def visible(text: str) -> str:
+    """The text with every control character, bidi override and lone surrogate shown as an escape (\\x1b):
+    what is printed or quoted in a message, never the raw bytes."""
+    if not any(_bad_char(c, multiline=True) for c in text):
+        return text
+    return "".join(_escape(c) if _bad_char(c, multiline=True) else c for c in text)
+
+
+def _escape(ch: str) -> str:
+    return ch.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+def check_clean(value: str, *, what: str, field: str, multiline: bool = False) -> str:
+    """Refuse text holding control characters or invalid UTF-8; multi-line text may keep tabs and line breaks."""
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        raise ValidationFailed(f"{what}含有无效字符（不是有效的 UTF-8 编码），请重新输入。",
+                               f"{field} holds invalid UTF-8", field=field)
+    bad = sorted({c for c in value if _bad_char(c, multiline=multiline)})
+    if bad:
+        shown = "、".join(_escape(c) for c in bad)
+        raise ValidationFailed(f"{what}含有控制字符（{shown}），请删除后重新填写。",
+                               f"{field} holds control characters {bad!r}", field=field)
+    return value
+
+
+def text_value(value, *, what: str, field: str, multiline: bool = False, required: bool = False) -> str:
+    """A text field of a record (a registration file, an import line): a string or nothing, never a number,
+    a list or an object; clean of control characters. Returns it stripped ("" when absent)."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{what}应为文字，不能是{_json_kind(value)}。", f"{field} is {type(value).__name__}",
+                               field=field)
+    check_clean(value, what=what, field=field, multiline=multiline)
+    if required:
+        return check_required(value, what=what, field=field)
+    return value.strip()
+
+
+def _json_kind(value) -> str:
+    if isinstance(value, bool):
+        return "是/否（true/false）"
+    if isinstance(value, (int, float)):
+        return f"数字（{value}）"
+    if isinstance(value, list):
+        return "数组（列表）"
+    if isinstance(value, dict):
+        return "对象"
+    return type(value).__name__
+
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def day_value(value, *, what: str, field: str) -> date | None:
+    """A date of a record: a string YYYY-MM-DD that names a real day, or None when absent."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValidationFailed(f"{what}应为 YYYY-MM-DD 格式的日期文字，不能是{_json_kind(value)}。",
+                               f"{field} is {type(value).__name__}", field=field)
+    try:
+        if not _ISO_DAY.fullmatch(value.strip()):
+            raise ValueError(value)
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(f"{what}「{visible(value)}」不是 YYYY-MM-DD 格式的有效日期。", f"{field} bad date",
+                               field=field) from None
+
+
+YES, NO = "是", "否"
+
+
+def yes_no(value, *, what: str, field: str) -> bool:
+    """A yes/no field: true/false or 是/否, absent is no; "no", 1 or "false" are refused, never read as yes."""
+    if value is None or value is False or value == NO:
+        return False
+    if value is True or value == YES:
+        return True
+    shown = visible(value) if isinstance(value, str) else _json_kind(value)
+    raise ValidationFailed(f"{what}应为 true 或 false（或「是」「否」），填写的是「{shown}」。",
+                           f"{field} is not a boolean: {value!r}", field=field)
+
+
+def enum_value(enum_cls, value, *, what: str, field: str, default=None):
+    """An enumerated field by its value; the allowed values in the message."""
+    if (value is None or value == "") and default is not None:
+        return default
+    if isinstance(value, str):
+        try:
+            return enum_cls(value.strip())
+        except ValueError:
+            pass
+    shown = visible(value) if isinstance(value, str) else _json_kind(value)
+    allowed = "、".join(m.value for m in enum_cls)
+    raise ValidationFailed(f"{what}「{shown}」无效，应为：{allowed}。", f"{field} bad value {value!r}", field=field)
+
+
+FIRST_YEAR, LAST_YEAR = 2008, 2100  # the first Regulation (Decree 492) took effect on 2008-05-01
+MAX_ROW_ID = 2**63 - 1  # the largest id a database row can have (SQLite and PostgreSQL BIGINT)
+
+
+def check_year(year: int, *, what: str = "年度", field: str = "year") -> int:
+    """A year the Regulation can have been in force in: nothing earlier than 2008, nothing absurdly late."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise ValidationFailed(f"{what}应在{FIRST_YEAR}年至{LAST_YEAR}年之间，填写的是{year}。", f"{field} {year} out of range",
+                               field=field)
+    return year
+
+
 def check_phone(phone: str, *, field: str = "phone") -> str:
     phone = phone.strip().replace(" ", "")
     if phone and not (_MOBILE.fullmatch(phone) or _LANDLINE.fullmatch(phone)):
         raise ValidationFailed(
-            f"联系电话「{phone}」格式不正确（手机11位，固话如 0539-8123456）。", f"bad phone {phone!r}", field=field
+            f"联系电话「{visible(phone)}」格式不正确（手机11位，固话如 0539-8123456）。", f"bad phone {phone!r}", field=field
         )
     return phone
 
@@ -50,7 +177,7 @@ def check_phone(phone: str, *, field: str = "phone") -> str:
 def check_email(email: str, *, field: str = "email") -> str:
     email = email.strip()
     if email and not _EMAIL.fullmatch(email):
-        raise ValidationFailed(f"电子邮箱「{email}」格式不正确。", f"bad e-mail {email!r}", field=field)
+        raise ValidationFailed(f"电子邮箱「{visible(email)}」格式不正确。", f"bad e-mail {email!r}", field=field)
     return email
 
 
@@ -58,7 +185,7 @@ def check_resident_id(number: str, *, field: str = "id_number") -> str:
     number = number.strip().upper()
     if not resident_id_valid(number):
         raise ValidationFailed(
-            f"居民身份证号码「{number}」无效（应为18位，出生日期和校验码须正确）。", f"bad resident ID {number!r}",
+            f"居民身份证号码「{visible(number)}」无效（应为18位，出生日期和校验码须正确）。", f"bad resident ID {number!r}",
             field=field,
         )
     return number
@@ -68,7 +195,7 @@ def check_credit_code(code: str, *, field: str = "id_number") -> str:
     code = code.strip().upper()
     if not credit_code_valid(code):
         raise ValidationFailed(
-            f"统一社会信用代码「{code}」无效（应为18位，校验码须正确）。", f"bad credit code {code!r}", field=field
+            f"统一社会信用代码「{visible(code)}」无效（应为18位，校验码须正确）。", f"bad credit code {code!r}", field=field
         )
     return code
 

@@ -351,7 +351,7 @@ def challenge(number: str = NUMBER, kind: str = typer.Option(..., help="reconsid
     typer.echo(f"已登记{ChallengeKind(kind).label}（编号 {found.id}），结果待定。")
 
 
-def challenge_result(challenge_id: int, result: str = typer.Option(..., help="upheld | corrected | other"),
+def challenge_result(challenge_id: int = typer.Argument(..., min=1, max=2**63 - 1), result: str = typer.Option(..., help="upheld | corrected | other"),
                      decided: str = typer.Option(..., help="审结日期"), user: str = USER) -> None:
     """登记复议诉讼结果。"""
     from models import actions

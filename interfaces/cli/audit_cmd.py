@@ -83,7 +83,7 @@ def restore(src: Path = typer.Argument(..., help="gongkai backup 生成的目录
     from models.audit_verify import verify as run
     from models.backup import restore as put_back
     from models.db import make_engine, migrate, session_scope
-    from models.settings import Settings
+    from models.settings import Settings, display_url
 
     settings = Settings.load()
     with _io_errors("恢复"):
@@ -92,7 +92,7 @@ def restore(src: Path = typer.Argument(..., help="gongkai backup 生成的目录
     try:
         migrate(engine)  # a backup from an older version is brought to this code's schema
         if not as_json:
-            typer.echo(f"已从 {src} 恢复（备份于 {manifest['created_at']}）到 {settings.database_url}，"
+            typer.echo(f"已从 {src} 恢复（备份于 {manifest['created_at']}）到 {display_url(settings.database_url)}，"
                        f"归档目录 {settings.var_dir / 'archive'}。")
         with session_scope(engine) as s:
             report = run(s, var_dir=settings.var_dir)

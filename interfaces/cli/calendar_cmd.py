@@ -51,7 +51,7 @@ def is_working_day(date: str, overlay: list[str] = OverlayOption) -> None:
 
 
 @app.command("show")
-def show(year: int, overlay: list[str] = OverlayOption) -> None:
+def show(year: int = typer.Argument(..., min=1, max=9999), overlay: list[str] = OverlayOption) -> None:
     """某年的放假日与调休上班日及其依据。"""
     cal = _calendar(overlay)
     entries = cal.year_entries(year)

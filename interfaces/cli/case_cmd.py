@@ -7,7 +7,8 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session
+from interfaces.cli.runtime import (JSON, USER, calendar, context, emit, now, parse_day, parse_enum, session,
+                                    write_output)
 
 ADMIN_USER = typer.Option(None, "--user", "-u", help="操作人（系统管理员）用户名，记入管理日志；不填时记为命令行操作员")
 
@@ -34,10 +35,10 @@ user_app = typer.Typer(help="用户")
 def init(demo: bool = typer.Option(False, "--demo", help="同时创建示范机关、承办单位和各角色用户")) -> None:
     """创建或升级数据库。"""
     from models.db import default_engine, migrate
-    from models.settings import Settings
+    from models.settings import Settings, display_url
 
     migrate(default_engine())
-    typer.echo(f"数据库已就绪：{Settings.load().database_url}")
+    typer.echo(f"数据库已就绪：{display_url(Settings.load().database_url)}")  # never the password
     if demo:
         from models.demo import DEMO_AGENCY, DEMO_PASSWORD, USERS, seed_demo
         from models.passwords import hash_password
@@ -348,8 +349,21 @@ def register(
     as_json: bool = JSON,
 ) -> None:
     """登记申请：编号、查询码、法定期限，并提示重复申请、本月申请数和缺少的申请材料。"""
+    from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
+    from models.outcomes import ApplicantKind
+    from models.registration import application_from_record
     from models.registration import register as do_register
 
+    # a bad option value is a usage error (exit 2); the same value in the --file record is a refusal (exit 1)
+    for cls, value, what in ((ApplicantKind, applicant_kind, "申请人类型"), (ApplicantIdType, id_type, "证件类型"),
+                             (Channel, channel, "递交渠道"), (RequestedForm, form, "获取形式"),
+                             (DeliveryMethod, delivery, "送达方式"), (ApplicantIdType, agent_id_type, "代理人证件类型"),
+                             (ConfirmationMethod, confirmation_method, "确认方式"),
+                             (ApplicantOnFile, applicant_on_file, "申请人信息处理方式")):
+        if value is not None:
+            parse_enum(cls, value, what)
+    for value, what in ((arrived, "到达日期"), (receipt, "收到申请日期"), (confirmed_on, "确认日期")):
+        parse_day(value, what)
     flags = {"agency": agency, "channel": channel, "arrived_on": arrived, "receipt_date": receipt,
              "request_text": text, "requested_form": form, "delivery_method": delivery,
              "electronic_delivery_consent": electronic_consent, "applicant_confirmed": confirmed,
@@ -360,7 +374,7 @@ def register(
              "applicant_on_file": applicant_on_file,
              "applicant": {"kind": applicant_kind, "name": name, "id_type": id_type, "id_number": id_number,
                            "phone": phone, "email": email, "address": address}}
-    data = _application_in(_merged(flags, _read_json(file) if file else {}))
+    data = application_from_record(_read_json(file) if file else {}, today=now().date(), defaults=flags)
     from models.errors import ApplicantMismatch
 
     with context(user) as ctx:
@@ -398,63 +412,23 @@ def _changes_zh(changes: dict) -> str:
     return "；".join(f"{_FIELD_LABELS.get(k, k)} {old or '（空）'} → {new}" for k, (old, new) in changes.items())
 
 
-def _merged(flags: dict, from_file: dict) -> dict:
-    """A value in the registration file wins over the same flag."""
-    applicant = {**flags["applicant"], **from_file.get("applicant", {})}
-    return {**flags, **from_file, "applicant": applicant}
-
-
-def _application_in(record: dict):
-    """The registration record (flags merged with --file); a bad field is refused like any registration error."""
-    from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm
-    from models.outcomes import ApplicantKind
-    from models.registration import ApplicantIn, ApplicationIn
-
-    person = record["applicant"]
-    arrived = parse_day(record.get("arrived_on"), "到达日期", in_record=True) or now().date()
-    confirmed_on = parse_day(record.get("confirmed_on"), "确认日期", in_record=True)
-    method, on_file = record.get("confirmation_method"), record.get("applicant_on_file")
-    return ApplicationIn(
-        agency=record.get("agency") or "",
-        applicant=ApplicantIn(
-            kind=parse_enum(ApplicantKind, person["kind"], "申请人类型", in_record=True),
-            name=person.get("name") or "",
-            id_type=parse_enum(ApplicantIdType, person["id_type"], "证件类型", in_record=True),
-            id_number=person.get("id_number"),
-            phone=person.get("phone") or "",
-            email=person.get("email") or "",
-            address=person.get("address") or "",
-        ),
-        channel=parse_enum(Channel, record["channel"], "递交渠道", in_record=True),
-        arrived_on=arrived,
-        # Art 31: a confirmed channel's receipt date is the day of confirmation
-        receipt_date=parse_day(record.get("receipt_date"), "收到申请日期", in_record=True) or confirmed_on or arrived,
-        request_text=record.get("request_text") or "",
-        requested_form=parse_enum(RequestedForm, record["requested_form"], "获取形式", in_record=True),
-        delivery_method=parse_enum(DeliveryMethod, record["delivery_method"], "送达方式", in_record=True),
-        electronic_delivery_consent=bool(record.get("electronic_delivery_consent")),
-        applicant_confirmed=bool(record.get("applicant_confirmed")),
-        transcribed_by_clerk=bool(record.get("transcribed_by_clerk")),
-        receipt_evidence=record.get("receipt_evidence", ""),
-        confirmed_on=confirmed_on,
-        confirmation_method=parse_enum(ConfirmationMethod, method, "确认方式", in_record=True) if method else None,
-        confirmation_note=record.get("confirmation_note") or "",
-        agent_name=record.get("agent_name"),
-        agent_id_type=parse_enum(ApplicantIdType, record.get("agent_id_type") or "none", "代理人证件类型", in_record=True),
-        agent_id_number=record.get("agent_id_number"),
-        agent_phone=record.get("agent_phone"),
-        agent_authorization=record.get("agent_authorization") or "",
-        applicant_on_file=parse_enum(ApplicantOnFile, on_file, "申请人信息处理方式", in_record=True) if on_file else None,
-    )
-
-
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path):
+    """The registration file's JSON value (models.registration checks that it is an object, field by field)."""
     from models.errors import ValidationFailed
+    from models.validation import visible
 
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"无法读取登记文件 {path}：{exc}", str(exc)) from exc
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取登记文件 {visible(str(path))}：{exc.strerror}", str(exc)) from exc
+    except UnicodeDecodeError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 不是有效的 UTF-8 编码（第{exc.start + 1}个字节），"
+                               "请另存为 UTF-8 后重试。", str(exc)) from exc
+    except json.JSONDecodeError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 不是有效的 JSON（{exc.msg}，第{exc.lineno}行"
+                               f"第{exc.colno}列）。", str(exc)) from exc
+    except RecursionError as exc:
+        raise ValidationFailed(f"登记文件 {visible(str(path))} 的 JSON 嵌套层数过多。", "too deep") from exc
 
 
 def list_cases(
@@ -555,10 +529,13 @@ def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每�
     from models.errors import ValidationFailed
     from models.transfer import import_jsonl
 
+    from models.transfer import read_lines
+    from models.validation import visible
+
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = read_lines(path.read_bytes())  # decoded line by line: invalid UTF-8 is named with its line
     except OSError as exc:
-        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
+        raise ValidationFailed(f"无法读取文件 {visible(str(path))}：{exc.strerror}", str(exc)) from exc
     with session() as s, progress("导入申请", total=len(lines)) as advance:
         count = import_jsonl(s, lines, now=now(), calendar=calendar(), progress=advance)
     typer.echo(f"已导入 {count} 件申请。")
@@ -566,7 +543,7 @@ def import_file(path: Path = typer.Argument(..., help="JSON Lines 文件，每�
 
 def export(
     agency: str = typer.Option(None, help="机关"),
-    year: int = typer.Option(None, help="收到申请的年份"),
+    year: int = typer.Option(None, help="收到申请的年份", min=1, max=9999),
     output: Path = typer.Option(None, "--output", "-o", help="输出文件（默认标准输出）"),
 ) -> None:
     """导出申请为 JSON Lines（与导入格式相同）。"""
@@ -582,7 +559,7 @@ def export(
         advance(len(lines))
     text = "".join(line + "\n" for line in lines)
     if output:
-        output.write_text(text, encoding="utf-8")
+        write_output(output, text.encode("utf-8"))
         typer.echo(f"已导出 {len(lines)} 件申请到 {output}。", err=True)
     else:
         sys.stdout.write(text)

@@ -107,7 +107,7 @@ def save(number: str = typer.Argument(..., help="申请编号"), kind: str = typ
     from models.errors import NotFound
     from models.queries import agency_by_name, application_by_number, documents_of
 
-    from interfaces.cli.runtime import session
+    from interfaces.cli.runtime import session, write_output
 
     with session() as s:
         owner = agency_by_name(s, agency) if agency else None
@@ -116,7 +116,7 @@ def save(number: str = typer.Argument(..., help="申请编号"), kind: str = typ
         if not found:
             raise NotFound(f"申请 {app.number} 没有类型为 {kind} 的文书。", f"no {kind} document")
         doc = max(found, key=lambda d: d.version)
-        output.write_bytes(doc.content)
+        write_output(output, doc.content)
     typer.echo(f"已保存 {kind} 第{doc.version}版{('（' + doc.doc_number + '）') if doc.doc_number else ''}到 {output}，"
                f"SHA-256 {doc.sha256}")
 

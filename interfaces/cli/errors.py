@@ -7,6 +7,10 @@
       by our own date/enum parsers)      请运行「gongkai … --help」查看用法。          exit 2
     any other click exception            错误：<click's message>                      its exit code
     typer.Exit(n) / typer.Abort          –  / 已取消。                               n / 1
+    an argument holding control          错误：<the argument, escaped> 含有控制字符…
+      characters or invalid UTF-8        请运行「gongkai --help」查看用法。             exit 2
+
+Messages quote what the user typed: control characters in them are printed escaped (\x1b), never raw.
 
 The handling lives in the root group's `main()`, so the console script and `CliRunner` behave alike.
 Any other exception is a bug and keeps its traceback.
@@ -82,10 +86,16 @@ def _help_hint(exc: BaseException) -> str:
     return f"请运行「{ctx.command_path} {ctx.help_option_names[0]}」查看用法。"
 
 
+def _say(text: str) -> None:
+    from models.validation import visible
+
+    typer.echo(visible(text), err=True)
+
+
 def report_error(exc: Exception) -> int:
     """Print a Chinese message for an error that ended a command; the exit code. Unknown errors propagate."""
     if _is_domain_error(exc):
-        typer.echo(f"错误：{exc.message_zh}", err=True)
+        _say(f"错误：{exc.message_zh}")
         return 1
     if not isinstance(exc, typer.TyperException):
         raise exc
@@ -94,11 +104,25 @@ def report_error(exc: Exception) -> int:
         return exc.exit_code
     if _is_usage_error(exc):
         detail = "" if isinstance(exc, BadValue) else f"（{exc.format_message()}）"
-        typer.echo(f"错误：{usage_problem_zh(exc)}。{detail}", err=True)
-        typer.echo(_help_hint(exc), err=True)
+        _say(f"错误：{usage_problem_zh(exc)}。{detail}")
+        _say(_help_hint(exc))
         return USAGE_EXIT_CODE
-    typer.echo(f"错误：{exc.format_message()}", err=True)
+    _say(f"错误：{exc.format_message()}")
     return getattr(exc, "exit_code", 1)
+
+
+def check_arguments(args: list[str]) -> None:
+    """Every argument, before any command reads it: no control characters (a line break may separate the lines of
+    a --text), no invalid UTF-8 (which Python hands over as lone surrogates): a usage error, exit 2."""
+    from models.errors import ValidationFailed
+    from models.validation import check_clean, visible
+
+    for arg in args:
+        shown = visible(arg)
+        try:
+            check_clean(arg, what=f"参数「{shown[:60]}{'…' if len(shown) > 60 else ''}」", field="argv", multiline=True)
+        except ValidationFailed as exc:
+            raise BadValue(exc.message_zh) from None
 
 
 class GongkaiGroup(TyperGroup):
@@ -107,7 +131,9 @@ class GongkaiGroup(TyperGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode: bool = True, **extra: Any) -> Any:
         if not standalone_mode:  # the caller handles exceptions and exit codes itself
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        args = list(sys.argv[1:] if args is None else args)
         try:
+            check_arguments(args)
             # Without standalone mode typer returns the code of typer.Exit instead of raising it.
             result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0

@@ -4,7 +4,6 @@ Prefect is imported only by the commands that orchestrate through it (`--prefect
 runs the same steps (workflows.engine) without it.
 """
 
-import json
 from datetime import date
 from pathlib import Path
 
@@ -81,10 +80,16 @@ def reconcile() -> None:
 def intake(path: Path, clerk: str = typer.Option("clerk", help="登记人用户名"),
            department: str = typer.Option(None, help="统一交办的承办单位（每行也可写 department）")) -> None:
     """批量登记并交办：JSON Lines 文件，每行一件申请。"""
+    from models.errors import ValidationFailed
+    from models.transfer import intake_rows, read_lines
     from workflows.engine import shanghai_now
     from workflows.intake import register_and_route
 
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ValidationFailed(f"无法读取文件 {path}：{exc.strerror}", str(exc)) from exc
+    rows = intake_rows(read_lines(data), today=shanghai_now().date())  # every line checked before any is registered
     if department:
         rows = [{"department": department, **row} for row in rows]
     numbers = register_and_route(rows, clerk=clerk, now=shanghai_now())

@@ -6,12 +6,12 @@ from pathlib import Path
 
 import typer
 
-from interfaces.cli.runtime import now, parse_day
+from interfaces.cli.runtime import now, parse_day, write_output
 
 app = typer.Typer(help="年度报告统计（表三、表四）", no_args_is_help=True)
 
 AgencyOption = typer.Option(..., "--agency", help="机关名称")
-YearOption = typer.Option(..., "--year", help="统计年度")
+YearOption = typer.Option(..., "--year", help="统计年度", min=1, max=9999)  # models check the year's range
 TodayOption = typer.Option(None, "--today", help="统计截止日（YYYY-MM-DD），默认今天；用于当年实时统计")
 SubunitsOption = typer.Option(False, "--include-subunits", help="汇总下属单位")
 
@@ -32,6 +32,8 @@ def _read_json(path: Path) -> dict:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise _fail(f"文件不存在：{path}") from None
+    except OSError as exc:
+        raise _fail(f"无法读取文件 {path}：{exc.strerror}") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise _fail(f"{path} 不是有效的 UTF-8 JSON：{exc}") from None
 
@@ -50,7 +52,7 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
            previous: Path | None = typer.Option(None, "--previous", help="上年度已发布的表格（JSON），用于核对上年结转"),
            today: str | None = TodayOption) -> None:
     """某机关某年度的表三、表四；未通过的校验列在屏幕上。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name, department_by_name
     from models.statistics import annual_report
     from notices.annual_report import FORMATS, export
@@ -74,7 +76,7 @@ def annual(agency: str = AgencyOption, year: int = YearOption,
     if output is None:
         typer.echo(content.decode("utf-8-sig"))
     else:
-        output.write_bytes(content)
+        write_output(output, content)
         typer.echo(f"已生成 {output}（{report.title}{'，截至' + report.as_of.isoformat() if report.live else ''}）", err=True)
     _print_failures(report.failures)
 
@@ -86,7 +88,7 @@ def check(file: Path, previous: Path | None = typer.Option(None, "--previous", h
 
     data = _read_json(file)
     failures = check_published(data, _read_json(previous) if previous else None)
-    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度"
+    name = f"{data.get('agency', file.name)} {data.get('year', '')}年度" if isinstance(data, dict) else file.name
     if not failures:
         typer.echo(f"{name}：全部校验通过。")
         return
@@ -101,7 +103,7 @@ def cases(agency: str = AgencyOption, year: int = YearOption,
           column: str = typer.Option("total", "--column", help="表三的列，如 natural_person、total"),
           include_subunits: bool = SubunitsOption, today: str | None = TodayOption) -> None:
     """列出表三某一格所计入的申请。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import cell_cases, period, scope_of
 
@@ -127,7 +129,7 @@ def _ctx(session, username: str):
 def lock(agency: str = AgencyOption, year: int = YearOption,
          user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）")) -> None:
     """锁定已发布年度：该年度办结的申请不能再修改。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import lock_year
 
     with session_scope() as session:
@@ -140,7 +142,7 @@ def reopen(agency: str = AgencyOption, year: int = YearOption,
            user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或系统管理员）"),
            reason: str = typer.Option(..., "--reason", help="解除锁定的理由（记录在案）")) -> None:
     """解除年度锁定（留痕）。"""
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.statistics import reopen_year
 
     with session_scope() as session:
@@ -157,7 +159,7 @@ def supervisor(agency: str = AgencyOption, year: int = YearOption, include_subun
                today: str | None = TodayOption) -> None:
     """督办数据：答复用时、延期、各环节用时、承办单位、逾期。"""
     from calendars import load_calendar
-    from models.db import session_scope
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
     from models.queries import agency_by_name
     from models.statistics import period, scope_of, supervisor_figures
 
@@ -228,3 +230,46 @@ def province(year: int | None = typer.Option(None, "--year", help="表三的统�
     if table.counted.concluded_without_outcome:
         typer.echo(f"未通过：有{table.counted.concluded_without_outcome}件申请已办结但未记录办理结果，未计入表三任何一行",
                    err=True)
+
+
+@app.command("table2-import")
+def table2_import(file: Path, year: int = YearOption,
+                  user: str = typer.Option(..., "--user", help="操作人用户名（公开办负责人或督办人员）")) -> None:
+    """导入年度报告表二（主动公开政府信息情况）：CSV 或 XLSX，每行「项目,数值」，如「规章-本年制发件数,0」。"""
+    from interfaces.cli.runtime import context
+    from models.statistics.table2 import enter_table2, read_table2_file
+
+    try:
+        content = file.read_bytes()
+    except FileNotFoundError:
+        raise _fail(f"文件不存在：{file}") from None
+    raw = read_table2_file(file.name, content)
+    with context(user) as ctx:
+        row = enter_table2(ctx, year=year, raw=raw, source="import")
+    typer.echo(f"已导入{row.year}年度表二（{row.entered_by}，{row.entered_at:%Y-%m-%d %H:%M}）。")
+
+
+@app.command("annual-draft")
+def annual_draft_cmd(agency: str = AgencyOption, year: int = YearOption,
+                     output: Path = typer.Option(Path("."), "--output", "-o", help="输出目录，缺省为当前目录"),
+                     today: str | None = TodayOption) -> None:
+    """生成年度报告全文草稿（国办公开办函〔2021〕30号格式）：DOCX（供修改）和 PDF。"""
+    from interfaces.cli.runtime import calendar
+    from models.db import session_scope
+    from models.queries import agency_by_name
+    from models.statistics.draft import annual_draft
+    from notices.annual_draft import to_docx, to_pdf
+
+    if output.exists() and not output.is_dir():
+        raise _fail(f"--output 应为目录：{output}")
+    output.mkdir(parents=True, exist_ok=True)
+    with session_scope() as session:
+        draft = annual_draft(session, agency=agency_by_name(session, agency), year=year, today=_today(today),
+                             calendar=calendar())
+        stem = output / f"{draft.agency}{year}年政府信息公开工作年度报告（草稿）"
+        Path(f"{stem}.docx").write_bytes(to_docx(draft))
+        Path(f"{stem}.pdf").write_bytes(to_pdf(draft))
+    typer.echo(f"已生成 {stem}.docx 和 {stem}.pdf")
+    if draft.table2 is None:
+        typer.echo(f"注意：{year}年度表二尚未录入，草稿中以【请填写】标出（gongkai report table2-import）。", err=True)
+    _print_failures(draft.report.failures)

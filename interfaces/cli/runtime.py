@@ -81,12 +81,29 @@ def parse_enum(cls, value: str, what: str, *, in_record: bool = False):
         raise _refused(f"{what}「{value}」无效，应为：{allowed}。", what, in_record=in_record) from exc
 
 
+def write_output(path, content: bytes) -> None:
+    """Write an --output file; a folder, a missing folder or a read-only place is refused in Chinese (exit 1)."""
+    from models.errors import ValidationFailed
+    from models.validation import visible
+
+    try:
+        path.write_bytes(content)
+    except OSError as exc:
+        raise ValidationFailed(f"无法写入文件 {visible(str(path))}：{exc.strerror}", str(exc)) from exc
+
+
 def emit(data: dict, *, as_json: bool, lines: list[str]) -> None:
+    """Print the data as JSON or the lines; stored text is never printed with raw control characters."""
+    from models.validation import visible
+
     if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+        text = json.dumps(data, ensure_ascii=False, default=str)
+        if visible(text) != text:  # DEL, C1 or bidi controls JSON would keep raw: escape them (\uXXXX)
+            text = json.dumps(data, default=str)
+        typer.echo(text)
     else:
         for line in lines:
-            typer.echo(line)
+            typer.echo(visible(line))
 
 
 def report_done(done, *, as_json: bool) -> None:

@@ -48,11 +48,13 @@ def port_free(port: int) -> bool:
 
 
 def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演示用户"),
-       prefect_port: int = typer.Option(4200, "--prefect-port", help="Prefect 服务端口（本机 127.0.0.1）"),
+       prefect_port: int | None = typer.Option(None, "--prefect-port", show_default=False,
+                                               help="Prefect 服务端口（本机 127.0.0.1；默认取 PREFECT_SERVER_API_PORT）"),
        web_port: int = typer.Option(8000, "--web-port", help="网页工作台端口")) -> None:
     """启动 Prefect 服务、流程部署和网页工作台（单机、SQLite）。"""
     from models.settings import Settings
 
+    prefect_port = prefect_port or default_prefect_port()
     for port, what in ((prefect_port, "--prefect-port"), (web_port, "--web-port")):
         if not port_free(port):
             typer.echo(f"端口 {port} 已被占用（可能是本机另一套安装），请用 {what} 指定其他端口。", err=True)
@@ -97,6 +99,13 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
             _stop(child)
         if recorded:
             _record(None)
+
+
+def default_prefect_port() -> int:
+    """Prefect's own setting (PREFECT_SERVER_API_PORT, else Prefect's default): no port is written in our code."""
+    from prefect.settings import get_current_settings
+
+    return get_current_settings().server.api.port
 
 
 def _start(args: list[str], env: dict) -> subprocess.Popen:

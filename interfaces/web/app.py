@@ -259,6 +259,9 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     app.include_router(admin_views.router)
     app.include_router(redaction_views.router)
     app.include_router(problem_views.router)
+    from interfaces.web import annual_views
+
+    app.include_router(annual_views.router)
     return app
 
 

@@ -21,6 +21,7 @@ from models.identity import CaseRef
 from models.fees import FeeMethod
 from models.queries import application_by_number
 from models.tables import Agency, Application, Assignment, Department, Extension, ReasonRequest, shanghai_day
+from models.validation import check_clean
 
 
 @dataclass(frozen=True)
@@ -136,8 +137,10 @@ def parse(action: DeskAction, form) -> dict:
             values[f.name] = parse_date(raw, f.label, f.name)
         elif f.kind == "number":
             values[f.name] = parse_int(raw, f.label, f.name)
-        else:
-            values[f.name] = raw
+        elif f.kind == "select" and not callable(f.options) and raw not in {v for v, _ in f.options}:
+            raise ValidationFailed(f"请选择{f.label}中的一项。", f"{f.name}: {raw!r} is not an option", field=f.name)
+        else:  # text stored and printed again: no NUL, no ANSI escapes (models.validation)
+            values[f.name] = check_clean(raw, what=f.label, field=f.name, multiline=f.kind == "textarea")
     return values
 
 

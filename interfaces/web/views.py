@@ -76,6 +76,10 @@ ROUTE_ROLES = {
     "/admin/users/{username}": (R.admin,),
     "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
     "/find": ALL_STAFF,
+    # the annual report draft and its table 二 (interfaces.web.annual_views)
+    "/annual": (R.office_head, R.supervisor, R.admin),
+    "/annual/draft.docx": (R.office_head, R.supervisor, R.admin),
+    "/annual/draft.pdf": (R.office_head, R.supervisor, R.admin),
 }
 
 

@@ -104,6 +104,10 @@ def check_table4(table4: dict[str, dict[str, int]]) -> list[CheckFailure]:
 
 def check_published(data: dict, previous: dict | None = None) -> list[CheckFailure]:
     """Every check on a table in the published JSON shape; `previous` is last year's table, if known."""
+    if not isinstance(data, dict) or not all(isinstance(data.get(t) or {}, dict) for t in ("table3", "table4")):
+        return [CheckFailure("shape", "file", "文件内容应为一个 JSON 对象，其中 table3、table4 为按行键排列的对象")]
+    if previous is not None and not isinstance(previous, dict):
+        return [CheckFailure("shape", "previous", "上年度表格应为一个 JSON 对象")]
     failures = check_shape(data)
     if failures:
         return failures
@@ -113,5 +117,7 @@ def check_published(data: dict, previous: dict | None = None) -> list[CheckFailu
         if prev_shape:
             return failures + [CheckFailure(f.rule, f"previous:{f.where}", f"上年度表格：{f.message_zh}")
                                for f in prev_shape]
-        failures += check_carry_over(data["table3"], previous["table3"], year=int(data.get("year", 0)))
+        year = data.get("year", 0)
+        failures += check_carry_over(data["table3"], previous["table3"],
+                                     year=int(year) if str(year).isdecimal() and len(str(year)) <= 4 else 0)
     return failures

@@ -9,6 +9,7 @@ from sqlmodel import Session
 from models.enums import Status
 from models.errors import ValidationFailed
 from models.tables import Agency, Assignment
+from models.validation import check_year
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Period:
 
 def period(year: int, *, today: date) -> Period:
     """The year as of `today`: a live table counts up to today, a past year up to 31 December."""
+    check_year(year, what="统计年度")
     start = date(year, 1, 1)
     if today < start:
         raise ValidationFailed(f"{year}年度尚未开始（今天是{today}），无法统计。", f"year {year} after {today}")

@@ -37,3 +37,29 @@ class YearLockEvent(SQLModel, table=True):
 # index range scan (bench/statistics_bench.py: 3.2 s → 1.7 s for 1M applications on SQLite).
 Index("ix_application_statistics", Application.__table__.c.agency_id, Application.__table__.c.receipt_date,
       Application.__table__.c.closed_on, Application.__table__.c.outcome, Application.__table__.c.applicant_id)
+
+
+class ProactiveFigures(SQLModel, table=True):
+    """Table 二 (主动公开政府信息情况) of one agency and year: entered by the office or imported, never counted.
+
+    Art 20 items (一) 规章/规范性文件, (五) 行政许可, (六) 行政处罚/行政强制, (八) 行政事业性收费, in the layout of
+    国办公开办函〔2021〕30号; the fee amount is in 万元 as printed, kept as its decimal text (models.statistics.table2)."""
+
+    __tablename__ = "proactive_figures"
+    __table_args__ = (UniqueConstraint("agency_id", "year"),)
+    id: int | None = Field(default=None, primary_key=True)
+    agency_id: int = Field(foreign_key="agency.id", index=True)
+    year: int
+    rules_made: int = 0
+    rules_repealed: int = 0
+    rules_in_force: int = 0
+    normative_made: int = 0
+    normative_repealed: int = 0
+    normative_in_force: int = 0
+    licensing: int = 0
+    punishment: int = 0
+    enforcement: int = 0
+    fees_wan: str = Field(default="0", sa_type=String(24))
+    entered_at: datetime = Field(sa_column=Column(AwareDateTime(), nullable=False))
+    entered_by: str
+    source: str = Field(default="desk", sa_type=String(20))  # desk | import

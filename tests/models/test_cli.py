@@ -173,6 +173,8 @@ def test_two_agencies_share_2026_000001_and_each_users_command_acts_on_their_own
         "--doc-number-prefix", "乙政公开")
     cli("department", "add", "乙区人民政府", "区自然资源局")
     cli("user", "add", "yi_clerk", "钱经办", "--role", "clerk", "--agency", "乙区人民政府", "--password", "pw-yi-clerk")
+    cli("user", "add", "yi_ziran", "孙承办", "--role", "department_handler", "--agency", "乙区人民政府",
+        "--department", "区自然资源局")  # a department is routed to only with a handler on duty
     cli(*REGISTER)
     yi = [arg if arg != "示范区人民政府" else "乙区人民政府" for arg in REGISTER]
     assert json.loads(cli(*yi, "--json", "-u", "yi_clerk").stdout.splitlines()[0])["number"] == "2026-000001"
