@@ -36,7 +36,7 @@ from sqlalchemy.orm import attributes
 
 import models.audit  # noqa: F401  (installs the hook that hash-chains every Event written)
 import models.triggers  # noqa: F401  (installs the hook: a human action's Event brings its CaseTrigger along)
-from models.enums import Role, Status
+from models.enums import Channel, Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User, shanghai_day
 
@@ -119,7 +119,9 @@ REGISTER_ROLES = frozenset({R.clerk})  # Art 29: the disclosure office registers
 
 def admit(session: OrmSession, application: Application, *, actor: User | None, now: datetime, data: dict) -> Event:
     """A new application enters the lifecycle as registered, with its first Event."""
-    if actor is None or Role(actor.role) not in REGISTER_ROLES:
+    # Art 29: an applicant may apply through the internet; the online channel (the JSON API) admits it as the system
+    online = actor is None and application.channel == Channel.online
+    if not online and (actor is None or Role(actor.role) not in REGISTER_ROLES):
         raise RoleNotAllowed("只有公开办经办人可以登记申请。", "only clerks register applications")
     application.status = Status.registered
     application.status_since = shanghai_day(now)

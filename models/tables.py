@@ -576,3 +576,20 @@ class ProblemNote(SQLModel, table=True):
     author_id: int | None = Field(default=None, foreign_key="user_account.id")
     author_name: str
     text: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class ApiToken(SQLModel, table=True):
+    """A staff system's bearer token for the JSON API: it acts as `user_id` within the agency and role it was made
+    for. Only the SHA-256 of the token is kept; the token itself is shown once, when it is made."""
+
+    __tablename__ = "api_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(sa_column=Column(String(64), unique=True, nullable=False))
+    prefix: str = Field(sa_type=String(12))  # the token's first characters, to tell tokens apart in a list
+    user_id: int = Field(foreign_key="user_account.id", index=True)
+    agency_id: int = Field(foreign_key="agency.id")
+    role: Role = _code()
+    label: str = ""
+    created_at: datetime = _when(nullable=False)
+    revoked_at: datetime | None = _when(nullable=True)

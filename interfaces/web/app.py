@@ -188,10 +188,13 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     app = FastAPI(title="公开 Gongkai 工作台", docs_url=None, redoc_url=None, openapi_url=None, lifespan=_serving)
     app.state.desk = desk
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    from interfaces.web.api import create_api
+
+    app.mount("/api/v1", create_api(desk))  # the JSON API, its OpenAPI document at /api/v1/openapi.json
 
     @app.middleware("http")
     async def session_cookie(request: Request, call_next):
-        if request.url.path.startswith("/static/"):  # no session for htmx and the stylesheet
+        if request.url.path.startswith(("/static/", "/api/")):  # no session for htmx, the stylesheet and the API
             return await call_next(request)
         # the session row is read and written on the thread pool, never on the event loop
         session = await run_in_threadpool(desk.sessions.load, request.cookies.get(COOKIE))
