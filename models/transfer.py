@@ -183,13 +183,18 @@ def _challenges(raw, line: int, *, receipt: date, today: date) -> list[dict]:
     return found
 
 
-def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _Row:
+def _json(line: int, text: str):
+    """One line's JSON value, or the line's Chinese error."""
     try:
-        record = json.loads(text)
+        return json.loads(text)
     except json.JSONDecodeError as exc:
         _fail(line, f"不是有效的 JSON（{exc.msg}，第{exc.colno}列）")
     except RecursionError:
         _fail(line, "JSON 嵌套层数过多")
+
+
+def _parse(line: int, text: str, agencies: dict[str, int], *, today: date) -> _Row:
+    record = _json(line, text)
     if not isinstance(record, dict):
         _fail(line, "每行应为一个 JSON 对象")
     agency = _text(record, "agency", line, "机关名称")
@@ -293,12 +298,7 @@ def intake_rows(source: Iterable[str | bytes], *, today: date) -> list[dict]:
     plus an optional `department`, every line checked before anything is registered; the rows as plain JSON."""
     rows = []
     for line, text in _lines(source):
-        try:
-            record = json.loads(text)
-        except json.JSONDecodeError as exc:
-            _fail(line, f"不是有效的 JSON（{exc.msg}，第{exc.colno}列）")
-        except RecursionError:
-            _fail(line, "JSON 嵌套层数过多")
+        record = _json(line, text)
         department = record.pop("department", None) if isinstance(record, dict) else None
         try:
             data = application_from_record(record, today=today)
