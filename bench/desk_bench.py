@@ -28,6 +28,7 @@ from models.demo import DEMO_PASSWORD, seed_demo
 from models.enums import Status
 from models.passwords import hash_password
 from models.tables import SHANGHAI, Agency
+from bench.timing import p95, timed
 
 TODAY = date(2026, 6, 15)
 OPEN_STATUSES = [s.value for s in (Status.registered, Status.routed, Status.coordinating, Status.drafting,
@@ -122,20 +123,6 @@ def bare_sql(path: Path, cut: D.Cutoffs, agency_id: int):
     return run
 
 
-def timed(fn, runs: int) -> list[float]:
-    fn()  # warm the page cache and the statement caches
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def p95(xs: list[float]) -> float:
-    return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--total", type=int, default=1_000_000)
@@ -184,8 +171,9 @@ def main() -> None:
     def table3():
         assert client.get("/dashboard/table3", headers={"HX-Request": "true"}).status_code == 200
 
-    results = {"bare": timed(bare_sql(path, cut, agency_id), args.runs), "queries": timed(queries, args.runs),
-               "page": timed(page, args.runs), "table3": timed(table3, max(5, args.runs // 3))}
+    calls = {"bare": (bare_sql(path, cut, agency_id), args.runs), "queries": (queries, args.runs),
+             "page": (page, args.runs), "table3": (table3, max(5, args.runs // 3))}
+    results = {name: timed(fn, runs, warm=True) for name, (fn, runs) in calls.items()}
     base = p95(results["bare"])
     for name, xs in results.items():
         print(f"{name:8s} p50 {statistics.median(xs):8.1f} ms   p95 {p95(xs):8.1f} ms   ×bare {p95(xs) / base:5.2f}")

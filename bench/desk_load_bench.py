@@ -36,6 +36,7 @@ from pathlib import Path
 import httpx
 
 from models.demo import DEMO_PASSWORD
+from bench.timing import p95
 
 ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
@@ -286,10 +287,6 @@ class Background:
                 self.posts.append((time.perf_counter() - start) * 1000)
                 if response.status_code != 303:
                     self.errors.append(f"registration answered {response.status_code}")
-
-
-def p95(xs: list[float]) -> float:
-    return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
 
 
 def summary(name: str, xs: list[float]) -> str:

@@ -40,6 +40,7 @@ from models.db import make_engine, migrate
 from models.outcomes import ApplicantKind, Outcome
 from models.statistics import count_table3, period
 from models.statistics.scope import Scope
+from bench.timing import p95, timed
 
 TODAY = date(2026, 6, 15)
 YEAR = 2025  # the last complete year: the table an annual report publishes
@@ -225,19 +226,6 @@ def captured(engine, call) -> list[tuple[str, object]]:
     finally:
         event.remove(engine, "before_cursor_execute", record)
     return sent
-
-
-def timed(fn, runs: int) -> list[float]:
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        out.append((time.perf_counter() - start) * 1000)
-    return out
-
-
-def p95(xs: list[float]) -> float:
-    return statistics.quantiles(xs, n=20)[-1] if len(xs) >= 20 else max(xs)
 
 
 def measure(engine, runs: int) -> list[tuple[str, list[float], list[float]]]:
