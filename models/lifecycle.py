@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session as OrmSession
 from sqlalchemy.orm import attributes
 
 import models.audit  # noqa: F401  (installs the hook that hash-chains every Event written)
-import models.triggers  # noqa: F401  (installs the hook: a human action's Event brings its CaseTrigger along)
+from models import triggers
 from models.enums import Channel, Role, Status
 from models.errors import CaseReadOnly, RoleNotAllowed, TransitionNotAllowed
 from models.tables import Application, Event, User, shanghai_day
@@ -263,6 +263,7 @@ def record(
         data=data or {},
     )
     session.add(event)
+    triggers.with_the_action(session, event)
     return event
 
 

@@ -67,16 +67,14 @@ def needs_run(action: str) -> bool:
 _TRIGGERED = "case_triggers_in_transaction"
 
 
-@sa_event.listens_for(OrmSession, "before_flush")
-def _trigger_with_the_action(session, flush_context, instances):
+def with_the_action(session: OrmSession, event: Event) -> None:
     """A human action's Event brings one trigger for its case into the same transaction (the system's do not);
-    an action that flushes several times (承办意见 then 承办意见齐备) still brings one."""
+    an action that records several events (承办意见 then 承办意见齐备) still brings one. Called by
+    models.lifecycle.record, where every Event is made."""
     have = session.info.setdefault(_TRIGGERED, set())
-    for obj in list(session.new):
-        if (isinstance(obj, Event) and obj.actor_id is not None and obj.application_id not in have
-                and needs_run(obj.action)):
-            session.add(CaseTrigger(application_id=obj.application_id, action=obj.action, created_at=obj.at))
-            have.add(obj.application_id)
+    if event.actor_id is not None and event.application_id not in have and needs_run(event.action):
+        session.add(CaseTrigger(application_id=event.application_id, action=event.action, created_at=event.at))
+        have.add(event.application_id)
 
 
 @sa_event.listens_for(OrmSession, "after_commit")
