@@ -1,6 +1,7 @@
 """The 系统管理员's pages: the same checks as the CLI (models.admin), errors beside their fields, every change logged."""
 
 import io
+import re
 
 import pytest
 from sqlmodel import Session, select
@@ -268,3 +269,15 @@ def test_every_admin_form_shows_all_its_errors_at_once_and_writes_nothing(login,
     for value in kept:
         assert value in page, value
     assert _rows(engine) == before  # nothing written, not even the admin log
+
+
+@pytest.mark.parametrize("path", ["/admin/agencies", "/admin/agencies/{agency}", "/admin/departments", "/admin/users",
+                                  "/admin/users/counsel"])
+def test_the_browser_leaves_the_checks_to_the_desk_which_shows_them_all(login, engine, path):
+    """A browser's own checks (`required`, a number field) stop at the first bad field, one bubble at a time: every
+    admin form with fields is `novalidate`, so the desk answers with every error at once."""
+    page = login("admin").get(path.format(agency=_agency_id(engine))).text
+    forms = [f for f in re.findall(r'<form method="post".*?</form>', page, flags=re.S)
+             if re.search(r'<input type="(text|number|password)"|<textarea|<select', f)]
+    assert forms
+    assert all(" novalidate" in f.split(">", 1)[0] for f in forms), [f.split(">", 1)[0] for f in forms]
