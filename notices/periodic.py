@@ -9,7 +9,7 @@ import io
 from xml.sax.saxutils import escape
 
 from models.dashboard import LEVEL_LABELS
-from models.periodic import GRADING_RULE_ZH, OFFICE, PeriodKind, PeriodReport
+from models.periodic import GRADING_RULE_ZH, OFFICE, PeriodKind, PeriodReport, ReportPeriod
 
 DASH = "—"
 # (heading, value of a row): the columns of the figures table, in print order
@@ -91,7 +91,14 @@ def summary_lines(report: PeriodReport) -> list[str]:
 
 def file_name(report: PeriodReport, ext: str) -> str:
     """月检查-2026-03.pdf: the kind in Chinese and the period's key."""
-    return f"{report.period.kind.label}-{report.period.key}.{ext}"
+    return stored_path(".", report.agency_id, report.period, ext).name
+
+
+def stored_path(var_dir, agency_id: int, period: ReportPeriod, ext: str):
+    """Where the scheduled run keeps a period's file: <var>/reports/periodic/<agency id>/月检查-2026-03.pdf."""
+    from pathlib import Path
+
+    return Path(var_dir) / "reports" / "periodic" / str(agency_id) / f"{period.kind.label}-{period.key}.{ext}"
 
 
 def write_files(report: PeriodReport, directory) -> list:
