@@ -56,14 +56,10 @@ def periodic_page(web: Web = Depends(allow(*ROUTE_ROLES["/periodic"])), kind: st
                       dispatch_head=DISPATCH_HEAD, stored={ext: p for ext, p in stored.items() if p.is_file()})
 
 
-@router.get("/periodic/download")
-def periodic_download(web: Web = Depends(allow(*ROUTE_ROLES["/periodic/download"])), kind: str = "", period: str = "",
-                      format: str = "pdf", stored: str = ""):
+def _download(web: Web, kind: str, period: str, format: str, stored: str):
     """The report as a file: made now from the current figures, or (stored=1) the one the scheduled run wrote."""
+    write, media_type = FORMATS[format]
     try:
-        if format not in FORMATS:
-            raise NotFound(f"不支持的格式「{format}」，可选 pdf 或 xlsx。", f"bad format {format!r}")
-        write, media_type = FORMATS[format]
         if stored:
             chosen = _chosen(web, kind, period)
             path = stored_path(Settings.load().var_dir, web.user.agency_id, chosen, format)
@@ -77,3 +73,15 @@ def periodic_download(web: Web = Depends(allow(*ROUTE_ROLES["/periodic/download"
         return web.render("message.html", 422, title="无法生成报告", message=exc.message_zh)
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename=\"periodic.{format}\"; filename*=UTF-8''{quote(name)}"})
+
+
+@router.get("/periodic/report.pdf")
+def periodic_pdf(web: Web = Depends(allow(*ROUTE_ROLES["/periodic/report.pdf"])), kind: str = "", period: str = "",
+                 stored: str = ""):
+    return _download(web, kind, period, "pdf", stored)
+
+
+@router.get("/periodic/report.xlsx")
+def periodic_xlsx(web: Web = Depends(allow(*ROUTE_ROLES["/periodic/report.xlsx"])), kind: str = "", period: str = "",
+                  stored: str = ""):
+    return _download(web, kind, period, "xlsx", stored)

@@ -82,7 +82,8 @@ ROUTE_ROLES = {
     "/annual/draft.pdf": (R.office_head, R.supervisor, R.admin),
     # 周调度、月检查、季通报 (interfaces.web.periodic_views)
     "/periodic": DASHBOARD,
-    "/periodic/download": DASHBOARD,
+    "/periodic/report.pdf": DASHBOARD,
+    "/periodic/report.xlsx": DASHBOARD,
 }
 
 

@@ -44,24 +44,24 @@ def test_the_weekly_list_and_a_chosen_quarter(login, march):
 
 def test_download_pdf_and_xlsx_made_now(login, march):
     desk = login("supervisor")
-    pdf = desk.get("/periodic/download?kind=month&period=2026-03&format=pdf")
+    pdf = desk.get("/periodic/report.pdf?kind=month&period=2026-03")
     assert pdf.status_code == 200 and pdf.content[:5] == b"%PDF-"
     assert "%E6%9C%88%E6%A3%80%E6%9F%A5-2026-03.pdf" in pdf.headers["content-disposition"]  # 月检查-2026-03.pdf
-    xlsx = desk.get("/periodic/download?kind=month&period=2026-03&format=xlsx")
+    xlsx = desk.get("/periodic/report.xlsx?kind=month&period=2026-03")
     sheet = load_workbook(io.BytesIO(xlsx.content))["各单位情况"]
     assert [c.value for c in sheet[6]][:10] == [ZHUJIAN, 1, 1, 0, 1, 8.0, 0, 0, "—", 78.0]
 
 
 def test_the_scheduled_run_s_files_are_listed_and_served(login, march):
     desk = login("supervisor")
-    missing = desk.get("/periodic/download?kind=month&period=2026-03&format=pdf&stored=1")
+    missing = desk.get("/periodic/report.pdf?kind=month&period=2026-03&stored=1")
     assert missing.status_code == 422 and "2026年3月月检查尚无定时生成的文件" in missing.text
     path = stored_path(Path(os.environ["GONGKAI_VAR_DIR"]), march["agency_id"], parse_period("month", "2026-03"), "pdf")
     path.parent.mkdir(parents=True)
     path.write_bytes(b"%PDF-1.4 scheduled")
     page = desk.get("/periodic?kind=month&period=2026-03").text
     assert "定时生成的文件" in page and "月检查-2026-03.pdf" in page
-    served = desk.get("/periodic/download?kind=month&period=2026-03&format=pdf&stored=1")
+    served = desk.get("/periodic/report.pdf?kind=month&period=2026-03&stored=1")
     assert served.status_code == 200 and served.content == b"%PDF-1.4 scheduled"
 
 
@@ -74,10 +74,10 @@ def test_bad_choices_are_refused_in_chinese(login, march, query, message):
     supervisor = login("supervisor")
     page = supervisor.get(f"/periodic?{query}")
     assert page.status_code == 422 and message in page.text
-    download = supervisor.get(f"/periodic/download?{query}&format=pdf")
+    download = supervisor.get(f"/periodic/report.xlsx?{query}")
     assert download.status_code == 422 and message in download.text
 
 
 def test_clerks_and_departments_may_not_see_it(login, march):
     assert login("clerk").get("/periodic").status_code == 403
-    assert login("dept_ziran").get("/periodic/download").status_code == 403
+    assert login("dept_ziran").get("/periodic/report.pdf").status_code == 403
