@@ -132,9 +132,9 @@ def parse_period(kind: PeriodKind | str, text: str) -> ReportPeriod:
             found = period_containing(kind, date(int(m[1]), int(m[2]), 1))
         else:
             found = period_containing(kind, date(int(m[1]), (int(m[2]) - 1) * 3 + 1, 1))
-    except ValueError:
+    except (ValueError, OverflowError):  # 2026-W60, 2026-13, a period running past year 9999
         raise refused from None
-    if found.start < date(2019, 5, 15) - timedelta(days=92) or found.start.year > 9998:
+    if found.start < date(2019, 5, 15) - timedelta(days=92):
         raise ValidationFailed(f"期间「{text}」不在可统计的范围内（条例2019年5月15日起施行）。", f"period {text!r} out of range",
                                field="period")
     return found

@@ -38,8 +38,8 @@ COLUMNS = [
 
 
 @pytest.mark.parametrize("column, expected", COLUMNS, ids=[c for c, _ in COLUMNS])
-def test_monthly_figures_per_department(session, calendar, march, column, expected):
-    rows = _by_name(_march(session, calendar))
+def test_monthly_figures_per_department(march_session, calendar, column, expected):
+    rows = _by_name(_march(march_session, calendar))
     assert {name: getattr(row, column) for name, row in rows.items()} == expected
 
 
