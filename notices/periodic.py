@@ -141,7 +141,7 @@ def _bar_chart(*, title: str, categories: list[str], series: list[tuple[str, lis
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 7
     chart.valueAxis.valueMin = 0
-    top = max([v for _, values in series for v in values] + [1])
+    top = max([v for _, values in series for v in values if v is not None] + [1])
     chart.valueAxis.valueMax = value_max or top + max(1, round(top * 0.2))
     if value_max is None:  # counts: whole steps
         chart.valueAxis.valueStep = max(1, -(-chart.valueAxis.valueMax // 5))
@@ -173,7 +173,7 @@ def charts(report: PeriodReport) -> list[tuple[str, list[str], list[tuple[str, l
         found.append(("在办申请分布", groups, [("在办", [open_by.get(n, 0) for n in groups]),
                                              ("已逾期", [late_by.get(n, 0) for n in groups])], None))
     else:
-        found.append(("各承办单位综合得分", names, [("综合得分", [r.grade or 0.0 for r in report.rows])], 100.0))
+        found.append(("各承办单位综合得分", names, [("综合得分", [r.grade for r in report.rows])], 100.0))  # None: no bar
     return found
 
 
@@ -206,10 +206,9 @@ def to_pdf(report: PeriodReport) -> bytes:
                   colWidths=[first] + [(width - first) / (len(COLUMNS) - 1)] * (len(COLUMNS) - 1), repeatRows=1)
     table.setStyle(TableStyle([*grid, ("BACKGROUND", (0, len(rows) - 1), (-1, len(rows) - 1), "#f2f2f2")]))
     story += [table, Spacer(1, 2 * mm), Paragraph(escape(TOTAL_NOTE), note)]
-    story.append(Paragraph("二、图表", h2))
-    for title, categories, series, top in charts(report):
-        story += [KeepTogether([_bar_chart(title=title, categories=categories, series=series, font=body, width=width,
-                                           value_max=top)]), Spacer(1, 3 * mm)]
+    for i, (title, categories, series, top) in enumerate(charts(report)):
+        chart = _bar_chart(title=title, categories=categories, series=series, font=body, width=width, value_max=top)
+        story += [KeepTogether([Paragraph("二、图表", h2)] * (i == 0) + [chart]), Spacer(1, 3 * mm)]
     groups = dispatch_rows(report)
     if report.period.kind != PeriodKind.quarter:
         story.append(Paragraph(escape(f"三、{dispatch_title(report)}"), h2))
