@@ -29,7 +29,7 @@ days is the district's rule for a department's written answer (联席办理制�
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import and_, func, or_, select
@@ -39,7 +39,7 @@ from models.dashboard import Cutoffs
 from models.enums import AssignmentStatus, Labelled, ProblemStatus, Status
 from models.errors import ValidationFailed
 from models.lifecycle import OPEN_BEFORE_REPLY, waits_for
-from models.tables import Agency, Application, Assignment, Decision, Department, ProblemItem, Review, shanghai_day
+from models.tables import SHANGHAI, Agency, Application, Assignment, Decision, Department, ProblemItem, Review
 
 A = Application.__table__.c
 S = Assignment.__table__.c
@@ -261,16 +261,17 @@ def department_rows(session: Session, *, agency_id: int, period: ReportPeriod, t
 def _counsel_returns(session: Session, *, agency_id: int, start: date, end: date, by=None) -> dict:
     """法律审核退回 in the period: {department id: count} when `by` maps cases to departments, else {None: count}."""
     R, D = Review.__table__.c, Decision.__table__.c
-    query = (select(R.at, *([by.c.department_id] if by is not None else []))
+    query = (select(R.id, *([by.c.department_id] if by is not None else []))
              .select_from(Review.__table__.join(Decision.__table__, D.id == R.decision_id)
                           .join(Application.__table__, A.id == D.application_id))
-             .where(A.agency_id == agency_id, R.approved.is_(False), *counted_cases()))
+             .where(A.agency_id == agency_id, R.approved.is_(False), *counted_cases(),
+                    Review.at >= datetime.combine(start, time.min, SHANGHAI),
+                    Review.at < datetime.combine(end + timedelta(days=1), time.min, SHANGHAI)))
     if by is not None:
         query = query.join(by, by.c.application_id == A.id)
     counts: dict = defaultdict(int)
     for row in session.execute(query).all():  # review times are aware: their Shanghai day decides the period
-        if start <= shanghai_day(row[0]) <= end:
-            counts[row[1] if by is not None else None] += 1
+        counts[row[1] if by is not None else None] += 1
     return counts
 
 

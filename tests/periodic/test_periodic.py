@@ -157,3 +157,27 @@ def test_a_period_not_yet_begun_is_refused(session, calendar, march):
         period_report(session, agency_id=demo_agency_id(session), kind="month", period=parse_period("month", "2026-05"),
                       today=APRIL_FIRST, calendar=calendar)
     assert "尚未开始" in refused.value.message_zh
+
+
+def test_counsel_returns_count_by_their_day_in_shanghai(session, calendar, march):
+    """23:30 on 31 Mar in Shanghai is 15:30 UTC the same day; 00:30 on 1 Apr is still 31 Mar in UTC."""
+    from datetime import datetime
+
+    from sqlmodel import select
+
+    from models.queries import application_by_number
+    from models.tables import SHANGHAI, Decision, Review, User
+
+    app = application_by_number(session, march["returned"])
+    decision = session.exec(select(Decision).where(Decision.application_id == app.id)).first()
+    counsel = session.exec(select(User).where(User.username == "counsel")).one()
+    for hour, day in ((23, 31), (0, 1)):
+        month = 3 if day == 31 else 4
+        session.add(Review(decision_id=decision.id, reviewer_id=counsel.id, approved=False, comments="再改",
+                           at=datetime(2026, month, day, hour, 30, tzinfo=SHANGHAI)))
+    session.commit()
+    march_rows = _by_name(_march(session, calendar))
+    april = _by_name(period_report(session, agency_id=demo_agency_id(session), kind="month",
+                                   period=parse_period("month", "2026-04"), today=date(2026, 4, 2), calendar=calendar))
+    assert (march_rows[ZIRAN].returned_by_counsel, march_rows[TOTAL].returned_by_counsel) == (2, 2)  # 6 and 31 Mar
+    assert (april[ZIRAN].returned_by_counsel, april[TOTAL].returned_by_counsel) == (1, 1)
