@@ -22,8 +22,8 @@ The grade (百分制, GRADING_RULE_ZH prints it in the reports):
     score = 100 − min(40, 10 × overdue) − min(20, 5 × returned_by_counsel)
                 − min(20, 4 × max(0, average_days − 5)) − min(10, 2 × open_problems)
     grade = score, or 0.7 × score + 0.3 × mock_grade when a mock-audit grade is given; never below 0, one decimal.
-A department with nothing in the period (no figure above 0 and no mock grade) has no grade ("—"). Five working
-days is the district's rule for a department's written answer (联席办理制度).
+A department with nothing in the period (no figure above 0 and no mock grade) has no grade ("—"), nor has the agency's
+own row. Five working days is the district's rule for a department's written answer (联席办理制度).
 """
 
 import re
@@ -48,7 +48,7 @@ DEPARTMENT_ANSWER_DAYS = 5  # WD: the district's rule for a department's written
 GRADING_RULE_ZH = (
     "量化评分（百分制）：基础分100分；逾期每件扣10分，最多扣40分；法律审核退回每次扣5分，最多扣20分；"
     "平均答复用时超过5个工作日的，每超过1个工作日扣4分，最多扣20分；问题清单未销号事项每项扣2分，最多扣10分。"
-    "有模拟暗访成绩的，综合得分＝上述得分×70%＋暗访成绩×30%。本期无办件、无暗访成绩的单位不评分。"
+    "有模拟暗访成绩的，综合得分＝上述得分×70%＋暗访成绩×30%。本期无办件、无暗访成绩的单位不评分；全机关合计不评分。"
 )
 
 
@@ -174,10 +174,6 @@ class PeriodRow:
     mock_grade: float | None = None  # 模拟暗访 (models.mock_audits), 0–100; shown as "—" when None
 
     @property
-    def on_time_rate(self) -> float | None:
-        return round(self.on_time / self.answered, 3) if self.answered else None
-
-    @property
     def active(self) -> bool:
         return bool(self.received or self.answered or self.overdue or self.returned_by_counsel or self.open_problems
                     or self.mock_grade is not None)
@@ -193,8 +189,9 @@ class PeriodRow:
 
     @property
     def grade(self) -> float | None:
-        """The quantified grade (module docstring); None for a department with nothing in the period."""
-        if not self.active:
+        """The quantified grade (module docstring); None for a department with nothing in the period, and for the
+        agency's own row (its times run from receipt to reply, which the departments' 5-WD rule does not measure)."""
+        if not self.active or self.department_id is None:
             return None
         score = max(0.0, 100.0 - sum(self.deductions.values()))
         if self.mock_grade is not None:

@@ -32,8 +32,9 @@ COLUMNS = [
     ("returned_by_counsel", {ZIRAN: 1, ZHUJIAN: 0, SHENGTAI: 0, CAIZHENG: 0, SIFA: 0, TOTAL: 1}),
     ("open_problems", {ZIRAN: 0, ZHUJIAN: 0, SHENGTAI: 0, CAIZHENG: 1, SIFA: 0, TOTAL: 1}),
     ("mock_grade", {ZIRAN: None, ZHUJIAN: None, SHENGTAI: None, CAIZHENG: None, SIFA: None, TOTAL: None}),
-    # 100 − 5 (one return); − 10 (overdue) − 12 (8 WD: 3 over 5); − 10 (overdue); − 2 (open item); nothing; agency
-    ("grade", {ZIRAN: 95.0, ZHUJIAN: 78.0, SHENGTAI: 90.0, CAIZHENG: 98.0, SIFA: None, TOTAL: 83.0}),
+    # 100 − 5 (one return); − 10 (overdue) − 12 (8 WD: 3 over 5); − 10 (overdue); − 2 (open item); nothing; the
+    # agency's own row is not graded
+    ("grade", {ZIRAN: 95.0, ZHUJIAN: 78.0, SHENGTAI: 90.0, CAIZHENG: 98.0, SIFA: None, TOTAL: None}),
 ]
 
 

@@ -41,7 +41,7 @@ def test_monthly_check_pdf_has_the_rows_the_grades_the_formula_and_the_charts(se
     assert f"{ZIRAN} 2 2 2 0 1.0 1 0 — 95.0" in lines
     assert f"{ZHUJIAN} 1 1 0 1 8.0 0 0 — 78.0" in lines
     assert f"{SHENGTAI} 1 0 0 1 — 0 0 — 90.0" in lines  # no answer: no average; no mock audit: "—"
-    assert "全机关合计 5 1 1 1 2.0 1 1 — 83.0" in lines
+    assert "全机关合计 5 1 1 1 2.0 1 1 — —" in lines
     squashed = _squash(text)
     assert _squash(GRADING_RULE_ZH) in squashed
     assert "综合得分排名：1.区财政局98.0分；2.区自然资源局95.0分；3.区生态环境局90.0分；4.区住房和城乡建设局78.0分。" in squashed
@@ -73,7 +73,7 @@ def test_xlsx_has_the_figures_as_numbers_and_a_chart(session, calendar, march):
     assert values[0] == [h for h, _ in COLUMNS]
     assert values[1] == [ZIRAN, 2, 2, 2, 0, 1.0, 1, 0, "—", 95.0]
     assert values[3] == [SHENGTAI, 1, 0, 0, 1, "—", 0, 0, "—", 90.0]
-    assert values[6] == ["全机关合计", 5, 1, 1, 1, 2.0, 1, 1, "—", 83.0]
+    assert values[6] == ["全机关合计", 5, 1, 1, 1, 2.0, 1, 1, "—", "—"]
     assert len(sheet._charts) == 2  # the figures and the grades
     overdue = [[c.value for c in row] for row in book["逾期未办结"].iter_rows(min_row=4)]
     assert [r[0:2] for r in overdue] == [[SHENGTAI, march["open_late"]], ["公开办（未在承办单位）", march["returned"]]]
