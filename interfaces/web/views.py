@@ -80,6 +80,10 @@ ROUTE_ROLES = {
     "/annual": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.docx": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.pdf": (R.office_head, R.supervisor, R.admin),
+    # 周调度、月检查、季通报 (interfaces.web.periodic_views)
+    "/periodic": DASHBOARD,
+    "/periodic/report.pdf": DASHBOARD,
+    "/periodic/report.xlsx": DASHBOARD,
 }
 
 
