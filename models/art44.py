@@ -276,7 +276,7 @@ def _profile(ctx: Ctx, rows, today: date) -> tuple[dict, float]:
     window = [app.request_text for app, _ in _window_rows(ctx.session, agency_id=ctx.scope, today=today,
                                                           days=WINDOW_DAYS)]
     member_feats = [features(app.request_text) for app, _ in rows]
-    idf = Idf.of([features(t) for t in window] + member_feats).restricted(member_feats)
+    idf = Idf.of([features(t) for t in window]).restricted(member_feats)
     return idf.weights, idf.default
 
 
@@ -359,8 +359,9 @@ class Offer:
 
 
 def offer_for(session: Session, app: Application, *, today: date) -> Offer | None:
-    """The published decision of the case's agency its request falls in (alike to one of the decision's requests,
-    on the weights kept with the decision), published on or before today; the most alike first."""
+    """The published decision of the case's agency its request falls in, published on or before today: the case is
+    one of its requests, or would have joined them (alike to them on average and told apart from none, on the
+    weights kept with the decision, as in `clusters`); the most alike decision when several."""
     best: Offer | None = None
     rows = session.exec(select(Art44Decision).where(Art44Decision.agency_id == app.agency_id,
                                                     Art44Decision.decision == PUBLISH,
@@ -368,7 +369,6 @@ def offer_for(session: Session, app: Application, *, today: date) -> Offer | Non
                         .order_by(Art44Decision.id)).all()
     if not rows:
         return None
-    mine = None
     for d in rows:
         if app.id in d.application_ids:
             score, matched = 1.0, app.number
@@ -377,8 +377,11 @@ def offer_for(session: Session, app: Application, *, today: date) -> Offer | Non
             mine = Request.of(app.request_text, idf)
             members = session.exec(select(Application.number, Application.request_text)
                                    .where(col(Application.id).in_(d.application_ids))).all()
-            score, matched = max(((compare(mine, Request.of(text, idf)), number) for number, text in members),
-                                 default=(0.0, ""))
+            scored = [(compare(mine, Request.of(text, idf)), number) for number, text in members]
+            if not scored or min(s for s, _ in scored) <= 0.0:
+                continue  # told apart from one of them outright (another village, year, kind of document)
+            # as a request joins a cluster (clusters): alike to its requests on average
+            score, matched = sum(s for s, _ in scored) / len(scored), max(scored)[1]
         if score >= SIMILAR and (best is None or score > best.similarity):
             best = Offer(d.id, d.title, d.location, d.url, d.published_on, matched, round(score, 3))
     return best
