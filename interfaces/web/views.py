@@ -74,7 +74,8 @@ ROUTE_ROLES = {
     "/admin/departments": (R.admin,),
     "/admin/users": (R.admin,),
     "/admin/users/{username}": (R.admin,),
-    "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
+    "/problems": ALL_STAFF,
+    "/art44": (R.clerk, R.coordinating_leader, R.office_head, R.supervisor),  # Art 44 proposals (art44_views)  # the problem list; staff outside the office see the items they own (problem_views)
     "/find": ALL_STAFF,
     # the annual report draft and its table 二 (interfaces.web.annual_views)
     "/annual": (R.office_head, R.supervisor, R.admin),
@@ -790,6 +791,7 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
     comments = []
     if decision is not None:
         comments = [r for r, _ in _reviews(web, [decision]).get(decision.id, []) if not r.approved]
+    from interfaces.web import art44_views
     from models.laws import LAWS
 
     forced = guards.default_outcome(facts)
@@ -807,7 +809,8 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
                       rules=guards.rules_for(facts, repeat_of=values.get("repeat_of")),
                       earlier=_earlier_options(facts), terminating=forced is not None,
                       logged=redaction.logged_items(web.db, app) if redaction.active_marks(web.db, app) else [],
-                      release_current=redaction.release_is_current(web.db, app))
+                      release_current=redaction.release_is_current(web.db, app),
+                      art44_offer=art44_views.offer_of(web, app, terminating=forced is not None))
 
 
 def _opinions(web: Web, app: Application) -> list[tuple[str, object, list]]:
