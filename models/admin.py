@@ -690,12 +690,16 @@ FIELD_LABELS = {
     "fee_payment_place": "缴费地点或途径", "repeat_window_days": "重复申请比对天数",
     "litigation_prone_keywords": "易诉案件关键词", "contact": "联系方式", "full_name": "姓名", "role": "角色",
     "department": "所属承办单位", "government_counsel": "政府法律顾问", "email": "电子邮箱",
+    "decision_id": "决定编号", "title": "信息名称", "numbers": "申请编号", "applicants": "申请人数",
+    "location": "公开位置", "url": "网址", "published_on": "公开日期", "reason": "理由",
 }
 ACTION_LABELS = {
     "add_agency": "添加机关", "set_agency": "修改机关设置", "set_litigation_prone_keywords": "修改易诉关键词",
     "install_certificate": "安装电子签名证书", "add_department": "添加承办单位", "set_department": "修改承办单位",
     "add_user": "添加用户", "set_user": "修改用户", "activate_user": "启用用户", "deactivate_user": "停用用户",
-    "reset_password": "重置密码",
+    "reset_password": "重置密码", "lock_user": "锁定账户", "unlock_user": "解除锁定",
+    "api_token_create": "签发接口令牌", "api_token_revoke": "吊销接口令牌",
+    "art44_publish": "转为主动公开（第四十四条）", "art44_decline": "不转为主动公开（第四十四条）",
 }
 
 

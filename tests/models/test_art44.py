@@ -8,6 +8,7 @@ from sqlmodel import func, select
 from models import art44 as A
 from models.errors import GuardFailed, InvalidFields, NotFound, RoleNotAllowed, ValidationFailed
 from models.queries import application_by_number
+from models.admin import describe
 from models.tables import AdminEvent
 from tests.factories import applicant_in, ctx, register_case, seed_agency
 from tests.models.data import art44_pairs as D
@@ -110,6 +111,8 @@ def test_publishing_records_where_when_and_who_with_an_admin_event(session, cale
     assert _events(session, "art44_publish") == 1
     event = session.exec(select(AdminEvent).where(AdminEvent.action == "art44_publish")).one()
     assert event.data["published_on"] == "2026-02-27" and event.data["numbers"] == numbers
+    shown = describe(event)  # the admin history reads it in Chinese
+    assert shown.startswith("转为主动公开（第四十四条）") and "公开日期 2026-02-27" in shown and "art44" not in shown
 
 
 @pytest.mark.parametrize(

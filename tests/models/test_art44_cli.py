@@ -1,4 +1,5 @@
-"""gongkai art44 in a subprocess: proposals, a decision, the offer, Chinese refusals, nothing half-written."""
+"""gongkai art44 (the real command tree, in process): proposals, a decision, the offer, Chinese refusals, nothing
+half-written."""
 
 import json
 
