@@ -131,6 +131,23 @@ def _candidate_pairs(feats: list) -> set[tuple[int, int]]:
     return pairs
 
 
+def _merge_links(links: dict, ga: int, gb: int) -> None:
+    """Group gb joins ga: the cross figures of either with a third group combine where both are known (sum and
+    min are additive over the members); the rest are forgotten and computed again if an edge asks."""
+    touched = {key: value for key, value in links.items() if ga in key or gb in key}
+    for key in touched:
+        del links[key]
+    other = {}
+    for (x, y), value in touched.items():
+        third = y if x in (ga, gb) else x
+        if third not in (ga, gb):
+            other.setdefault(third, []).append(value)
+    for third, values in other.items():
+        if len(values) == 2:
+            (s1, m1), (s2, m2) = values
+            links[(ga, third) if ga < third else (third, ga)] = (s1 + s2, min(m1, m2))
+
+
 def clusters(items: list[Item], *, threshold: float = SIMILAR, min_applicants: int = MIN_APPLICANTS) -> list[Cluster]:
     """The groups of alike requests per agency with at least `min_applicants` different applicants, largest first.
 
@@ -157,16 +174,26 @@ def clusters(items: list[Item], *, threshold: float = SIMILAR, min_applicants: i
         edges = sorted(((score(a, b), a, b) for a, b in _candidate_pairs(feats)), reverse=True)
         group_of = list(range(len(mine)))
         members: dict = {n: [n] for n in range(len(mine))}
+        links: dict = {}  # (group, group) → (sum, min) of their cross similarities, kept while neither changes
+
+        def link(ga: int, gb: int) -> tuple[float, float]:
+            key = (ga, gb) if ga < gb else (gb, ga)
+            if key not in links:
+                cross = [score(x, y) for x in members[ga] for y in members[gb]]
+                links[key] = (sum(cross), min(cross))
+            return links[key]
+
         for s, a, b in edges:
             if s < threshold:
                 break
             ga, gb = group_of[a], group_of[b]
             if ga == gb:
                 continue
-            cross = [score(x, y) for x in members[ga] for y in members[gb]]
+            total, least = link(ga, gb)
             # average linkage, and no pair the comparison tells apart (another year, kind of document, village …)
-            if min(cross) <= 0.0 or sum(cross) / len(cross) < threshold:
+            if least <= 0.0 or total / (len(members[ga]) * len(members[gb])) < threshold:
                 continue
+            _merge_links(links, ga, gb)
             for n in members[gb]:
                 group_of[n] = ga
             members[ga] += members.pop(gb)
