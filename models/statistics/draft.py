@@ -6,10 +6,11 @@
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models.enums import FeeStatus, ProblemStatus
+from models.mock_tables import not_mock
 from models.problems import ProblemLine, problem_list
 from models.statistics.report import AnnualReport, annual_report
 from models.statistics.scope import period, scope_of
@@ -48,7 +49,7 @@ class AnnualDraft:
 
 def fee_figures(session: Session, *, agency_ids: tuple[int, ...] | list[int], start: date, end: date) -> FeeFigures:
     joined = Fee.__table__.join(Application.__table__, A.id == F.application_id)
-    in_scope = A.agency_id.in_(list(agency_ids))
+    in_scope = and_(A.agency_id.in_(list(agency_ids)), not_mock(A.id))  # 模拟暗访: no fee figure
     notices = session.execute(select(func.count()).select_from(joined).where(
         in_scope, F.status == FeeStatus.sent.value, F.notice_sent_on >= start, F.notice_sent_on <= end)).scalar_one()
     paid, collected = session.execute(select(func.count(), func.coalesce(func.sum(F.amount), 0)).select_from(joined).where(
