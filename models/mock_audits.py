@@ -33,7 +33,8 @@ from sqlmodel import Session, col, select
 from models.actions import reply_draft
 from models.citation_check import Rule, check_reply
 from models.context import Ctx, action
-from models.enums import ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DecisionStatus, Role, Status
+from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DecisionStatus, DeliveryMethod,
+                          RequestedForm, Role, Status)
 from models.errors import GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.mock_tables import MockAudit, MockGrade
 from models.outcomes import TERMINATION_OUTCOMES, ApplicantKind, Outcome
@@ -137,7 +138,9 @@ def application_in(agency: Agency, mock: MockAudit, *, today: date) -> Applicati
         applicant=ApplicantIn(kind=ApplicantKind(p["kind"]), name=p["name"], id_type=ApplicantIdType(p["id_type"]),
                               id_number=p.get("id_number"), phone=p.get("phone", ""), email=p.get("email", ""),
                               address=p.get("address", "")),
-        request_text=mock.request_text, applicant_on_file=ApplicantOnFile.keep)
+        request_text=mock.request_text, applicant_on_file=ApplicantOnFile.keep,
+        requested_form=RequestedForm.electronic, delivery_method=DeliveryMethod.platform,
+        electronic_delivery_consent=True)  # as an applicant on the online platform answers its form
 
 
 @action

@@ -81,6 +81,9 @@ ROUTE_ROLES = {
     "/annual": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.docx": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.pdf": (R.office_head, R.supervisor, R.admin),
+    # mock applications (模拟暗访) and their audit report (interfaces.web.mock_views): the office only
+    "/mock": (R.supervisor, R.office_head),
+    "/mock/report": (R.supervisor, R.office_head),
 }
 
 
