@@ -17,7 +17,7 @@ def mock_in(**overrides) -> M.MockIn:
     values = dict(round_name="2026年第一轮", department="区自然资源局",
                   request_text="请公开本区2025年国有建设用地供应计划",
                   expected_outcome=Outcome.disclosed, points=["供应计划", "获取方式"],
-                  applicant=ApplicantIn(kind=ApplicantKind.natural_person, name="李暗访",
+                  applicant=ApplicantIn(kind=ApplicantKind.natural_person, name="李明",
                                         id_type=ApplicantIdType.resident_id, id_number=MOCK_ID, phone="13900139000"))
     values.update(overrides)
     return M.MockIn(**values)
