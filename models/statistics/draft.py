@@ -1,6 +1,7 @@
 """Everything the annual report draft (国办公开办函〔2021〕30号) fills in, read in one place for notices.annual_draft.
 
-    annual_draft(session, agency=, year=, today=, calendar=)   tables 二/三/四, the fee figures, the problem list
+    annual_draft(session, agency=, year=, today=, calendar=)   tables 二/三/四, the fee figures, the problem list,
+                                                               the mock audits
 """
 
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from models.enums import FeeStatus, ProblemStatus
+from models.mock_audits import YearFigures, year_figures
 from models.mock_tables import not_mock
 from models.problems import ProblemLine, problem_list
 from models.statistics.report import AnnualReport, annual_report
@@ -37,6 +39,7 @@ class AnnualDraft:
     table2: ProactiveFigures | None  # None: the office has not entered table 二 yet
     fees: FeeFigures
     problems: list[ProblemLine]  # items listed in the year, or still open at its end
+    mocks: YearFigures | None = None  # the year's mock audits (模拟暗访, models.mock_audits), for sections 五/六
 
     @property
     def year(self) -> int:
@@ -66,4 +69,5 @@ def annual_draft(session: Session, *, agency: Agency, year: int, today: date, ca
     lines = problem_list(session, agency_id=agency.id, today=when.end, calendar=calendar, include_closed=True)
     problems = [p for p in lines if p.added_on <= when.end
                 and (p.added_on >= when.start or p.status == ProblemStatus.open or (p.closed_on and p.closed_on >= when.start))]
-    return AnnualDraft(report, table2_of(session, agency_id=agency.id, year=year), fees, problems)
+    mocks = year_figures(session, agency_ids=scope.agency_ids, start=when.start, end=when.end)
+    return AnnualDraft(report, table2_of(session, agency_id=agency.id, year=year), fees, problems, mocks)
