@@ -22,6 +22,7 @@ from models.registration import monthly_count, possible_repeats
 from models.statistics import annual_report, cell_cases, department_reports, period, scope_of, supervisor_figures
 from models.statistics.draft import annual_draft, fee_figures
 from models.tables import Applicant
+from models.transfer import export_jsonl
 from tests.factories import advance, ctx, register_case, send_fee_notice
 from tests.mock_factories import MOCK_ID, mock_in, sent_mock
 from workflows.engine import plan
@@ -66,6 +67,7 @@ def _statistics(session, calendar) -> dict:
         "annual report draft": annual_draft(session, agency=agency, year=2026, today=TODAY, calendar=calendar).fees,
         "repeats detection": possible_repeats(session, agency=agency, applicant=persona, text=TEXT, receipt_date=TODAY),
         "monthly count (Art 35, fees)": monthly_count(session, agency=agency, applicant=persona, receipt_date=TODAY),
+        "case export (import format)": list(export_jsonl(session)),
     }
 
 
