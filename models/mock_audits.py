@@ -39,7 +39,7 @@ from models.errors import GuardFailed, NotFound, RoleNotAllowed, ValidationFaile
 from models.mock_tables import MockAudit, MockGrade
 from models.outcomes import TERMINATION_OUTCOMES, ApplicantKind, Outcome
 from models.queries import department_by_name
-from models.registration import ApplicantIn, ApplicationIn, Registered, register
+from models.registration import ApplicantIn, ApplicationIn, Registered, register, validate
 from models.tables import Agency, Application, Assignment, Decision, Department, Event, User, shanghai_day
 from models.validation import check_clean
 
@@ -117,6 +117,7 @@ def draft_mock(ctx: Ctx, data: MockIn) -> MockAudit:
                      request_text=_text(data.request_text, what="申请内容", field="request_text", multiline=True),
                      expected_outcome=expected_outcome(data.expected_outcome).value, points=clean_points(data.points),
                      persona=persona, drafted_by_id=actor.id, drafted_at=ctx.now)
+    validate(application_in(agency, mock, today=ctx.today), today=ctx.today)  # what sending would refuse, refused now
     ctx.session.add(mock)
     ctx.session.flush()
     return mock

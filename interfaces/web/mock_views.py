@@ -40,7 +40,9 @@ def _list_page(web: Web, *, errors: dict | None = None, submitted=None, status_c
                       departments=_departments(web), outcomes=[(o.value, o.label) for o in M.EXPECTABLE],
                       kinds=[(k.value, k.label) for k in ApplicantKind],
                       id_types=[(t.value, t.label) for t in ApplicantIdType],
-                      values=submitted or {"round_name": f"{web.now.year}年第一轮"}, errors=errors or {})
+                      values=submitted or {"round_name": f"{web.now.year}年第一轮",
+                                           "id_type": ApplicantIdType.resident_id.value},
+                      errors=errors or {})
 
 
 @router.get("/mock", response_class=HTMLResponse)
@@ -106,7 +108,7 @@ def mock_send(mock_id: int, form=Depends(posted_form), web: Web = Depends(allow(
         return _mock_page(web, mock_id, errors={"send": exc.message_zh}, status_code=422)
     app = registered.application
     note = web.desk.after_action(CaseRef.of(app), "register", web.now)  # the receipt, as for any registration
-    return web.redirect(f"/mock/{mock_id:int}", f"已作为网上申请发出，申请编号 {app.number}，由公开办按正常流程办理。{note or ''}")
+    return web.redirect(f"/mock/{mock_id}", f"已作为网上申请发出，申请编号 {app.number}，由公开办按正常流程办理。{note or ''}")
 
 
 @router.post("/mock/{mock_id:int}/grade", response_class=HTMLResponse)
@@ -118,7 +120,7 @@ def mock_grade(mock_id: int, form=Depends(posted_form), web: Web = Depends(allow
     except GongkaiError as exc:
         web.db.rollback()
         return _mock_page(web, mock_id, errors={"grade": exc.message_zh}, submitted=form, status_code=422)
-    return web.redirect(f"/mock/{mock_id:int}", f"已评分：总分 {grade.total:.1f} 分。")
+    return web.redirect(f"/mock/{mock_id}", f"已评分：总分 {grade.total:.1f} 分。")
 
 
 def _report(web: Web, round_name: str, department: str):

@@ -1,6 +1,7 @@
 """Mock applications (模拟暗访): drafted and sent by the office, handled as any case, graded when signed."""
 
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -56,7 +57,8 @@ def test_only_the_office_runs_mock_audits(session, calendar, username):
     ({"expected_outcome": "no_such"}, "不存在"),
     ({"department": "区不存在局"}, "不存在"),
     ({"round_name": " "}, "轮次"),
-], ids=["no-points", "withdrawal-is-no-reply", "unknown-outcome", "unknown-department", "no-round"])
+    ({"applicant": replace(mock_in().applicant, id_number="110105198001010033")}, "居民身份证号码"),
+], ids=["no-points", "withdrawal-is-no-reply", "unknown-outcome", "unknown-department", "no-round", "bad-id-number"])
 def test_a_draft_is_refused_in_chinese(session, calendar, overrides, message):
     with refused(GongkaiError, message):
         M.draft_mock(ctx(session, calendar, "supervisor", DAY), mock_in(**overrides))
