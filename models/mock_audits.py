@@ -273,7 +273,8 @@ def grade_mock(ctx: Ctx, mock_id: int, *, scores: dict[int, float | str] | None 
     point_scores = [{"point": p, "score": 100.0 if ok else _score(scores[i], p), "computed": ok}
                     for i, (p, ok) in enumerate(zip(mock.points, computed.found))]
     total = total_score(computed, [s["score"] for s in point_scores])
-    grade = ctx.session.exec(select(MockGrade).where(MockGrade.mock_id == mock.id)).first() or MockGrade(mock_id=mock.id)
+    grade = (ctx.session.exec(select(MockGrade).where(MockGrade.mock_id == mock.id)).first()
+             or MockGrade(mock_id=mock.id))
     for name, value in dict(graded_on=ctx.today, graded_by_id=actor.id, department_on_time=computed.department_on_time,
                             reply_on_time=computed.reply_on_time, outcome_right=computed.outcome_right,
                             citations_right=computed.citations_right, remedy_right=computed.remedy_right,
@@ -286,6 +287,12 @@ def grade_mock(ctx: Ctx, mock_id: int, *, scores: dict[int, float | str] | None 
 
 
 # --- reads --------------------------------------------------------------------------------------------------
+
+
+def _grades(session: Session, mock_ids: list[int]) -> dict[int, MockGrade]:
+    if not mock_ids:
+        return {}
+    return {g.mock_id: g for g in session.exec(select(MockGrade).where(col(MockGrade.mock_id).in_(mock_ids)))}
 
 
 def department_grades(session: Session, agency_id: int, start: date, end: date) -> dict[int, float]:
@@ -333,7 +340,7 @@ def mock_lines(session: Session, *, agency_id: int, round_name: str | None = Non
     mocks = list(session.exec(query.order_by(MockAudit.round_name, MockAudit.department_id, MockAudit.id)))
     names = dict(session.exec(select(Department.id, Department.name).where(Department.agency_id == agency_id)).all())
     ids = [m.id for m in mocks]
-    grades = {g.mock_id: g for g in session.exec(select(MockGrade).where(col(MockGrade.mock_id).in_(ids)))} if ids else {}
+    grades = _grades(session, ids)
     apps = {a.id: a for a in session.exec(select(Application).where(
         col(Application.id).in_([m.application_id for m in mocks if m.application_id])))} if ids else {}
     lines = []
@@ -408,7 +415,7 @@ def year_figures(session: Session, *, agency_ids: tuple[int, ...] | list[int], s
     mocks = list(session.exec(select(MockAudit).where(col(MockAudit.agency_id).in_(list(agency_ids)),
                                                       MockAudit.sent_on >= start, MockAudit.sent_on <= end)))
     ids = [m.id for m in mocks]
-    grades = {g.mock_id: g for g in session.exec(select(MockGrade).where(col(MockGrade.mock_id).in_(ids)))} if ids else {}
+    grades = _grades(session, ids)
     names = dict(session.exec(select(Department.id, Department.name)).all())
     problems = []
     for m in mocks:

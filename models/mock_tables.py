@@ -49,7 +49,8 @@ class MockGrade(SQLModel, table=True):
     remedy_right: bool
     actual_outcome: str = Field(sa_type=String(40))
     findings: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # the checks' words
-    point_scores: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))  # [{point, score, computed}]
+    # [{"point", "score" 0–100, "computed": found in the reply by the engine}]
+    point_scores: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     total: float
 
 

@@ -139,7 +139,8 @@ def mock_report(web: Web = Depends(allow(*ROUTE_ROLES["/mock/report"])), round: 
     except GongkaiError as exc:
         return web.render("message.html", 404, title="没有该轮次", message=exc.message_zh)
     return web.render("mock_report.html", rounds=rounds, chosen=chosen, department_id=dept_id, report=report,
-                      departments=_departments(web), query=f"round={quote(chosen)}" + (f"&department={dept_id}" if dept_id else ""),
+                      departments=_departments(web),
+                      query=f"round={quote(chosen)}" + (f"&department={dept_id}" if dept_id else ""),
                       header=CASE_HEADER, case_row=case_row)
 
 

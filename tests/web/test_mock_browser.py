@@ -22,7 +22,8 @@ def table3(role) -> str:
     return page.locator("section[aria-labelledby=h-t3] table").inner_text()
 
 
-def test_a_mock_application_is_answered_like_any_case_and_graded(server, browser, screenshots, engine, calendar):  # noqa: F811
+def test_a_mock_application_is_answered_like_any_case_and_graded(  # noqa: F811
+        server, browser, screenshots, engine, calendar):
     shots: list[str] = []
     supervisor, clerk, dept, counsel, head = (Role(browser, server, u, shots, screenshots)
                                               for u in ("supervisor", "clerk", "dept_ziran", "counsel", "head"))
