@@ -7,6 +7,8 @@
     morning_sweep(today)   cron, Asia/Shanghai: the audit verification daily, deadlines on working days only
     reconcile()            delivers the triggers never delivered, catches up every case a dead process left behind
     batch_intake(rows)     registers and routes a batch in one run
+    periodic_report(kind)  cron: 周调度 on Monday mornings, 月检查 on a month's first working day, 季通报 after a
+                           quarter's end; every agency's PDF and XLSX under the var folder (workflows.periodic)
 
 Run names carry the case number (`2026-000123 · 交办`) and tags the case (`case:3/2026-000123`), so a case's
 runs are found by agency and number. Every flow refuses a run triggered for another installation's database.
@@ -24,7 +26,7 @@ from models.identity import CaseRef
 from models.outbox import Notice
 from models.tables import Application
 from models.triggers import CaseTrigger
-from workflows import engine, intake, sweep
+from workflows import engine, intake, periodic, sweep
 from workflows.engine import DocStep, Plan
 
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
@@ -280,3 +282,43 @@ def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None,
         part = rows[i:i + chunk]
         registered += len(register_and_route(part, clerk, now, first=i + 1, size=len(part)))
     return registered
+
+
+# --- the periodic reports (周调度、月检查、季通报) ----------------------------------------------------------------
+
+
+@task
+def period_due(kind: str, today: date) -> str | None:
+    from models.periodic import scheduled_period
+
+    due = scheduled_period(kind, today, calendar=engine.calendar())
+    return due.key if due else None
+
+
+@task
+def agencies_to_report() -> list[int]:
+    with engine.session() as s:
+        return periodic.agencies_with_departments(s)
+
+
+@task(task_run_name="{kind} {period} · 机关{agency_id}", **DB_RETRIES)
+def write_period_report(agency_id: int, kind: str, period: str, today: date) -> list[str]:
+    return periodic.write_report(agency_id, kind, period, today=today)
+
+
+@flow(name="periodic-report", flow_run_name="定期报告 {kind} {today}", log_prints=True)
+def periodic_report(kind: str, today: date | None = None, period: str | None = None,
+                    installation: str | None = None) -> list[str]:
+    """Every agency's report of the kind: the period named, else the one a run on `today` is due to report (none on
+    the other days of a monthly or quarterly schedule)."""
+    _check(installation)
+    today = today or engine.shanghai_now().date()
+    period = period or period_due(kind, today)
+    if period is None:
+        print(f"{today} 不是{kind}报告的生成日，跳过。")
+        return []
+    written = []
+    for agency_id in agencies_to_report():
+        written += write_period_report(agency_id, kind, period, today)
+    print(f"{kind} {period}：已生成 {len(written)} 个文件。")
+    return written

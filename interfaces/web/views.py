@@ -84,6 +84,10 @@ ROUTE_ROLES = {
     # mock applications (模拟暗访) and their audit report (interfaces.web.mock_views): the office only
     "/mock": (R.supervisor, R.office_head),
     "/mock/report": (R.supervisor, R.office_head),
+    # 周调度、月检查、季通报 (interfaces.web.periodic_views)
+    "/periodic": DASHBOARD,
+    "/periodic/report.pdf": DASHBOARD,
+    "/periodic/report.xlsx": DASHBOARD,
 }
 
 
