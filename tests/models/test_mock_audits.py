@@ -133,3 +133,20 @@ def test_the_audit_report_and_the_years_figures(session, calendar):
     year = M.year_figures(session, agency_ids=[agency_id], start=date(2026, 1, 1), end=date(2026, 12, 31))
     assert (year.rounds, year.departments, year.sent, year.graded, year.average) == (1, 2, 2, 1, 40.0)
     assert any("区自然资源局：处理结果为“予以公开”" in p for p in year.problems)
+
+
+def test_the_monthly_check_shows_the_mock_grade_and_counts_no_mock_case(session, calendar):
+    from models.periodic import parse_period, period_report
+
+    mock_id, number = sent_mock(session, calendar, DAY, expected_outcome=Outcome.state_secret)
+    answer(session, calendar, number, day=DAY)
+    M.grade_mock(ctx(session, calendar, "supervisor", DAY), mock_id)
+    agency_id = session.get(MockAudit, mock_id).agency_id
+    march = period_report(session, agency_id=agency_id, kind="month", period=parse_period("month", "2026-03"),
+                          today=date(2026, 4, 1), calendar=calendar)
+    [row] = [r for r in march.rows if r.department == "区自然资源局"]
+    assert (row.received, row.answered, row.mock_grade) == (0, 0, 40.0)  # graded; the test case itself not counted
+    assert row.grade == round(0.7 * 100 + 0.3 * 40.0, 1)
+    april = period_report(session, agency_id=agency_id, kind="month", period=parse_period("month", "2026-04"),
+                          today=date(2026, 5, 1), calendar=calendar)
+    assert [r.mock_grade for r in april.rows if r.department == "区自然资源局"] == [None]  # graded in March

@@ -16,6 +16,7 @@ from models.enums import Status
 from models.identity import CaseRef
 from models.mock_tables import MockAudit
 from models.outcomes import ChallengeKind
+from models.periodic import parse_period, period_report
 from models.province import province_dashboard, province_table3
 from models.queries import agency_by_name, application_by_number
 from models.registration import monthly_count, possible_repeats
@@ -68,6 +69,9 @@ def _statistics(session, calendar) -> dict:
         "repeats detection": possible_repeats(session, agency=agency, applicant=persona, text=TEXT, receipt_date=TODAY),
         "monthly count (Art 35, fees)": monthly_count(session, agency=agency, applicant=persona, receipt_date=TODAY),
         "case export (import format)": list(export_jsonl(session)),
+        "monthly check (周调度、月检查、季通报)": period_report(session, agency_id=agency.id, kind="month",
+                                                    period=parse_period("month", "2026-03"), today=TODAY,
+                                                    calendar=calendar),
     }
 
 
