@@ -1,6 +1,6 @@
 """The issue's browser test for mock applications (模拟暗访), in Chromium: the supervisor drafts and sends a test, the
 office routes it, the department answers it like any case, the reply is signed, the supervisor grades it, the grade
-is in the audit report, and table 三 is unchanged throughout."""
+is in the monthly check and the audit report, and table 三 is unchanged throughout."""
 
 import re
 
@@ -79,7 +79,14 @@ def test_a_mock_application_is_answered_like_any_case_and_graded(  # noqa: F811
     assert "总分：96.0" in page.locator("#grade-total").inner_text()
     supervisor.shot("mock-graded")
 
-    # the grade in the audit report (the monthly check of branch h3-periodic is not in this branch yet)
+    # the grade in the month's check (月检查), where the test case itself is not counted, and in the audit report
+    page = supervisor.go("/periodic?kind=month&period=2026-03")
+    headings = page.locator("#periodic-figures thead th").all_inner_texts()
+    row = page.locator("#periodic-figures tbody tr", has=page.locator("th", has_text="区自然资源局"))
+    cells = dict(zip(headings, row.locator("th, td").all_inner_texts()))
+    assert (cells["暗访成绩"], cells["交办件数"], cells["已答复"]) == ("96.0", "0", "0")
+    assert cells["综合得分"] == f"{0.7 * 100 + 0.3 * 96.0:.1f}"
+    supervisor.shot("monthly-check")
     page = supervisor.go("/mock/report")
     row = page.locator("#mock-departments tr", has_text="区自然资源局")
     assert row.locator("td.average").inner_text() == "96.0"
