@@ -124,7 +124,7 @@ def draft_mock(ctx: Ctx, data: MockIn) -> MockAudit:
 
 
 def mock_of(session: Session, mock_id: int, *, agency_id: int) -> MockAudit:
-    mock = session.get(MockAudit, mock_id)
+    mock = session.get(MockAudit, mock_id) if 0 < mock_id < 2**63 else None  # no row id is outside SQL's integers
     if mock is None or mock.agency_id != agency_id:
         raise NotFound(f"模拟暗访 {mock_id} 不存在。", f"mock {mock_id} not found")
     return mock

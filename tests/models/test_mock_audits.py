@@ -9,7 +9,7 @@ import pytest
 from models import actions as A
 from models import mock_audits as M
 from models.enums import Channel, Status
-from models.errors import GongkaiError, GuardFailed, RoleNotAllowed, ValidationFailed
+from models.errors import GongkaiError, GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.mock_tables import MockAudit, is_mock
 from models.outcomes import Outcome
 from models.queries import application_by_number, events_of
@@ -43,6 +43,9 @@ def test_a_mock_is_sent_once(session, calendar):
     mock_id, _ = sent_mock(session, calendar, DAY)
     with refused(GuardFailed, "已发出"):
         M.send_mock(ctx(session, calendar, "supervisor", DAY), mock_id)
+    for unknown in (mock_id + 1, 2**70):  # a number beyond SQL's integers is just not there
+        with refused(NotFound, "不存在"):
+            M.send_mock(ctx(session, calendar, "supervisor", DAY), unknown)
 
 
 @pytest.mark.parametrize("username", ["clerk", "dept_ziran", "counsel"])
