@@ -7,6 +7,8 @@ import re
 from sqlmodel import Session
 
 from models import actions as A
+from models.api_tokens import create_token
+from models.context import Ctx
 from models.outcomes import Outcome
 from tests.factories import ctx
 from tests.mock_factories import MOCK_ID
@@ -50,7 +52,7 @@ def masked(html: str, case) -> str:
     return html
 
 
-def test_the_department_cannot_tell_a_mock_from_a_real_online_application(login):
+def test_the_department_cannot_tell_a_mock_from_a_real_online_application(login, engine, calendar, clock):
     supervisor, clerk, dept = login("supervisor"), login("clerk"), login("dept_ziran")
     real = login(None).client.post("/api/v1/applications", json=ONLINE)
     assert real.status_code == 201, real.text
@@ -70,6 +72,14 @@ def test_the_department_cannot_tell_a_mock_from_a_real_online_application(login)
     assert mock_page == real_page
     for word in ("暗访", "模拟", "mock", "督办"):
         assert word not in pages[mock_number].lower()
+    # a department's system reading the JSON API sees the same timeline for both
+    with Session(engine) as db:
+        bearer = {"Authorization": f"Bearer {create_token(Ctx(db, calendar, clock(), None), username='dept_ziran').token}"}
+    api = login(None).client
+    timelines = [[(e["action"], e["actor"]) for e in api.get(f"/api/v1/cases/{n}", headers=bearer).json()["events"]]
+                 for n in (real_number, mock_number)]
+    assert timelines[0] == timelines[1]
+    assert {("register", "系统"), ("route", "王经办")} <= set(timelines[1]) and "notify" not in dict(timelines[1])
 
 
 def test_the_public_status_page_does_not_show_a_mock(login, engine):
