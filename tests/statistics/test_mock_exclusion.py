@@ -5,6 +5,7 @@ after those mocks are unmarked (as if they were real). Each statistic must read 
 differently the third: so the case is one the statistic sees, and the mark is what keeps it out.
 """
 
+from dataclasses import replace
 from datetime import date
 
 from sqlmodel import delete, select
@@ -13,6 +14,7 @@ from models import actions as A
 from models.dashboard import Cutoffs, supervisor_dashboard
 from models.demo import DEMO_AGENCY
 from models.enums import Status
+from models.guards import earlier_applications
 from models.identity import CaseRef
 from models.mock_tables import MockAudit
 from models.outcomes import ChallengeKind
@@ -51,7 +53,7 @@ def _persona(session) -> Applicant | None:
     return session.exec(select(Applicant).where(Applicant.id_number == MOCK_ID)).first()
 
 
-def _statistics(session, calendar) -> dict:
+def _statistics(session, calendar, persons_own: str) -> dict:
     agency = agency_by_name(session, DEMO_AGENCY)
     scope, year = scope_of(session, agency), period(2026, today=TODAY)
     cutoffs = Cutoffs.on(TODAY, calendar=calendar)
@@ -69,6 +71,9 @@ def _statistics(session, calendar) -> dict:
         "repeats detection": possible_repeats(session, agency=agency, applicant=persona, text=TEXT, receipt_date=TODAY),
         "monthly count (Art 35, fees)": monthly_count(session, agency=agency, applicant=persona, receipt_date=TODAY),
         "case export (import format)": list(export_jsonl(session)),
+        "Art 35 count (说明理由)": A.applications_so_far(ctx(session, calendar, "clerk", TODAY),
+                                                      application_by_number(session, persons_own)),
+        "earlier applications (Art 36(6))": earlier_applications(session, application_by_number(session, persons_own)),
         "monthly check (周调度、月检查、季通报)": period_report(session, agency_id=agency.id, kind="month",
                                                     period=parse_period("month", "2026-03"), today=TODAY,
                                                     calendar=calendar),
@@ -78,7 +83,9 @@ def _statistics(session, calendar) -> dict:
 def test_mock_cases_are_in_no_statistic(session, calendar):
     _concluded(session, calendar, register_case(session, calendar, DAY))
     _routed(session, calendar, register_case(session, calendar, DAY))
-    without = _statistics(session, calendar)
+    # the person the tests are sent as has an application of their own, on the same subject
+    own = register_case(session, calendar, DAY, applicant=replace(mock_in().applicant), request_text=TEXT)
+    without = _statistics(session, calendar, own)
 
     _, concluded = sent_mock(session, calendar, DAY)
     _concluded(session, calendar, concluded)
@@ -86,11 +93,11 @@ def test_mock_cases_are_in_no_statistic(session, calendar):
     _routed(session, calendar, routed)
     mock_case = CaseRef.of(application_by_number(session, concluded))
     mock_plan = plan(session, mock_case)
-    with_mocks = _statistics(session, calendar)
+    with_mocks = _statistics(session, calendar, own)
 
     session.exec(delete(MockAudit))  # the same cases, no longer marked
     session.commit()
-    unmarked = _statistics(session, calendar)
+    unmarked = _statistics(session, calendar, own)
 
     for name in without:
         assert with_mocks[name] == without[name], f"{name} counts the mock cases"
