@@ -3,6 +3,7 @@
 import models.archive  # noqa: F401
 import models.art44  # noqa: F401
 import models.audit  # noqa: F401
+import models.mock_tables  # noqa: F401
 import models.outbox  # noqa: F401
 import models.sessions  # noqa: F401
 import models.statistics.tables  # noqa: F401

@@ -16,6 +16,7 @@ from sqlmodel import Session, col, select
 from models import problems as P
 from models.enums import AssignmentStatus, ExtensionStatus, Status
 from models.lifecycle import OPEN_BEFORE_REPLY, PAUSED
+from models.mock_tables import not_mock
 from models.tables import Applicant, Application, Assignment, Decision, Department, Extension, Supplement
 
 OPEN = tuple(s.value for s in OPEN_BEFORE_REPLY)
@@ -250,7 +251,7 @@ def supervisor_dashboard(session: Session, *, agency_id: int, cutoffs: Cutoffs, 
     for status, due, n in session.exec(
         select(Application.status, Application.due_date, func.count())
         .where(Application.agency_id == agency_id, col(Application.status).in_(OPEN),
-               col(Application.due_date).is_not(None))
+               col(Application.due_date).is_not(None), not_mock(Application.id))  # 模拟暗访: the audit's own
         .group_by(Application.status, Application.due_date)
     ).all():
         lvl = cutoffs.level(due)
@@ -276,7 +277,8 @@ def _open_assignments_by_department(session: Session, *, agency_id: int, cutoffs
     for name, due, n in session.exec(
         select(Department.name, Assignment.due_date, func.count())
         .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
-        .where(Department.agency_id == agency_id, col(Assignment.status).in_(OPEN_ASSIGNMENT))
+        .where(Department.agency_id == agency_id, col(Assignment.status).in_(OPEN_ASSIGNMENT),
+               not_mock(Assignment.application_id))
         .group_by(Department.name, Assignment.due_date)
     ).all():
         by_department[name][cutoffs.level(due)] += n
@@ -306,7 +308,8 @@ def _earliest(session: Session, agency_id: int, column, last: dict, limit: int) 
         rows += session.exec(
             select(column, Application.id, Application.number, Application.status, Application.due_date,
                    Application.status_since)
-            .where(Application.agency_id == agency_id, Application.status == status.value, column <= day)
+            .where(Application.agency_id == agency_id, Application.status == status.value, column <= day,
+                   not_mock(Application.id))
             .order_by(column, Application.id).limit(limit)
         ).all()
     chosen = sorted(tuple(r) for r in rows)[:limit]
@@ -324,7 +327,7 @@ def answer_times(session: Session, *, agency_id: int, since: date, calendar) -> 
     rows = session.exec(
         select(Assignment.answered_on, Assignment.department_id, Assignment.routed_on, func.count(), on_time)
         .where(Assignment.status == AssignmentStatus.answered.value, Assignment.answered_on >= since,
-               col(Assignment.department_id).in_(list(names)))
+               col(Assignment.department_id).in_(list(names)), not_mock(Assignment.application_id))
         .group_by(Assignment.answered_on, Assignment.department_id, Assignment.routed_on)
     ).all()
     working_day = cache(lambda day: calendar.working_days_between(since, day))  # a few hundred distinct days

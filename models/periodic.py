@@ -39,6 +39,8 @@ from models.dashboard import Cutoffs
 from models.enums import AssignmentStatus, Labelled, ProblemStatus, Status
 from models.errors import ValidationFailed
 from models.lifecycle import OPEN_BEFORE_REPLY, waits_for
+from models.mock_audits import department_grades
+from models.mock_tables import not_mock
 from models.tables import SHANGHAI, Agency, Application, Assignment, Decision, Department, ProblemItem, Review
 
 A = Application.__table__.c
@@ -204,8 +206,9 @@ def _avg(values: list[int]) -> float | None:
 
 
 def counted_cases():
-    """The SQL conditions a case must meet to be counted at all: a voided registration counts nowhere."""
-    return [A.status != Status.voided.value]
+    """The SQL conditions a case must meet to be counted at all: a voided registration counts nowhere, a mock
+    application (模拟暗访) only in its own grade (the mock_grade column)."""
+    return [A.status != Status.voided.value, not_mock(A.id)]
 
 
 def _open_at(day: date):
@@ -414,6 +417,8 @@ def period_report(session: Session, *, agency_id: int, kind: PeriodKind | str, p
         raise ValidationFailed(f"{period.label}尚未开始（今天是{today}），无法统计。", f"period {period.key} after {today}",
                                field="period")
     agency = session.get(Agency, agency_id)
+    if mock_grades is None:  # the mock audits graded in the period (models.mock_audits)
+        mock_grades = department_grades(session, agency_id, period.start, min(period.end, today))
     rows = department_rows(session, agency_id=agency_id, period=period, today=today, calendar=calendar,
                            mock_grades=mock_grades)
     total = agency_row(session, agency_id=agency_id, period=period, today=today, calendar=calendar,

@@ -19,6 +19,7 @@ from models.dashboard import LEVELS, OPEN, OPEN_ASSIGNMENT, STAGE_USUAL, AtRisk,
 from models.enums import AssignmentStatus, Status
 from models.statistics.scope import Period, Scope, period
 from models.statistics.table3 import Counted, count_table3
+from models.mock_tables import not_mock
 from models.tables import Agency, Application, Assignment, Department
 
 
@@ -75,7 +76,8 @@ def province_dashboard(session: Session, *, cutoffs: Cutoffs, calendar, list_lim
     by_stage: dict = defaultdict(lambda: defaultdict(int))
     for agency_id, status, lvl, n in session.exec(
         select(Application.agency_id, Application.status, level, func.count())
-        .where(col(Application.status).in_(OPEN), col(Application.due_date).is_not(None))
+        .where(col(Application.status).in_(OPEN), col(Application.due_date).is_not(None),
+               not_mock(Application.id))  # 模拟暗访: counted only in the audit's own report
         .group_by(Application.agency_id, Application.status, level)
     ).all():
         by_agency[agency_id][lvl] += n
@@ -103,7 +105,7 @@ def _open_assignments_by_agency(session: Session) -> dict[int, int]:
     return dict(session.exec(
         select(Department.agency_id, func.count())
         .select_from(Assignment).join(Department, Department.id == Assignment.department_id)
-        .where(col(Assignment.status).in_(OPEN_ASSIGNMENT))
+        .where(col(Assignment.status).in_(OPEN_ASSIGNMENT), not_mock(Assignment.application_id))
         .group_by(Department.agency_id)
     ).all())
 
@@ -115,7 +117,7 @@ def _earliest(session: Session, column, last: dict, limit: int) -> list[tuple[in
         rows += session.exec(
             select(column, Application.id, Application.agency_id, Application.number, Application.status,
                    Application.due_date, Application.status_since)
-            .where(Application.status == status.value, column <= day)
+            .where(Application.status == status.value, column <= day, not_mock(Application.id))
             .order_by(column, Application.id).limit(limit)
         ).all()
     chosen = sorted(tuple(r) for r in rows)[:limit]
@@ -130,7 +132,8 @@ def answer_times_by_agency(session: Session, *, since: date, calendar) -> dict[i
     days are counted in the database from a day → working-day-number table made from the calendar (a few
     hundred rows): one pass over the answers, whatever the number of agencies.
     """
-    answered = (Assignment.status == AssignmentStatus.answered.value, Assignment.answered_on >= since)
+    answered = (Assignment.status == AssignmentStatus.answered.value, Assignment.answered_on >= since,
+                not_mock(Assignment.application_id))
     first, last = session.exec(select(func.min(Assignment.routed_on), func.max(Assignment.answered_on))
                                .where(*answered)).one()
     if first is None:

@@ -15,6 +15,7 @@ from models.deadlines import refresh_due_date
 from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm,
                           Status)
 from models.errors import AlreadySubmitted, ApplicantMismatch, InvalidFields, ValidationFailed
+from models.mock_tables import not_mock
 from models.outcomes import ApplicantKind
 from models.queries import agency_by_name
 from models.repeats import may_repeat
@@ -459,7 +460,7 @@ def possible_repeats(session: Session, *, agency: Agency, applicant: Applicant, 
     earlier = session.exec(
         select(Application.number, Application.request_text).where(
             Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since,
-            Application.status != Status.voided.value,
+            Application.status != Status.voided.value, not_mock(Application.id),  # a 模拟暗访 is no earlier request
         )
     ).all()
     return [n for n, t in earlier if may_repeat(t, text)]
@@ -475,6 +476,7 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
             Application.receipt_date >= first,
             Application.receipt_date <= receipt_date,
             Application.status != Status.voided.value,  # registered in error: not an application
+            not_mock(Application.id),  # a 模拟暗访 test is not the applicant's application either
         )
     ).one()
 

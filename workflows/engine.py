@@ -26,6 +26,7 @@ from models.context import Ctx
 from models.db import default_engine, session_scope
 from models.enums import DeliveryMethod, ExtensionStatus, FeeStatus, Role, Status
 from models.lifecycle import BY_ACTION
+from models.mock_tables import is_mock
 from models.outbox import Notice
 from models.identity import CaseRef, ensure_installation
 from models.queries import application_of
@@ -233,6 +234,8 @@ def plan(s: Session, case: CaseRef) -> Plan:
                                         kind="extension_request", recipient=user.username,
                                         subject=f"【{app.number}】延期申请待审批（须在 {app.due_date} 前批准）"))
     p.notices += _gate_notices(s, app, status)
+    if is_mock(s, app.id):  # 模拟暗访: the staff hear of it as of any case, the applicant the office made up never
+        p.notices = [n for n in p.notices if n.channel == "internal"]
     p.archive = status in ARCHIVABLE
     return p
 

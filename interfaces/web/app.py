@@ -262,6 +262,9 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     from interfaces.web import annual_views
 
     app.include_router(annual_views.router)
+    from interfaces.web import mock_views
+
+    app.include_router(mock_views.router)
     from interfaces.web import periodic_views
 
     app.include_router(periodic_views.router)
