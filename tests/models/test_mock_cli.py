@@ -1,4 +1,5 @@
-"""gongkai mock draft / send / grade / list / report in a subprocess: what is printed, Chinese refusals, the files."""
+"""gongkai mock draft / send / grade / list / report (the real command tree, in process): what is printed, Chinese
+refusals, the files."""
 
 import json
 from datetime import date
