@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, Integer, bindparam, case, column, func, literal, text, union_all
+from sqlalchemy import Date, Integer, bindparam, case, column, delete, func, insert, literal, text, union_all
 from sqlmodel import Session, col, select
 
 from models.dashboard import LEVELS, OPEN, OPEN_ASSIGNMENT, STAGE_USUAL, AtRisk, CaseLine, Cutoffs
@@ -100,6 +100,15 @@ def province_dashboard(session: Session, *, cutoffs: Cutoffs, calendar, list_lim
                                                     STAGE_USUAL[c.status]))
                     for a, c in _earliest(session, Application.status_since, cutoffs.risk, list_limit)]
     return dash
+
+
+def recount_open_cases(connection) -> None:
+    """Rebuild open_case_count from the applications (a bulk load with the triggers off; a repair)."""
+    connection.execute(delete(OpenCaseCount))
+    counted = (select(Application.agency_id, Application.status, Application.due_date, func.count())
+               .where(col(Application.status).in_(OPEN), col(Application.due_date).is_not(None))
+               .group_by(Application.agency_id, Application.status, Application.due_date))
+    connection.execute(insert(OpenCaseCount).from_select(["agency_id", "status", "due_date", "n"], counted))
 
 
 def _open_assignments_by_agency(session: Session) -> dict[int, int]:
