@@ -12,6 +12,7 @@ from sqlalchemy import delete, func, insert, select, update
 from models.dashboard import OPEN
 from models.enums import Status
 from models.outcomes import ApplicantKind
+from models.queries import agency_by_name
 from models.statistics import count_table3, period
 from models.statistics.scope import Scope
 from models.tables import Applicant, Application, OpenCaseCount
@@ -37,6 +38,7 @@ def test_the_open_case_counts_equal_the_recount_through_every_status_and_any_wri
     numbers = [F.register_case(session, calendar, date(2026, 3, 2)) for _ in range(3)]
     F.seed_agency(session, "乙区人民政府", "yi")
     session.commit()
+    other_agency = agency_by_name(session, "乙区人民政府").id
     assert maintained(session) == recount(session) and sum(recount(session).values()) == 3
     due = date(2026, 3, 30)
     for i, status in enumerate(Status):  # a bulk UPDATE through every status, open or not, and other due dates
@@ -45,7 +47,7 @@ def test_the_open_case_counts_equal_the_recount_through_every_status_and_any_wri
         assert maintained(session) == recount(session), status
     session.execute(update(Application).where(A.number == numbers[0]).values(status=Status.routed.value))
     session.execute(update(Application).where(A.number == numbers[1]).values(status=Status.drafting.value, due_date=None))
-    session.execute(update(Application).where(A.number == numbers[2]).values(status=Status.routed.value, agency_id=2))
+    session.execute(update(Application).where(A.number == numbers[2]).values(status=Status.routed.value, agency_id=other_agency))
     copy = [c for c in Application.__table__.c if c.name not in ("id", "number", "form_token")]
     session.execute(insert(Application).from_select([*copy, A.number], select(*copy, A.number + "-copy")
                                                                             .where(A.number == numbers[0])))
