@@ -471,6 +471,19 @@ def cases_with_work(s: Session, *, running_since: datetime | None = None) -> lis
     return [c for c in found if c not in skip]
 
 
+def finished_cases(s: Session, cases: list[CaseRef]) -> set[CaseRef]:
+    """Those of `cases` that nothing moves on any more (models.lifecycle.TERMINAL: archived, voided)."""
+    from models.lifecycle import TERMINAL
+
+    found: set[CaseRef] = set()
+    for i in range(0, len(cases), 500):
+        chunk = cases[i:i + 500]
+        found |= set(_refs(s, select(Application.agency_id, Application.number)
+                           .where(Application.number.in_({c.number for c in chunk}),
+                                  Application.status.in_([t.value for t in TERMINAL])))) & set(chunk)
+    return found
+
+
 def reconcile(*, now: datetime) -> int:
     """Inline (no Prefect), as workflows.flows.reconcile: every case with a due automatic step, in every agency."""
     with session() as s:

@@ -3,7 +3,8 @@
     run_trigger()          the deferred task a human action's trigger becomes (workflows.trigger), served by the
                            task worker (`python -m workflows.task_worker`): it runs advance_case for that case
     advance_case(agency_id, number, installation)   re-entrant: every automatic step that is due, then it ends at the next human gate;
-                           one run per case at a time (a global concurrency limit named after the case)
+                           one run per case at a time (a global concurrency limit named after the case, removed when the
+                           case is finished; the morning sweep removes any left behind)
     morning_sweep(today)   cron, Asia/Shanghai: the audit verification daily, deadlines on working days only
     reconcile()            delivers the triggers never delivered, catches up every case a dead process left behind
     batch_intake(rows)     registers and routes a batch in one run
@@ -88,9 +89,62 @@ def finish_triggers(case: CaseRef, upto: int | None) -> str:
         return engine.waits_for(s, case)
 
 
+CASE_LIMIT_PREFIX = "case-"
+
+
 def case_limit(case: CaseRef) -> str:
     """The global concurrency limit (1 slot) that keeps one advance-case run per case at a time."""
-    return f"case-{case.agency_id}-{case.number}"
+    return f"{CASE_LIMIT_PREFIX}{case.agency_id}-{case.number}"
+
+
+def limited_case(name: str) -> CaseRef | None:
+    """The case a limit named by case_limit is for; None for any other limit."""
+    agency, _, number = name.removeprefix(CASE_LIMIT_PREFIX).partition("-")
+    if not name.startswith(CASE_LIMIT_PREFIX) or not agency.isdigit() or not number:
+        return None
+    return CaseRef(int(agency), number)
+
+
+def remove_case_limits(cases) -> int:
+    """Delete the cases' global concurrency limits (one per case ever run); how many there were."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    removed = 0
+    with get_client(sync_client=True) as client:
+        for case in cases:
+            try:
+                client.delete_global_concurrency_limit_by_name(case_limit(case))
+                removed += 1
+            except ObjectNotFound:  # never run, or removed already
+                pass
+    return removed
+
+
+def _forget_if_finished(case: CaseRef) -> None:
+    """A finished case (archived, voided) will have no run again: its limit goes (a late run makes it anew)."""
+    with engine.session() as s:
+        finished = engine.finished_cases(s, [case])
+    remove_case_limits(finished)
+
+
+@task(name="remove-stale-case-limits", **DB_RETRIES)
+def remove_stale_case_limits() -> int:
+    """The sweep: the limits of finished cases of this installation that no run holds (a run killed before it
+    removed its case's limit, or limits made before runs removed them); a limit for a case not in this
+    installation's database is left alone."""
+    from prefect import get_client
+
+    limits, page = [], 200
+    with get_client(sync_client=True) as client:
+        while batch := client.read_global_concurrency_limits(limit=page, offset=len(limits)):
+            limits += batch
+            if len(batch) < page:
+                break
+    idle = [c for c in (limited_case(gcl.name) for gcl in limits if gcl.active_slots == 0) if c is not None]
+    with engine.session() as s:
+        finished = engine.finished_cases(s, idle)
+    return remove_case_limits(finished)
 
 
 @contextmanager
@@ -129,7 +183,9 @@ def advance_case(agency_id: int, number: str, installation: str | None = None, a
         elif p.record_archive:
             record_archive(case, now)
         send_notifications(now)
-        return finish_triggers(case, p.triggers_upto)
+        waiting = finish_triggers(case, p.triggers_upto)
+    _forget_if_finished(case)  # after the slot is given back
+    return waiting
 
 
 @task(name="run-trigger")
@@ -212,6 +268,7 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
             with tags(f"case:{case.key}", "gongkai"):
                 advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))
     send_notifications(sweep.sweep_time(today))  # the day's reminders, and any audit alert
+    print(f"已清理 {remove_stale_case_limits()} 个已办结案件的并发限制")
     print(report.summary())
     return report.summary()
 
