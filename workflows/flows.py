@@ -14,7 +14,7 @@ runs are found by agency and number. Every flow refuses a run triggered for anot
 
 from datetime import date, datetime
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from prefect import flow, tags, task
 from prefect.concurrency.sync import concurrency
@@ -27,6 +27,7 @@ from models.triggers import CaseTrigger
 from workflows import engine, intake, sweep
 from workflows.engine import DocStep, Plan
 
+_LIMITS_SEEN: set[str] = set()  # case limits this process made or found: a case's later runs skip the create call
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
@@ -37,8 +38,9 @@ def _check(installation: str | None) -> None:
         engine.check_installation(installation)
 
 
-@task
 def plan_case(case: CaseRef) -> Plan:
+    """Reading what is due is not a step: a plain call, not a task run (each task run is ≈3 calls to Prefect's API
+    on the action's critical path, docs/orchestration.md)."""
     with engine.session() as s:
         p = engine.plan(s, case)
         p.documents = engine.missing_documents(s, p)
@@ -99,13 +101,27 @@ def one_run_per_case(case: CaseRef):
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.exceptions import ObjectAlreadyExists
 
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+
     name = case_limit(case)
-    with get_client(sync_client=True) as client:
-        try:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-        except ObjectAlreadyExists:  # the case's limit, from an earlier run
-            pass
-    with concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True):
+
+    def create() -> None:
+        with get_client(sync_client=True) as client:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except ObjectAlreadyExists:  # the case's limit, from an earlier run
+                pass
+        _LIMITS_SEEN.add(name)
+
+    if name not in _LIMITS_SEEN:
+        create()
+    slot = ExitStack()
+    try:
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    except ConcurrencySlotAcquisitionError:  # removed since this process saw it: made again, then held
+        create()
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    with slot:
         yield
 
 
