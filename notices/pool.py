@@ -49,6 +49,8 @@ def pool(workers: int | None = None) -> ProcessPoolExecutor:
     """This process's pool of `workers` warmed renderers (default: the available cores), made on first use."""
     workers = workers or available_cores()
     with _lock:
+        if workers in _pools and getattr(_pools[workers], "_broken", False):  # a worker died: a fresh pool
+            _pools.pop(workers).shutdown(wait=False, cancel_futures=True)
         if workers not in _pools:
             _pools[workers] = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),
                                                   initializer=_warm)

@@ -285,9 +285,10 @@ def register_and_route(rows: list[dict], clerk: str, now: datetime, first: int =
 
 
 @flow(name="batch-intake", flow_run_name="批量登记 {source}")
-def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = 250,
+def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = intake.CHUNK,
                  installation: str | None = None) -> int:
-    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path)."""
+    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path); each
+    chunk is one task run and one transaction, so a retried task finds nothing of its chunk half-written."""
     _check(installation)
     now = now or engine.shanghai_now()
     rows = read_batch(source)

@@ -7,8 +7,9 @@ workflows.engine.advance does for one case (tests/workflows/test_intake_batch.py
 
 What the batch saves is the orchestration around them (bench/intake_bench.py measures it beside the one-by-one path):
 
-    one transaction per chunk   every action of the chunk commits to a SAVEPOINT of one outer transaction, so a
-                                chunk is written whole or not at all (a retried Prefect task finds nothing half-done)
+    one transaction per chunk   every action of a chunk (CHUNK cases) commits to a SAVEPOINT of one outer
+                                transaction, so a chunk is written whole or not at all (a retried Prefect task
+                                finds nothing half-done)
     one context per chunk       one calendar, one clerk, one system context per agency; no settings read per case
     a pool of renderers         the chunk's PDFs are rendered by warmed worker processes (notices.pool), one per
                                 available core, while this process queues the chunk's notifications
@@ -34,7 +35,7 @@ from models.registration import ApplicantIn, ApplicationIn, register
 from notices import pool
 from workflows import engine
 
-CHUNK = 250  # cases per transaction
+CHUNK = 100  # cases per transaction: SQLite's write lock is held for the chunk (≈4 s on a quiet machine)
 SEND_LIMIT = 500  # outbox.deliver_pending's own bound per call
 
 
