@@ -99,9 +99,8 @@ def one_run_per_case(case: CaseRef):
     slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
     from prefect import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.exceptions import ObjectAlreadyExists
-
     from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
+    from prefect.exceptions import ObjectAlreadyExists
 
     name = case_limit(case)
 
