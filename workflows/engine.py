@@ -319,6 +319,11 @@ def missing_documents(s: Session, p: Plan) -> list[DocStep]:
     return [step for step in p.documents if have.get(step.kind.value, 0) < expected[step.kind.value]]
 
 
+def document_context(s: Session, case: CaseRef, step: DocStep):
+    """(kind, context) of one due document: what render_pdf needs, read here, rendered anywhere (notices.pool)."""
+    return _context(s, application_of(s, case), step)
+
+
 def generate_document(s: Session, case: CaseRef, step: DocStep, *, now: datetime) -> int:
     """Render one notice from the rows and keep it; the same rows twice give one Document."""
     app = application_of(s, case)

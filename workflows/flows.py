@@ -17,7 +17,7 @@ runs are found by agency and number. Every flow refuses a run triggered for anot
 
 from datetime import date, datetime
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from prefect import flow, tags, task
 from prefect.concurrency.sync import concurrency
@@ -30,6 +30,7 @@ from models.triggers import CaseTrigger
 from workflows import engine, intake, periodic, sweep
 from workflows.engine import DocStep, Plan
 
+_LIMITS_SEEN: set[str] = set()  # case limits this process made or found: a case's later runs skip the create call
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
@@ -40,8 +41,9 @@ def _check(installation: str | None) -> None:
         engine.check_installation(installation)
 
 
-@task
 def plan_case(case: CaseRef) -> Plan:
+    """Reading what is due is not a step: a plain call, not a task run (each task run is ≈3 calls to Prefect's API
+    on the action's critical path, docs/orchestration.md)."""
     with engine.session() as s:
         p = engine.plan(s, case)
         p.documents = engine.missing_documents(s, p)
@@ -153,15 +155,28 @@ def one_run_per_case(case: CaseRef):
     slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
     from prefect import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
     from prefect.exceptions import ObjectAlreadyExists
 
     name = case_limit(case)
-    with get_client(sync_client=True) as client:
-        try:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-        except ObjectAlreadyExists:  # the case's limit, from an earlier run
-            pass
-    with concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True):
+
+    def create() -> None:
+        with get_client(sync_client=True) as client:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except ObjectAlreadyExists:  # the case's limit, from an earlier run
+                pass
+        _LIMITS_SEEN.add(name)
+
+    if name not in _LIMITS_SEEN:
+        create()
+    slot = ExitStack()
+    try:
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    except ConcurrencySlotAcquisitionError:  # removed since this process saw it: made again, then held
+        create()
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    with slot:
         yield
 
 
@@ -328,9 +343,10 @@ def register_and_route(rows: list[dict], clerk: str, now: datetime, first: int =
 
 
 @flow(name="batch-intake", flow_run_name="批量登记 {source}")
-def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = 250,
+def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = intake.CHUNK,
                  installation: str | None = None) -> int:
-    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path)."""
+    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path); each
+    chunk is one task run and one transaction, so a retried task finds nothing of its chunk half-written."""
     _check(installation)
     now = now or engine.shanghai_now()
     rows = read_batch(source)
