@@ -115,6 +115,7 @@ def remove_case_limits(cases) -> int:
     removed = 0
     with get_client(sync_client=True) as client:
         for case in cases:
+            _LIMITS_SEEN.discard(case_limit(case))
             try:
                 client.delete_global_concurrency_limit_by_name(case_limit(case))
                 removed += 1
