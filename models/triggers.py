@@ -1,6 +1,6 @@
 """The trigger outbox: every human action that makes automatic steps due leaves a row in its own transaction.
 
-    a human action commits      → its Events and one CaseTrigger per case, together (the before_flush hook below)
+    a human action commits      → its Events and one CaseTrigger per case, together (with_the_action below)
     workflows.trigger delivers  → a run on Prefect keyed by `CaseTrigger.key` (a retried delivery finds the same run)
     the run finishes the case   → done_at (mark_done: every trigger of the case the run's plan covered)
     workflows.engine.reconcile  → delivers what was never delivered, re-delivers what was delivered and never done
