@@ -84,11 +84,12 @@ def province_dashboard(session: Session, *, cutoffs: Cutoffs, calendar, list_lim
     ).all():
         by_agency[agency_id][lvl] += int(n)
         by_stage[Status(status)][lvl] += int(n)
+    mock_level = level_of(Application.due_date, cutoffs)  # one expression: PostgreSQL groups by what it selects
     for agency_id, status, lvl, n in session.exec(  # 模拟暗访: the few open mock cases, counted only in the audit's own
-        select(Application.agency_id, Application.status, level_of(Application.due_date, cutoffs), func.count())
+        select(Application.agency_id, Application.status, mock_level, func.count())
         .where(col(Application.id).in_(mock_case_ids()), col(Application.status).in_(OPEN),
                col(Application.due_date).is_not(None))
-        .group_by(Application.agency_id, Application.status, level_of(Application.due_date, cutoffs))
+        .group_by(Application.agency_id, Application.status, mock_level)
     ).all():
         by_agency[agency_id][lvl] -= n
         by_stage[Status(status)][lvl] -= n

@@ -135,9 +135,11 @@ def sign_pdf(pdf: bytes, creds: Credentials, *, name: str, reason: str, location
                                         name=name, reason=reason, location=location or None,
                                         contact_info=contact or None)
     # Room for the CMS container, reserved up front: pyHanko would otherwise sign once more just to measure it.
-    # The certificate, the signature (≤ 512 bytes for RSA-4096) and the signed attributes fit with room to spare.
+    # The certificate, the signature (≤ 512 bytes for RSA-4096) and the signed attributes fit in cert_size + 4096
+    # bytes with room to spare; the PDF holds them as hex, two digits a byte (so the figure is always even: an
+    # odd one, from a certificate of odd length, was refused by pyHanko).
     out = signers.sign_pdf(IncrementalPdfFileWriter(BytesIO(pdf)), meta, signer=signer,
-                           bytes_reserved=cert_size + 4096)
+                           bytes_reserved=2 * (cert_size + 4096))
     return out.getvalue()
 
 

@@ -3,10 +3,11 @@ the fee notice's payment, the contact person, agency settings for seal and payme
 
 import subprocess
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from sqlmodel import select
 
 from models import actions as A
@@ -20,7 +21,8 @@ from models.tables import Agency, Document, Fee, Supplement
 from notices import from_case
 from notices.fonts import FontNotPrepared, faces, fonts_in_use, outlines, register
 from notices.render import DocumentKind, render_pdf, render_text
-from notices.signing import SigningError, check_signature, trusted_certificates, verify_document
+from notices.signing import (Credentials, SigningError, check_signature, sign_pdf, trusted_certificates,
+                             verify_document)
 from tests import factories as F
 from tests.cli_harness import invoke
 from tests.notices import factories as NF
@@ -78,6 +80,40 @@ def test_a_pdf_signed_by_someone_else_is_refused_as_untrusted(session, calendar,
     monkeypatch.setenv("GONGKAI_SIGNING_DIR", str(tmp_path / "empty"))  # another installation: not our agencies
     report = check_signature(doc.content, trusted_certificates(Settings.load()))
     assert not report.ok and any("不受信任" in p for p in report.problems)
+
+
+def _certificate(folder: Path, serial: int) -> Credentials:
+    """A self-signed certificate whose DER length follows the serial number's (one byte more from 1 to 256)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "示范区人民政府")])
+    now = datetime(2026, 3, 2, tzinfo=timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+            .serial_number(serial).not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .sign(key, hashes.SHA256()))
+    folder.mkdir(parents=True)
+    creds = Credentials(folder / "signer.key", folder / "signer.crt")
+    creds.key.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                            serialization.NoEncryption()))
+    creds.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return creds
+
+
+def test_certificates_of_odd_and_even_length_both_sign(tmp_path):
+    from cryptography import x509
+
+    pdf = render_pdf(DocumentKind.receipt, NF.context(DocumentKind.receipt))
+    lengths = set()
+    for serial in (1, 256):
+        creds = _certificate(tmp_path / str(serial), serial)
+        lengths.add(len(x509.load_pem_x509_certificate(creds.cert.read_bytes()).public_bytes(Encoding.DER)) % 2)
+        signed = sign_pdf(pdf, creds, name="示范区人民政府", reason="签发")
+        assert check_signature(signed, [creds.cert]).ok
+    assert lengths == {0, 1}  # pyHanko refused the odd one: it reserves room in hex digits, two a byte
 
 
 def test_an_unsigned_pdf_says_it_has_no_signature(session, calendar):
