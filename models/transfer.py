@@ -50,7 +50,8 @@ NEEDS_RECORDS: dict[Status, str] = {
     S.deemed_abandoned: "补正告知和已届满的补正期限",
     S.fee_unpaid: "已发出的收费通知和已届满的缴费期限",
 }
-IMPORTABLE = frozenset(Status) - set(NEEDS_RECORDS)  # registered, drafting, and the concluded ones
+# registered, drafting, and the concluded ones; not 待确认: an online submission is confirmed where it was made
+IMPORTABLE = frozenset(Status) - set(NEEDS_RECORDS) - {Status.awaiting_confirmation}
 
 # A legacy case carries only its table 三 row; it is stored under the outcome that stands for that row.
 ROW_OUTCOME: dict[str, Outcome] = {}

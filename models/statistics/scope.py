@@ -42,9 +42,11 @@ class Scope:
     department_id: int | None = None
 
     def restrict(self, application_id_column, agency_id_column):
-        """SQL conditions that keep only this scope's applications; a voided registration is in no scope."""
+        """SQL conditions that keep only this scope's applications; a voided registration is in no scope, nor an
+        online application whose receipt the office has not yet confirmed (Art 31(3): not received in law yet)."""
         conditions = [agency_id_column.in_(self.agency_ids),
-                      application_id_column.table.c.status != Status.voided.value]
+                      application_id_column.table.c.status.not_in((Status.voided.value,
+                                                                   Status.awaiting_confirmation.value))]
         if self.department_id is not None:
             routed = select(Assignment.application_id).where(Assignment.department_id == self.department_id)
             conditions.append(application_id_column.in_(routed))
