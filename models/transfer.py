@@ -35,6 +35,7 @@ S = Status
 # What a status stands on that an import line cannot carry: a case imported in it would wait on a record that
 # does not exist (a review of no draft, a fee with no notice, a dispatch of no reply: later refusals and 500s).
 NEEDS_RECORDS: dict[Status, str] = {
+    S.awaiting_confirmation: "网上申请的提交记录和公开办的确认（《条例》第三十一条第（三）项；请在原系统确认收到后以 registered 导入）",
     S.awaiting_supplement: "补正告知（补正事项和补正期限，《条例》第三十条）",
     S.routed: "交办记录（承办单位和答复期限）",
     S.coordinating: "分管领导协调的承办单位和答复期限",
@@ -50,8 +51,7 @@ NEEDS_RECORDS: dict[Status, str] = {
     S.deemed_abandoned: "补正告知和已届满的补正期限",
     S.fee_unpaid: "已发出的收费通知和已届满的缴费期限",
 }
-# registered, drafting, and the concluded ones; not 待确认: an online submission is confirmed where it was made
-IMPORTABLE = frozenset(Status) - set(NEEDS_RECORDS) - {Status.awaiting_confirmation}
+IMPORTABLE = frozenset(Status) - set(NEEDS_RECORDS)  # registered, drafting, and the concluded ones
 
 # A legacy case carries only its table 三 row; it is stored under the outcome that stands for that row.
 ROW_OUTCOME: dict[str, Outcome] = {}
