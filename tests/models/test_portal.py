@@ -142,3 +142,17 @@ def test_the_dossier_keeps_the_files_the_applicant_sent_with_their_hashes(engine
     assert listed["applicant_files"][0]["sha256"] == hashlib.sha256(JPEG).hexdigest()
     assert listed["online_application"][0]["via"] == "portal"
     assert not any(p.startswith("applicant/") or p == "online.json" for p in counter)  # other cases unchanged
+
+
+def test_an_online_application_left_unconfirmed_is_at_risk_on_the_dashboard(engine, calendar):
+    from models import dashboard as D
+
+    with Session(engine, expire_on_commit=False) as s:
+        number = submit(s, calendar, date(2026, 3, 2))  # Monday
+        agency_id = application_by_number(s, number).agency_id
+        on_tuesday = D.at_risk(s, agency_id=agency_id, cutoffs=D.Cutoffs.on(date(2026, 3, 3), calendar=calendar),
+                               calendar=calendar)
+        on_wednesday = D.at_risk(s, agency_id=agency_id, cutoffs=D.Cutoffs.on(date(2026, 3, 4), calendar=calendar),
+                                 calendar=calendar)
+    assert on_tuesday == []
+    assert [(r.case.number, r.case.status) for r in on_wednesday] == [(number, Status.awaiting_confirmation)]
