@@ -105,23 +105,30 @@ def _pick(values, index: str) -> str:
     return "CASE " + index + " " + " ".join(f"WHEN {i} THEN '{v}'" for i, v in enumerate(values)) + " END"
 
 
+def _applicant_kind(applicant_id: str) -> str:
+    """The kind the applicants INSERT of load() gives applicant `applicant_id`."""
+    kinds = [k.value for k in ApplicantKind]
+    return f"CASE WHEN {applicant_id} % 5 = 0 THEN {_pick(kinds, f'({applicant_id} / 5) % 6')} ELSE 'natural_person' END"
+
+
 def _application_sql(d: Dialect, size: Size) -> str:
     """10 % open (received in the last 40 days, nine open statuses), the rest closed over six and a half years."""
     outcomes = [o.value for o in Outcome]
     features = (
-        "SELECT i, h, (i / {a}) % {oe} = 0 AS is_open, "
+        "SELECT i, h, (i / {a}) % {oe} = 0 AS is_open, 1 + h % {p} AS applicant, "
         "CASE WHEN (i / {a}) % {oe} = 0 THEN h % 40 ELSE 40 + h % 2370 END AS received_ago FROM "
         "(SELECT i, (i * 2654435761) % 4294967296 AS h FROM s) AS hashed"
-    ).format(oe=OPEN_EVERY, a=size.agencies)  # i % agencies is the agency: open is read from i / agencies
+    ).format(oe=OPEN_EVERY, a=size.agencies, p=max(1, size.applications // 5))  # i % agencies is the agency: open
+    # is read from i / agencies; the applicant's kind is copied as the triggers (off while loading) would
     received = d.days_ago("received_ago")
     select = (
-        f"INSERT INTO application (id, agency_id, number, year, query_code, applicant_id, channel, arrived_on,"
+        f"INSERT INTO application (id, agency_id, number, year, query_code, applicant_id, applicant_kind, channel, arrived_on,"
         f" receipt_date, receipt_evidence, transcribed_by_clerk, applicant_confirmed, needs_assistance, request_text,"
         f" requested_form, delivery_method, electronic_delivery_consent, litigation_prone, possible_repeat_of,"
         f" monthly_count, status, status_since, due_date, due_provisional, calendar_fingerprint, outcome, closed_on,"
         f" created_at, version) "
         f"SELECT i, 1 + i % {size.agencies}, 'P-' || i, {d.year(received)}, 'ABCDEFGH',"
-        f" 1 + h % {max(1, size.applications // 5)}, 'online', {received}, {received}, '', false, true, false,"
+        f" applicant, {_applicant_kind('applicant')}, 'online', {received}, {received}, '', false, true, false,"
         f" '请公开某地块征收补偿方案', 'paper', 'post', false, false, '', 1,"
         f" CASE WHEN is_open THEN {_pick(OPEN_STATUSES, f'(h / 40) % {len(OPEN_STATUSES)}')}"
         f" ELSE {_pick(CLOSED_STATUSES, f'(h / 40) % {len(CLOSED_STATUSES)}')} END,"
@@ -152,15 +159,21 @@ def _assignment_sql(d: Dialect, size: Size) -> str:
 
 
 def _drop_secondary(conn, d: Dialect) -> list[str]:
-    """Drop the indexes (and on PostgreSQL the foreign keys and unique constraints) of TABLES; return their DDL."""
-    if not d.pg:
+    """Drop the indexes and triggers (on PostgreSQL: switch the triggers off, drop the foreign keys and unique
+    constraints too) of TABLES; return the DDL that puts them back."""
+    if not d.pg:  # SQLite cannot switch triggers off: they are dropped and made again, like the indexes
         ddl = [sql for (sql,) in conn.execute(text(
-            "SELECT sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL AND tbl_name IN ('application', 'assignment')"))]
+            "SELECT sql FROM sqlite_master WHERE type IN ('index', 'trigger') AND sql IS NOT NULL"
+            " AND tbl_name IN ('application', 'assignment')"))]
+        for name, in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                       " AND tbl_name IN ('application', 'assignment')")).all():
+            conn.execute(text(f"DROP TRIGGER {name}"))
         for name, in conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
                                        " AND tbl_name IN ('application', 'assignment')")).all():
             conn.execute(text(f"DROP INDEX {name}"))
         return ddl
-    ddl = []
+    conn.execute(text("ALTER TABLE application DISABLE TRIGGER USER"))  # the maintained counts: recounted after
+    ddl = ["ALTER TABLE application ENABLE TRIGGER USER"]
     constraints = conn.execute(text(
         "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid::regclass::text IN ('application', 'assignment') AND contype IN ('f', 'u')")).all()
@@ -194,14 +207,14 @@ def load(engine, size: Size) -> float:
                                    " '', '', '', '', '', '', '', '', '', '', '', 30, 15, 365, '', '', 8")))
         conn.execute(text(d.series(size.agencies * DEPARTMENTS, "INSERT INTO department (id, agency_id, name, contact)"
                                    f" SELECT i, 1 + (i - 1) / {DEPARTMENTS}, '承办单位' || i, ''")))
-        kinds = [k.value for k in ApplicantKind]
         conn.execute(text(d.series(max(1, size.applications // 5), "INSERT INTO applicant (id, kind, name, id_type,"
-                                   f" phone, email, address) SELECT i, CASE WHEN i % 5 = 0 THEN {_pick(kinds, '(i / 5) % 6')}"
-                                   " ELSE 'natural_person' END, '申请人' || i, 'none', '', '', ''")))
+                                   f" phone, email, address) SELECT i, {_applicant_kind('i')}, '申请人' || i, 'none',"
+                                   " '', '', ''")))
         conn.execute(text(_application_sql(d, size)))
         conn.execute(text(_assignment_sql(d, size)))
         for statement in ddl:
             conn.execute(text(statement))
+        P.recount_open_cases(conn)  # what the triggers, off while loading, would have counted
         if d.pg:
             for table in ("agency", "department", "applicant", "application", "assignment"):
                 conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"))
@@ -328,6 +341,8 @@ def main(argv: list[str] | None = None) -> bool:
         engine, reused = postgres_engine(args.pg_url, fresh=not args.reuse, database=args.pg_database)
         if reused:
             migrate(engine)  # a database loaded before the newest migrations (indexes) gets them
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))  # after a migration's UPDATE: the visibility map again
         else:
             print(f"PostgreSQL: loaded {size} in {load(engine, size):.1f} s", flush=True)
         with engine.connect() as c:

@@ -7,11 +7,44 @@ from sqlmodel import Session, select
 
 from models.context import Ctx, action
 from models.enums import Role
-from models.errors import NotFound, RoleNotAllowed, ValidationFailed
+from models.errors import InvalidFields, NotFound, RoleNotAllowed, ValidationFailed
 from models.queries import agency_by_name, department_by_name
 from models.registration import litigation_keywords
 from models.tables import AdminEvent, Agency, Department, User
-from models.validation import check_email, check_phone, check_required
+from models.validation import check_clean, check_email, check_phone, check_required
+
+
+class _Checks:
+    """Every check of one form run to its end, so the user fixes every field in one pass: the failures are raised
+    together (InvalidFields; one alone as itself) by `done`, before anything is written."""
+
+    def __init__(self):
+        self.found: list[ValidationFailed] = []
+
+    def __call__(self, fn, *args, **kwargs):
+        """fn's result, or None with its failure kept (several, when fn itself collected them)."""
+        try:
+            return fn(*args, **kwargs)
+        except InvalidFields as exc:
+            self.found.extend(exc.problems)
+        except ValidationFailed as exc:
+            self.found.append(exc)
+        return None
+
+    def fail(self, problem: ValidationFailed) -> None:
+        self.found.append(problem)
+
+    def done(self) -> None:
+        if len(self.found) == 1:
+            raise self.found[0]
+        if self.found:
+            raise InvalidFields(self.found)
+
+
+def _text(value: str | None, *, what: str, field: str, required: bool = False) -> str:
+    """A name or contact typed on a form: free of control characters; stripped; required when `required`."""
+    check_clean(value or "", what=what, field=field)
+    return check_required(value, what=what, field=field) if required else (value or "").strip()
 
 
 def _commit(session: Session, obj):
@@ -27,28 +60,37 @@ def add_agency(session: Session, *, name: str, parent: str | None = None, **prof
 
 
 def _new_agency(session: Session, *, name: str, parent: str | None = None, **profile) -> Agency:
-    """The checked agency, added to the session (flushed, not committed)."""
-    name = check_required(name, what="机关名称", field="name")
-    if session.exec(select(Agency).where(Agency.name == name)).first():
-        raise ValidationFailed(f"机关「{name}」已存在。", f"agency {name!r} exists", field="name")
-    parent_row = agency_by_name(session, parent) if parent else None
+    """The checked agency, added to the session (flushed, not committed); every bad field is reported at once."""
     unknown = set(profile) - set(Agency.model_fields)
     if unknown:
         raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
-    check_remedy_bodies(name=name, reconsideration_body=profile.get("reconsideration_body", ""),
-                        court=profile.get("court", ""), parent=parent_row.name if parent_row else None)
+    checks = _Checks()
+    name = checks(_text, name, what="机关名称", field="name", required=True)
+    if name and session.exec(select(Agency).where(Agency.name == name)).first():
+        checks.fail(ValidationFailed(f"机关「{name}」已存在。", f"agency {name!r} exists", field="name"))
+    parent_row = checks(_parent_agency, session, parent) if parent else None
+    checks(check_remedy_bodies, name=name or "", reconsideration_body=profile.get("reconsideration_body", ""),
+           court=profile.get("court", ""), parent=parent_row.name if parent_row else None)
     for image, transparent in (("seal_image", True), ("fee_payment_qr", False)):
         if profile.get(image):
-            profile[image] = check_image(profile[image], what="印章图片" if transparent else "缴费二维码图片",
-                                         transparent=transparent)
+            profile[image] = checks(check_image, profile[image], what="印章图片" if transparent else "缴费二维码图片",
+                                    transparent=transparent, field=image)
     if "phone" in profile:
-        profile["phone"] = check_phone(profile["phone"])
+        profile["phone"] = checks(check_phone, profile["phone"])
     if "repeat_window_days" in profile:
-        profile["repeat_window_days"] = check_repeat_window(profile["repeat_window_days"])
+        profile["repeat_window_days"] = checks(check_repeat_window, profile["repeat_window_days"])
+    checks.done()
     row = Agency(name=name, parent_id=parent_row.id if parent_row else None, **profile)
     session.add(row)
     session.flush()
     return row
+
+
+def _parent_agency(session: Session, parent: str) -> Agency:
+    try:
+        return agency_by_name(session, parent)
+    except NotFound as exc:
+        raise ValidationFailed(exc.message_zh, str(exc), field="parent") from None
 
 
 # --- the remedy bodies a reply names (行政复议法 (2023) Arts 24–28; 行政诉讼法 Arts 14, 15, 18) ----------------
@@ -84,9 +126,16 @@ def _is_state_council_department(name: str) -> bool:
 def check_remedy_bodies(*, name: str, reconsideration_body: str, court: str, parent: str | None = None) -> None:
     """The reconsideration body and the court a reply names must be the ones the law gives this agency.
 
-    An empty value is left for later (the citation check refuses a reply that names none).
+    An empty value is left for later (the citation check refuses a reply that names none). A wrong court and a
+    wrong reconsideration body are reported together.
     """
-    body, court = (reconsideration_body or "").strip(), (court or "").strip()
+    checks = _Checks()
+    checks(_check_court, name=name, court=(court or "").strip())
+    checks(_check_reconsideration_body, name=name, body=(reconsideration_body or "").strip(), parent=parent)
+    checks.done()
+
+
+def _check_court(*, name: str, court: str) -> None:
     if court:
         if not court.endswith(COURT_SUFFIXES) or court in COURT_SUFFIXES:
             raise ValidationFailed(f"管辖法院应为人民法院（如“示范市中级人民法院”），填写的「{court}」不是法院。",
@@ -96,6 +145,9 @@ def check_remedy_bodies(*, name: str, reconsideration_body: str, court: str, par
                 f"对县级以上地方人民政府的行政行为提起诉讼的案件由中级人民法院管辖（《中华人民共和国行政诉讼法》"
                 f"第十五条第（一）项），「{court}」不是中级人民法院。", "government needs an intermediate court",
                 field="court")
+
+
+def _check_reconsideration_body(*, name: str, body: str, parent: str | None) -> None:
     if not body:
         return
     if body == name:
@@ -147,7 +199,7 @@ def _png_chunks(data: bytes):
         pos += 12 + length
 
 
-def check_image(path: str, *, what: str, transparent: bool = False) -> str:
+def check_image(path: str, *, what: str, transparent: bool = False, field: str | None = None) -> str:
     """An image file a notice will print: it exists, is a PNG (a JPEG too, unless it must be transparent), and
     a seal has an alpha channel or a transparent colour so the text under it stays legible. Returns the absolute path."""
     if not path:
@@ -156,8 +208,8 @@ def check_image(path: str, *, what: str, transparent: bool = False) -> str:
     try:
         data = file.read_bytes()
     except OSError as exc:
-        raise ValidationFailed(f"无法读取{what}文件 {file}：{exc.strerror}", f"cannot read {file}") from exc
-    check_image_bytes(data, what=what, transparent=transparent, shown=str(file))
+        raise ValidationFailed(f"无法读取{what}文件 {file}：{exc.strerror}", f"cannot read {file}", field=field) from exc
+    check_image_bytes(data, what=what, transparent=transparent, shown=str(file), field=field)
     return str(file)
 
 
@@ -205,22 +257,35 @@ def set_agency(session: Session, *, agency: str, **changes) -> Agency:
 
 def _apply_settings(session: Session, row: Agency, changes: dict) -> dict:
     """Check and apply `changes` to the agency row (not committed); returns {field: [before, after]} of what changed."""
+    return _set_settings(session, row, _checked_settings(session, row, changes))
+
+
+def _checked_settings(session: Session, row: Agency, changes: dict) -> dict:
+    """`changes` as they will be stored; every bad one reported at once (InvalidFields), nothing applied."""
     unknown = set(changes) - SETTABLE
     if unknown:
         raise ValidationFailed(f"未知的机关设置项：{'、'.join(sorted(unknown))}。", f"unknown fields {unknown}")
-    changes = dict(changes)
+    changes, checks = dict(changes), _Checks()
     if "seal_image" in changes:
-        changes["seal_image"] = check_image(changes["seal_image"], what="印章图片", transparent=True)
+        changes["seal_image"] = checks(check_image, changes["seal_image"], what="印章图片", transparent=True,
+                                       field="seal_image")
     if "fee_payment_qr" in changes:
-        changes["fee_payment_qr"] = check_image(changes["fee_payment_qr"], what="缴费二维码图片")
+        changes["fee_payment_qr"] = checks(check_image, changes["fee_payment_qr"], what="缴费二维码图片",
+                                           field="fee_payment_qr")
     if "phone" in changes:
-        changes["phone"] = check_phone(changes["phone"])
+        changes["phone"] = checks(check_phone, changes["phone"])
     if "repeat_window_days" in changes:
-        changes["repeat_window_days"] = check_repeat_window(changes["repeat_window_days"])
+        changes["repeat_window_days"] = checks(check_repeat_window, changes["repeat_window_days"])
     if "reconsideration_body" in changes or "court" in changes:  # the same rules as when the agency was added
         parent = session.get(Agency, row.parent_id) if row.parent_id else None
-        check_remedy_bodies(name=row.name, reconsideration_body=changes.get("reconsideration_body", row.reconsideration_body),
-                            court=changes.get("court", row.court), parent=parent.name if parent else None)
+        checks(check_remedy_bodies, name=row.name,
+               reconsideration_body=changes.get("reconsideration_body", row.reconsideration_body),
+               court=changes.get("court", row.court), parent=parent.name if parent else None)
+    checks.done()
+    return changes
+
+
+def _set_settings(session: Session, row: Agency, changes: dict) -> dict:
     changed = {}
     for name, value in changes.items():
         value = value.strip() if isinstance(value, str) else value
@@ -237,10 +302,13 @@ def add_department(session: Session, *, agency: str, name: str, contact: str = "
 
 def _new_department(session: Session, *, agency: str, name: str, contact: str = "") -> Department:
     owner = agency_by_name(session, agency)
-    name = check_required(name, what="承办单位名称", field="name")
-    if session.exec(select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
-        raise ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists", field="name")
-    row = Department(agency_id=owner.id, name=name, contact=contact.strip())
+    checks = _Checks()
+    name = checks(_text, name, what="承办单位名称", field="name", required=True)
+    if name and session.exec(select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
+        checks.fail(ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists", field="name"))
+    contact = checks(_text, contact, what="联系方式", field="contact")
+    checks.done()
+    row = Department(agency_id=owner.id, name=name, contact=contact)
     session.add(row)
     session.flush()
     return row
@@ -257,36 +325,46 @@ def add_user(session: Session, *, username: str, full_name: str, role: Role, age
 
 def _check_role(role, *, department: str | None, government_counsel: bool) -> Role:
     """The role's rules, for a new user and a changed one alike."""
-    try:
-        role = Role(role)
-    except ValueError:
-        raise ValidationFailed("请选择角色。", f"bad role {role!r}", field="role") from None
+    role = _role_of(role)
+    checks = _Checks()
     if role == Role.department_handler and not department:
-        raise ValidationFailed("承办单位经办人须指定所属承办单位。", "department handler without department", field="department")
+        checks.fail(ValidationFailed("承办单位经办人须指定所属承办单位。", "department handler without department",
+                                     field="department"))
     if role != Role.department_handler and department:
-        raise ValidationFailed("只有承办单位经办人属于承办单位。", "department for a non-handler", field="department")
+        checks.fail(ValidationFailed("只有承办单位经办人属于承办单位。", "department for a non-handler", field="department"))
     if government_counsel and role != Role.legal_counsel:
-        raise ValidationFailed("只有法律顾问可以标记为政府法律顾问。", "government counsel must be legal counsel",
-                               field="government_counsel")
+        checks.fail(ValidationFailed("只有法律顾问可以标记为政府法律顾问。", "government counsel must be legal counsel",
+                                     field="government_counsel"))
+    checks.done()
     return role
 
 
 def _new_user(session: Session, *, username: str, full_name: str, role: Role, agency: str, department: str | None = None,
               password_hash: str | None = None, government_counsel: bool = False, email: str = "",
-              phone: str = "") -> User:
-    username = check_required(username, what="用户名", field="username")
-    check_required(full_name, what="姓名", field="full_name")
-    role = _check_role(role, department=department, government_counsel=government_counsel)
+              phone: str = "", checks: "_Checks | None" = None) -> User:
+    """The checked user, flushed; every bad field (with those the caller found, `checks`) reported at once."""
     owner = agency_by_name(session, agency)
-    if session.exec(select(User).where(User.username == username)).first():
-        raise ValidationFailed(f"用户名「{username}」已被使用。", f"user {username!r} exists", field="username")
-    dept_id = _department_id(session, owner, department)
-    row = User(username=username, full_name=full_name.strip(), role=role, agency_id=owner.id, department_id=dept_id,
-               password_hash=password_hash, government_counsel=government_counsel, email=check_email(email),
-               phone=check_phone(phone))
+    checks = checks if checks is not None else _Checks()
+    username = checks(_text, username, what="用户名", field="username", required=True)
+    if username and session.exec(select(User).where(User.username == username)).first():
+        checks.fail(ValidationFailed(f"用户名「{username}」已被使用。", f"user {username!r} exists", field="username"))
+    full_name = checks(_text, full_name, what="姓名", field="full_name", required=True)
+    role = checks(_check_role, role, department=department, government_counsel=government_counsel)
+    dept_id = checks(_department_id, session, owner, department)
+    email, phone = checks(check_email, email), checks(check_phone, phone)
+    checks.done()
+    row = User(username=username, full_name=full_name, role=role, agency_id=owner.id, department_id=dept_id,
+               password_hash=password_hash, government_counsel=government_counsel, email=email, phone=phone)
     session.add(row)
     session.flush()
     return row
+
+
+def _role_of(role) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise ValidationFailed("请选择角色。", f"bad role {role!r}", field="role") from None
 
 
 def _department_id(session: Session, owner: Agency, department: str | None) -> int | None:
@@ -326,18 +404,25 @@ def _change_keywords(ctx: Ctx, owner: Agency, *, keywords: list[str] | None = No
         if word not in words:
             raise ValidationFailed(f"{owner.name}的易诉关键词中没有「{word}」。", f"keyword {word!r} absent", field="remove")
         words.remove(word)
-    after = list(dict.fromkeys(words))
+    after = _check_keywords(words)
+    if after == before:
+        raise ValidationFailed("关键词没有变化。", "keywords unchanged", field="keywords")
+    owner.litigation_prone_keywords = ",".join(after)
+    ctx.session.add(owner)
+    _audit(ctx, owner.id, "set_litigation_prone_keywords", {"before": before, "after": after})
+    return after
+
+
+def _check_keywords(words: list[str]) -> list[str]:
+    """The keyword list as stored (stripped, each once), or refused: a word 1 to 20 characters with no separator in it,
+    at least one word."""
+    after = list(dict.fromkeys(w.strip() for w in words))
     for word in after:
         if not word or len(word) > KEYWORD_MAX_LENGTH or any(c in word for c in ",，、;； \t"):
             raise ValidationFailed(f"关键词「{word}」无效：每个关键词1至{KEYWORD_MAX_LENGTH}个字，不含逗号、顿号或空格。",
                                    f"bad keyword {word!r}", field="keywords")
     if not after:
         raise ValidationFailed("易诉关键词至少保留一个（如 征地、拆迁）。", "empty keyword list", field="keywords")
-    if after == before:
-        raise ValidationFailed("关键词没有变化。", "keywords unchanged", field="keywords")
-    owner.litigation_prone_keywords = ",".join(after)
-    ctx.session.add(owner)
-    _audit(ctx, owner.id, "set_litigation_prone_keywords", {"before": before, "after": after})
     return after
 
 
@@ -391,7 +476,12 @@ def update_agency(ctx: Ctx, *, agency: str, keywords: list[str] | None = None, *
     nothing changed is nothing logged."""
     row = agency_by_name(ctx.session, agency)
     _require_admin(ctx, row)
-    changed = _apply_settings(ctx.session, row, changes)
+    checks = _Checks()  # the settings and the keywords are one form: every bad field reported at once
+    settings = checks(_checked_settings, ctx.session, row, changes)
+    if keywords is not None and keywords != litigation_keywords(row):
+        checks(_check_keywords, keywords)
+    checks.done()
+    changed = _set_settings(ctx.session, row, settings)
     if keywords is not None and keywords != litigation_keywords(row):
         changed["litigation_prone_keywords"] = [litigation_keywords(row),
                                                 _change_keywords(ctx, row, keywords=keywords)]
@@ -452,15 +542,20 @@ def update_department(ctx: Ctx, *, department_id: int, name: str | None = None, 
         raise NotFound("承办单位不存在。", f"no department {department_id}")
     owner = ctx.session.get(Agency, row.agency_id)
     _require_admin(ctx, owner)
-    changed = {}
+    changed, checks = {}, _Checks()
     if name is not None:
-        name = check_required(name, what="承办单位名称", field="name")
-        if name != row.name:
-            if ctx.session.exec(select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
-                raise ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists", field="name")
-            changed["name"], row.name = [row.name, name], name
-    if contact is not None and contact.strip() != row.contact:
-        changed["contact"], row.contact = [row.contact, contact.strip()], contact.strip()
+        name = checks(_text, name, what="承办单位名称", field="name", required=True)
+        if name and name != row.name and ctx.session.exec(
+                select(Department).where(Department.agency_id == owner.id, Department.name == name)).first():
+            checks.fail(ValidationFailed(f"{owner.name}已有承办单位「{name}」。", f"department {name!r} exists",
+                                         field="name"))
+    if contact is not None:
+        contact = checks(_text, contact, what="联系方式", field="contact")
+    checks.done()
+    if name is not None and name != row.name:
+        changed["name"], row.name = [row.name, name], name
+    if contact is not None and contact != row.contact:
+        changed["contact"], row.contact = [row.contact, contact], contact
     if changed:
         ctx.session.add(row)
         _audit(ctx, owner.id, "set_department", {"department": row.name, **changed})
@@ -484,10 +579,11 @@ def create_user(ctx: Ctx, *, username: str, full_name: str, role: Role, agency: 
 
     owner = agency_by_name(ctx.session, agency)
     _require_admin(ctx, owner)
-    password_hash = hash_password(check_new_password(password)) if password is not None else None
+    checks = _Checks()
+    password = checks(check_new_password, password) if password is not None else None
     row = _new_user(ctx.session, username=username, full_name=full_name, role=role, agency=agency,
-                    department=department, password_hash=password_hash, government_counsel=government_counsel,
-                    email=email, phone=phone)
+                    department=department, password_hash=hash_password(password) if password else None,
+                    government_counsel=government_counsel, email=email, phone=phone, checks=checks)
     _audit(ctx, owner.id, "add_user", {"username": row.username, "full_name": row.full_name, "role": str(row.role),
                                        "department": department, "government_counsel": government_counsel})
     return row
@@ -512,20 +608,26 @@ def update_user(ctx: Ctx, *, username: str, full_name: str | None = None, role: 
     row = _user(ctx, username)
     owner = ctx.session.get(Agency, row.agency_id)
     current = ctx.session.get(Department, row.department_id).name if row.department_id else None
-    new_role = Role(role) if role is not None else Role(row.role)
+    checks = _Checks()
+    new_role = checks(_role_of, role) if role is not None else Role(row.role)
     new_department = current if department is _UNSET else (department or None)
     if department is _UNSET and new_role != Role.department_handler:
         new_department = None  # a user who stops being a handler leaves the department
     counsel = row.government_counsel if government_counsel is None else government_counsel
     if government_counsel is None and new_role != Role.legal_counsel:
         counsel = False
-    _check_role(new_role, department=new_department, government_counsel=counsel)
-    if ctx.actor is not None and row.id == ctx.actor.id and new_role != Role.admin:
-        raise ValidationFailed("不能取消自己的系统管理员角色（请由另一位管理员操作）。", "admin demotes self", field="role")
-    after = {"full_name": check_required(full_name, what="姓名", field="full_name") if full_name is not None else row.full_name,
+    if new_role is not None:
+        checks(_check_role, new_role, department=new_department, government_counsel=counsel)
+    if ctx.actor is not None and row.id == ctx.actor.id and new_role not in (Role.admin, None):
+        checks.fail(ValidationFailed("不能取消自己的系统管理员角色（请由另一位管理员操作）。", "admin demotes self",
+                                     field="role"))
+    after = {"full_name": checks(_text, full_name, what="姓名", field="full_name", required=True)
+             if full_name is not None else row.full_name,
              "role": new_role, "department": new_department, "government_counsel": counsel,
-             "email": check_email(email) if email is not None else row.email,
-             "phone": check_phone(phone) if phone is not None else row.phone}
+             "email": checks(check_email, email) if email is not None else row.email,
+             "phone": checks(check_phone, phone) if phone is not None else row.phone}
+    department_id = checks(_department_id, ctx.session, owner, new_department)
+    checks.done()
     before = {"full_name": row.full_name, "role": Role(row.role), "department": current,
               "government_counsel": row.government_counsel, "email": row.email, "phone": row.phone}
     changed = {k: [_plain(before[k]), _plain(after[k])] for k in after if after[k] != before[k]}
@@ -533,7 +635,7 @@ def update_user(ctx: Ctx, *, username: str, full_name: str | None = None, role: 
         return changed
     row.full_name, row.role, row.government_counsel = after["full_name"], new_role, counsel
     row.email, row.phone = after["email"], after["phone"]
-    row.department_id = _department_id(ctx.session, owner, new_department)
+    row.department_id = department_id
     ctx.session.add(row)
     _audit(ctx, owner.id, "set_user", {"username": row.username, **changed})
     return changed
@@ -588,12 +690,16 @@ FIELD_LABELS = {
     "fee_payment_place": "缴费地点或途径", "repeat_window_days": "重复申请比对天数",
     "litigation_prone_keywords": "易诉案件关键词", "contact": "联系方式", "full_name": "姓名", "role": "角色",
     "department": "所属承办单位", "government_counsel": "政府法律顾问", "email": "电子邮箱",
+    "decision_id": "决定编号", "title": "信息名称", "numbers": "申请编号", "applicants": "申请人数",
+    "location": "公开位置", "url": "网址", "published_on": "公开日期", "reason": "理由",
 }
 ACTION_LABELS = {
     "add_agency": "添加机关", "set_agency": "修改机关设置", "set_litigation_prone_keywords": "修改易诉关键词",
     "install_certificate": "安装电子签名证书", "add_department": "添加承办单位", "set_department": "修改承办单位",
     "add_user": "添加用户", "set_user": "修改用户", "activate_user": "启用用户", "deactivate_user": "停用用户",
-    "reset_password": "重置密码",
+    "reset_password": "重置密码", "lock_user": "锁定账户", "unlock_user": "解除锁定",
+    "api_token_create": "签发接口令牌", "api_token_revoke": "吊销接口令牌",
+    "art44_publish": "转为主动公开（第四十四条）", "art44_decline": "不转为主动公开（第四十四条）",
 }
 
 

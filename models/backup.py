@@ -6,8 +6,14 @@
                                    gongkai.db         SQLite: a consistent copy by the online backup API
                                    database.dump      PostgreSQL: pg_dump --format=custom (one snapshot)
                                    archive/…          the archive packages, copied after the database
+                                   agency-images/…    each agency's seal and payment QR image, wherever it was kept
+                                   signing/…          each agency's signing key and certificate (as secret as
+                                                      the keys themselves: keep the backup where they may be)
     restore(settings, src)     into the installation the settings name (an empty one unless `replace`), then
                                migrates it to this code's schema and runs the audit verification
+
+Without the images and the keys a restored installation could read every case but issue no reply (the seal is
+gone, the signature cannot be made); restore puts them in its own var folder and points the agencies at them.
 
 The database is copied first and the archive folder after: a package is written before the archive event that
 names it commits, so every package the copied database names is already on disk. Locations are relative to
@@ -33,6 +39,9 @@ from models.errors import GuardFailed, ValidationFailed
 
 FORMAT = 1
 MANIFEST = "backup.json"
+IMAGES_DIR = "agency-images"  # as the desk's uploads (interfaces/web/admin_views.py)
+SIGNING_DIR = "signing"
+IMAGE_COLUMNS = ("seal_image", "fee_payment_qr")
 SQLITE_FILE = "gongkai.db"
 POSTGRES_FILE = "database.dump"
 TARBALL = (".tar.gz", ".tgz")
@@ -48,6 +57,9 @@ class Taken:
     head_sha256: str | None
     archive_files: int
     size: int
+    images: int = 0
+    missing_images: tuple[str, ...] = ()
+    signing: bool = False
 
 
 def _kind(url: str) -> str:
@@ -133,7 +145,8 @@ def backup(settings, dest: Path, *, now: datetime) -> Taken:
             taken = backup(settings, Path(work) / "backup", now=now)
             with tarfile.open(dest, "w:gz") as tar:
                 tar.add(taken.path, arcname="gongkai-backup")
-        return Taken(dest, taken.database, taken.events, taken.head_sha256, taken.archive_files, dest.stat().st_size)
+        return Taken(dest, taken.database, taken.events, taken.head_sha256, taken.archive_files, dest.stat().st_size,
+                     taken.images, taken.missing_images, taken.signing)
     _empty_target(dest)
     dest.mkdir(parents=True, exist_ok=True)
     kind = _kind(settings.database_url)
@@ -141,21 +154,58 @@ def backup(settings, dest: Path, *, now: datetime) -> Taken:
         database = dest / SQLITE_FILE
         _sqlite_copy(_sqlite_path(settings.database_url), database)
         events, head = _chain_of_copy(database)
+        images = _agency_images(f"sqlite:///{database}")
     else:
         database = dest / POSTGRES_FILE
         conninfo, env = _libpq(settings.database_url)
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={database}", f"--dbname={conninfo}"], "备份数据库", env)
         events, head = None, None  # the dump is one snapshot; its figures are read when it is restored
+        images = _agency_images(settings.database_url)
     source = Path(settings.var_dir) / ARCHIVE_DIR
     files = 0
     if source.is_dir():
         shutil.copytree(source, dest / ARCHIVE_DIR)
         files = sum(1 for p in (dest / ARCHIVE_DIR).rglob("*") if p.is_file())
+    kept, missing = _copy_images(images, dest)
+    signing = Path(settings.signing_dir)
+    if signing.is_dir() and any(signing.iterdir()):
+        shutil.copytree(signing, dest / SIGNING_DIR)
     manifest = {"format": FORMAT, "created_at": now.isoformat(), "database": kind, "file": database.name,
                 "sha256": _sha(database), "size": database.stat().st_size, "events": events,
-                "head_sha256": head, "archive_files": files}
+                "head_sha256": head, "archive_files": files, "images": kept, "missing_images": missing,
+                "signing": (dest / SIGNING_DIR).is_dir()}
     (dest / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    return Taken(dest, kind, events, head, files, database.stat().st_size)
+    return Taken(dest, kind, events, head, files, database.stat().st_size, len(kept), tuple(missing),
+                 manifest["signing"])
+
+
+def _agency_images(url: str) -> list[tuple[int, str, str]]:
+    """(agency id, column, path) of every seal and payment QR image the database names."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as c:
+            rows = c.execute(text(f"SELECT id, {', '.join(IMAGE_COLUMNS)} FROM agency")).all()
+    finally:
+        engine.dispose()
+    return [(row[0], column, path) for row in rows for column, path in zip(IMAGE_COLUMNS, row[1:]) if path]
+
+
+def _copy_images(images: list[tuple[int, str, str]], dest: Path) -> tuple[list[dict], list[str]]:
+    """Each image into the backup as agency-images/<agency id>/<column><suffix>, with its hash; the paths that no
+    longer hold a file are listed (the notices of that agency cannot be made here either)."""
+    kept, missing = [], []
+    for agency_id, column, path in images:
+        source = Path(path)
+        if not source.is_file():
+            missing.append(path)
+            continue
+        file = Path(IMAGES_DIR) / str(agency_id) / f"{column}{source.suffix.lower()}"
+        (dest / file).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest / file)
+        kept.append({"agency_id": agency_id, "column": column, "file": file.as_posix(), "sha256": _sha(dest / file)})
+    return kept, missing
 
 
 # --- restore ------------------------------------------------------------------------------------------------------
@@ -172,6 +222,11 @@ def _read_manifest(folder: Path) -> dict:
     if not database.exists() or _sha(database) != manifest["sha256"]:
         raise ValidationFailed(f"备份中的数据库文件 {manifest['file']} 缺失或与 {MANIFEST} 记录的 SHA-256 不一致，"
                                "备份已损坏，未恢复任何内容。", "backup database missing or corrupt")
+    for image in manifest.get("images", []):
+        file = folder / image["file"]
+        if image.get("column") not in IMAGE_COLUMNS or not file.is_file() or _sha(file) != image["sha256"]:
+            raise ValidationFailed(f"备份中的图片 {image['file']} 缺失或与 {MANIFEST} 记录的 SHA-256 不一致，"
+                                   "备份已损坏，未恢复任何内容。", f"backup image {image['file']} missing or corrupt")
     return manifest
 
 
@@ -233,4 +288,29 @@ def restore(settings, src: Path, *, replace: bool = False) -> dict:
             shutil.copytree(folder / ARCHIVE_DIR, archive)
         else:
             archive.mkdir(parents=True, exist_ok=True)
+        _restore_images(settings, folder, manifest.get("images", []))
+        if (folder / SIGNING_DIR).is_dir():
+            shutil.copytree(folder / SIGNING_DIR, Path(settings.signing_dir), dirs_exist_ok=True)
     return manifest
+
+
+def _restore_images(settings, folder: Path, images: list[dict]) -> None:
+    """The images into this installation's var folder, named by content as the desk's uploads are, and each agency
+    pointed at its own copy (the backup's paths name the original machine's folders)."""
+    from sqlalchemy import create_engine, text
+
+    if not images:
+        return
+    engine = create_engine(settings.database_url)
+    try:
+        with engine.begin() as c:
+            for image in images:
+                source = folder / image["file"]
+                target = (Path(settings.var_dir) / IMAGES_DIR / str(image["agency_id"])
+                          / f"{image['column']}-{image['sha256'][:16]}{source.suffix}")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+                c.execute(text(f"UPDATE agency SET {image['column']} = :path WHERE id = :id"),
+                          {"path": str(target), "id": image["agency_id"]})
+    finally:
+        engine.dispose()

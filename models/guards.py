@@ -26,6 +26,7 @@ from sqlmodel import Session, select
 
 from models.enums import FeeStatus, ParticipantKind, Role, Status
 from models.errors import GuardFailed, RoleNotAllowed
+from models.mock_tables import not_mock
 from models.outcomes import TERMINATION_OUTCOMES, Outcome
 from models.tables import Application, Decision, Delivery, Document, Fee, ReasonRequest, Supplement, User
 
@@ -131,7 +132,8 @@ def earlier_applications(session: Session, app: Application) -> tuple[EarlierApp
     others = session.exec(
         select(Application).where(Application.agency_id == app.agency_id, Application.applicant_id == app.applicant_id,
                                   Application.id != app.id, Application.receipt_date <= app.receipt_date,
-                                  Application.status != Status.voided.value)
+                                  Application.status != Status.voided.value,
+                                  not_mock(Application.id))  # a 模拟暗访 test was not the applicant's application
         .order_by(Application.receipt_date, Application.id)
     ).all()
     found = []

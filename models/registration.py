@@ -7,6 +7,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, func, select
 
 from models import lifecycle
@@ -15,6 +17,7 @@ from models.deadlines import refresh_due_date
 from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DeliveryMethod, RequestedForm,
                           Status)
 from models.errors import AlreadySubmitted, ApplicantMismatch, InvalidFields, ValidationFailed
+from models.mock_tables import not_mock
 from models.outcomes import ApplicantKind
 from models.queries import agency_by_name
 from models.repeats import may_repeat
@@ -395,14 +398,17 @@ def missing_items(application: Application, applicant: Applicant) -> tuple[str, 
 
 
 def next_in_sequence(session: Session, *, agency_id: int, name: str, year: int) -> int:
-    """Advance a gap-free counter inside the caller's transaction (the UPDATE takes the write lock first)."""
+    """Advance a gap-free counter inside the caller's transaction, the first of a year included.
+
+    The year's row is made first if missing (INSERT … ON CONFLICT DO NOTHING: a concurrent maker waits for the other's
+    commit, then does nothing), so the UPDATE always finds the row and takes its write lock: two transactions issuing
+    the year's first 文号 at once get 1 and 2, never 1 twice or a duplicate-key error (PostgreSQL; SQLite's single
+    writer already serialises them)."""
+    insert = (pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert)(Counter)
+    session.execute(insert.values(agency_id=agency_id, name=name, year=year, value=0).on_conflict_do_nothing())
     where = (Counter.agency_id == agency_id, Counter.name == name, Counter.year == year)
-    bumped = session.execute(update(Counter).where(*where).values(value=Counter.value + 1))
-    if bumped.rowcount == 0:
-        session.add(Counter(agency_id=agency_id, name=name, year=year, value=1))
-        session.flush()
-        return 1
-    return session.exec(select(Counter.value).where(*where)).one()
+    return session.execute(update(Counter).where(*where).values(value=Counter.value + 1)
+                           .returning(Counter.value)).scalar_one()
 
 
 _QUERY_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -467,7 +473,7 @@ def possible_repeats(session: Session, *, agency: Agency, applicant: Applicant, 
     earlier = session.exec(
         select(Application.number, Application.request_text).where(
             Application.agency_id == agency.id, Application.applicant_id == applicant.id, Application.receipt_date >= since,
-            Application.status != Status.voided.value,
+            Application.status != Status.voided.value, not_mock(Application.id),  # a 模拟暗访 is no earlier request
         )
     ).all()
     return [n for n, t in earlier if may_repeat(t, text)]
@@ -483,6 +489,7 @@ def monthly_count(session: Session, *, agency: Agency, applicant: Applicant, rec
             Application.receipt_date >= first,
             Application.receipt_date <= receipt_date,
             Application.status != Status.voided.value,  # registered in error: not an application
+            not_mock(Application.id),  # a 模拟暗访 test is not the applicant's application either
         )
     ).one()
 

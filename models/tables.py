@@ -177,6 +177,8 @@ class Application(SQLModel, table=True):
     year: int = Field(index=True)
     query_code: str = Field(sa_type=String(12))
     applicant_id: int = Field(foreign_key="applicant.id", index=True)
+    # the applicant's kind (table 三's column), copied by the database's triggers (migration 0028): never set it
+    applicant_kind: str | None = Field(default=None, sa_type=String(40))
     agent_name: str | None = None
     agent_id_type: ApplicantIdType | None = _code(default=None, nullable=True)
     agent_id_number: str | None = None
@@ -213,6 +215,19 @@ class Application(SQLModel, table=True):
     version: int = Field(default=1, sa_column=_application_version)
 
     __mapper_args__ = {"version_id_col": _application_version}
+
+
+class OpenCaseCount(SQLModel, table=True):
+    """Open cases (models.dashboard.OPEN, a due date set) per agency, status and due date, for the province roll-up.
+
+    Kept by the database's triggers on application in the writing transaction (migration 0028), never by code;
+    a row may hold 0."""
+
+    __tablename__ = "open_case_count"
+    agency_id: int = Field(foreign_key="agency.id", primary_key=True)
+    status: Status = _code(primary_key=True)
+    due_date: date = Field(primary_key=True)
+    n: int
 
 
 class Event(SQLModel, table=True):
@@ -255,6 +270,8 @@ class Assignment(SQLModel, table=True):
     __table_args__ = (  # covering indexes for the dashboard: open assignments, then this year's answer times
         Index("ix_assignment_open_due", "status", "department_id", "due_date"),
         Index("ix_assignment_answer_times", "status", "answered_on", "department_id", "routed_on", "due_date"),
+        # one agency's departments' answers of the year: a short range each (models.dashboard.answer_times, 0028)
+        Index("ix_assignment_department_answers", "status", "department_id", "answered_on", "routed_on", "due_date"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

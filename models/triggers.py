@@ -1,6 +1,6 @@
 """The trigger outbox: every human action that makes automatic steps due leaves a row in its own transaction.
 
-    a human action commits      → its Events and one CaseTrigger per case, together (the before_flush hook below)
+    a human action commits      → its Events and one CaseTrigger per case, together (with_the_action below)
     workflows.trigger delivers  → a run on Prefect keyed by `CaseTrigger.key` (a retried delivery finds the same run)
     the run finishes the case   → done_at (mark_done: every trigger of the case the run's plan covered)
     workflows.engine.reconcile  → delivers what was never delivered, re-delivers what was delivered and never done
@@ -36,6 +36,8 @@ WHERE_STEPS_RUN: tuple[tuple[str, str, str], ...] = (
     ("补办（未投递的触发、中断的运行）", "Prefect serve()：reconcile，每 2 分钟；gongkai up 启动时先补办一次",
      "投递失败或运行中断后数分钟内补齐"),
     ("批量登记", "Prefect serve()：batch-intake（每件登记后立即生成回执、交办单和通知）", "与单件登记相同"),
+    ("周调度、月检查、季通报（PDF、XLSX）", "Prefect serve()：weekly-dispatch 每周一 08:00；monthly-check 每月第一个工作日；"
+     "quarterly-bulletin 每季度结束后第一个工作日", "写入 GONGKAI_VAR_DIR/reports/periodic，重复运行整体替换同名文件"),
 )
 STRANDED = timedelta(minutes=5)  # delivered but not done after this long: the run died, deliver it again
 

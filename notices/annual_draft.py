@@ -59,6 +59,18 @@ def _row(draft: AnnualDraft, key: str) -> int:
     return draft.report.table3[key][-1]
 
 
+def _mock_text(draft: AnnualDraft) -> str:
+    """六（六）: the mock audits (模拟暗访) of the year, as the seeds' reports state them."""
+    m = draft.mocks
+    if m is None or m.sent == 0:
+        return "无。"
+    graded = (f"已评分{m.graded}件，平均得分{m.average:.1f}分（满分100分）" if m.average is not None
+              else "答复尚未评分")
+    found = f"，发现问题{len(m.problems)}项（见第五部分）" if m.problems else "，未发现问题"
+    return (f"{draft.year}年，本机关开展模拟暗访{m.rounds}轮，向{m.departments}个承办单位发出模拟申请{m.sent}件，"
+            f"{graded}{found}。模拟申请不计入上述统计数据。")
+
+
 def blocks(draft: AnnualDraft) -> list[Block]:
     """The draft, section by section, figures filled in from the cases and from table 二."""
     report, year, agency = draft.report, draft.year, draft.agency
@@ -123,6 +135,10 @@ def blocks(draft: AnnualDraft) -> list[Block]:
                                           f"措施：{p.plan}；{state}。"))
     else:
         out.append(Block("paragraph", f"{year}年未列入问题清单的疑难申请。"))
+    mocks = draft.mocks
+    if mocks is not None and mocks.problems:
+        out.append(Block("paragraph", f"通过模拟暗访发现的问题{len(mocks.problems)}项："))
+        out += [Block("paragraph", f"· {p}。") for p in mocks.problems]
     out += [
         Block("subheading", "（二）改进情况"),
         Block("paragraph", f"{TO_FILL}（下一步改进措施）"),
@@ -139,7 +155,7 @@ def blocks(draft: AnnualDraft) -> list[Block]:
         Block("paragraph", f"本年度报告所列数据统计期限从{year}年1月1日到{year}年12月31日止。"
                            + (f"表三、表四截至{report.as_of}统计。" if report.live else "")),
         Block("subheading", "（六）本行政机关认为需要报告的其他事项"),
-        Block("paragraph", "无。"),
+        Block("paragraph", _mock_text(draft)),
         Block("subheading", "（七）其他有关文件专门要求通过政府信息公开工作年度报告予以报告的事项"),
         Block("paragraph", "无。"),
     ]

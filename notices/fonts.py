@@ -10,6 +10,8 @@ own is converted the same way.
 """
 
 import struct
+import zlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -117,6 +119,7 @@ def register(face: Face) -> str:
         raise FontNotPrepared(face)
     font = TTFont(face.name, str(face.ttf), subfontIndex=0 if face.converted else face.subfont)
     _keep_tables(font)
+    _keep_subsets(font)
     pdfmetrics.registerFont(font)
     return face.name
 
@@ -133,6 +136,60 @@ def _keep_tables(font: TTFont) -> None:
         return tables[tag]
 
     font.face.get_table = get_table
+
+
+SUBSETS_KEPT = 64  # per face: a document kind's title face always embeds the same subset
+
+
+class _Kept(OrderedDict):
+    """A small least-recently-used memo."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get_or_make(self, key, make):
+        if key in self:
+            self.move_to_end(key)
+            return self[key]
+        value = self[key] = make()
+        if len(self) > self.size:
+            self.popitem(last=False)
+        return value
+
+
+class _KeptFlate:
+    """reportlab's FlateDecode filter (zlib.compress, its default level: the same bytes), remembering its output for
+    the subsets _keep_subsets remembers."""
+
+    pdfname = "FlateDecode"
+
+    def __init__(self):
+        self.kept = _Kept(SUBSETS_KEPT)
+
+    def encode(self, data: bytes) -> bytes:
+        return self.kept.get_or_make(data, lambda: zlib.compress(data))
+
+
+def _keep_subsets(font: TTFont) -> None:
+    """A face's subset (the glyphs a document uses, as an embedded font file) and its compressed stream are made
+    once per process for the same characters: a notice's title is the same for every case of its kind, so the
+    title face's subset is cut and compressed once, not per document. Same characters, same bytes."""
+    face = font.face
+    subsets, flate = _Kept(SUBSETS_KEPT), _KeptFlate()
+    make, add = face.makeSubset, face.addSubsetObjects
+
+    def make_subset(subset):
+        return subsets.get_or_make(tuple(subset), lambda: make(subset))
+
+    def add_subset_objects(doc, fontname, subset):
+        ref = add(doc, fontname, subset)
+        stream = doc.idToObject.get(f"fontFile:{face.filename}({fontname})")
+        if stream is not None and stream.filters:
+            stream.filters = [flate]
+        return ref
+
+    face.makeSubset, face.addSubsetObjects = make_subset, add_subset_objects
 
 
 @cache

@@ -21,7 +21,7 @@ Lines are broken here, not by reportlab's wrapper, so the rules above hold for e
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -38,6 +38,40 @@ from notices.fonts import fonts_in_use
 # Streams are zlib-compressed binary, without reportlab's default ASCII85 layer: 20 % smaller, and without the
 # C accelerator (rl_accel) its pure-Python encoder cost more than the layout itself.
 rl_config.useA85 = 0
+
+
+def _remember_numbers() -> None:
+    """reportlab formats every number of a PDF (a font subset's 256 widths, each coordinate) with the pure-Python
+    fp_str when its C accelerator (the rl-accel package) is absent: ≈ a third of a notice's rendering. The same
+    numbers recur in every notice (the widths of the same glyphs, the same line positions), so a single number's
+    text is remembered: the same function, the same bytes."""
+    from reportlab.pdfbase import pdfdoc
+    from reportlab.pdfgen import canvas, textobject
+
+    plain = pdfdoc.fp_str
+
+    @lru_cache(maxsize=8192)
+    def number(x) -> str:
+        return plain(x)
+
+    @lru_cache(maxsize=8192)
+    def numbers(a: tuple) -> str:
+        return plain(*a)
+
+    def fp_str(*a):
+        if len(a) == 1:
+            if type(a[0]) in (int, float):
+                return number(a[0])
+        elif all(type(x) in (int, float) for x in a):
+            return numbers(a)
+        return plain(*a)
+
+    for module in (pdfdoc, canvas, textobject):
+        if module.fp_str is plain:
+            module.fp_str = fp_str
+
+
+_remember_numbers()
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PAGE_W, PAGE_H = A4

@@ -231,9 +231,9 @@ _PAGE = """<!DOCTYPE html>
 .notice p.sign,.notice p.date{{text-align:right;margin-right:4em;text-indent:0}}
 .notice table{{border-collapse:collapse;width:100%}} .notice td{{border:1px solid #000;padding:.3em}}
 </style></head>
-<body><article class="notice">
+<body><main><article class="notice">
 {fragment}
-</article></body></html>
+</article></main></body></html>
 """
 
 

@@ -68,6 +68,12 @@ def _test_var(_session_var, request, monkeypatch):
 
 
 @pytest.fixture(scope="session")
+def demo_templates(tmp_path_factory):
+    """Where tests/cli_harness.demo_installation keeps its one `init --demo` per worker."""
+    return tmp_path_factory.mktemp("demo-templates")
+
+
+@pytest.fixture(scope="session")
 def calendar():
     return load_calendar()
 

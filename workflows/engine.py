@@ -26,6 +26,7 @@ from models.context import Ctx
 from models.db import default_engine, session_scope
 from models.enums import DeliveryMethod, ExtensionStatus, FeeStatus, Role, Status
 from models.lifecycle import BY_ACTION
+from models.mock_tables import is_mock
 from models.outbox import Notice
 from models.identity import CaseRef, ensure_installation
 from models.queries import application_of
@@ -239,6 +240,8 @@ def plan(s: Session, case: CaseRef) -> Plan:
                                         kind="extension_request", recipient=user.username,
                                         subject=f"【{app.number}】延期申请待审批（须在 {app.due_date} 前批准）"))
     p.notices += _gate_notices(s, app, status)
+    if is_mock(s, app.id):  # 模拟暗访: the staff hear of it as of any case, the applicant the office made up never
+        p.notices = [n for n in p.notices if n.channel == "internal"]
     p.archive = status in ARCHIVABLE
     return p
 
@@ -321,6 +324,11 @@ def missing_documents(s: Session, p: Plan) -> list[DocStep]:
     have["consultation_third_party"] = have.get("consultation_third_party", 0) + have.pop("consultation_agency", 0)
     expected = _expected(p)
     return [step for step in p.documents if have.get(step.kind.value, 0) < expected[step.kind.value]]
+
+
+def document_context(s: Session, case: CaseRef, step: DocStep):
+    """(kind, context) of one due document: what render_pdf needs, read here, rendered anywhere (notices.pool)."""
+    return _context(s, application_of(s, case), step)
 
 
 def generate_document(s: Session, case: CaseRef, step: DocStep, *, now: datetime) -> int:
@@ -473,6 +481,19 @@ def cases_with_work(s: Session, *, running_since: datetime | None = None) -> lis
     found += [c for c in open_triggers(s) if c not in set(found)]
     skip = in_flight(s, now=running_since) if running_since is not None else set()
     return [c for c in found if c not in skip]
+
+
+def finished_cases(s: Session, cases: list[CaseRef]) -> set[CaseRef]:
+    """Those of `cases` that nothing moves on any more (models.lifecycle.TERMINAL: archived, voided)."""
+    from models.lifecycle import TERMINAL
+
+    found: set[CaseRef] = set()
+    for i in range(0, len(cases), 500):
+        chunk = cases[i:i + 500]
+        found |= set(_refs(s, select(Application.agency_id, Application.number)
+                           .where(Application.number.in_({c.number for c in chunk}),
+                                  Application.status.in_([t.value for t in TERMINAL])))) & set(chunk)
+    return found
 
 
 def reconcile(*, now: datetime) -> int:

@@ -3,10 +3,13 @@
     run_trigger()          the deferred task a human action's trigger becomes (workflows.trigger), served by the
                            task worker (`python -m workflows.task_worker`): it runs advance_case for that case
     advance_case(agency_id, number, installation)   re-entrant: every automatic step that is due, then it ends at the next human gate;
-                           one run per case at a time (a global concurrency limit named after the case)
+                           one run per case at a time (a global concurrency limit named after the case, removed when the
+                           case is finished; the morning sweep removes any left behind)
     morning_sweep(today)   cron, Asia/Shanghai: the audit verification daily, deadlines on working days only
     reconcile()            delivers the triggers never delivered, catches up every case a dead process left behind
     batch_intake(rows)     registers and routes a batch in one run
+    periodic_report(kind)  cron: 周调度 on Monday mornings, 月检查 on a month's first working day, 季通报 after a
+                           quarter's end; every agency's PDF and XLSX under the var folder (workflows.periodic)
 
 Run names carry the case number (`2026-000123 · 交办`) and tags the case (`case:3/2026-000123`), so a case's
 runs are found by agency and number. Every flow refuses a run triggered for another installation's database.
@@ -14,7 +17,7 @@ runs are found by agency and number. Every flow refuses a run triggered for anot
 
 from datetime import date, datetime
 
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 
 from prefect import flow, tags, task
 from prefect.concurrency.sync import concurrency
@@ -24,9 +27,10 @@ from models.identity import CaseRef
 from models.outbox import Notice
 from models.tables import Application
 from models.triggers import CaseTrigger
-from workflows import engine, intake, sweep
+from workflows import engine, intake, periodic, sweep
 from workflows.engine import DocStep, Plan
 
+_LIMITS_SEEN: set[str] = set()  # case limits this process made or found: a case's later runs skip the create call
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
@@ -37,8 +41,9 @@ def _check(installation: str | None) -> None:
         engine.check_installation(installation)
 
 
-@task
 def plan_case(case: CaseRef) -> Plan:
+    """Reading what is due is not a step: a plain call, not a task run (each task run is ≈3 calls to Prefect's API
+    on the action's critical path, docs/orchestration.md)."""
     with engine.session() as s:
         p = engine.plan(s, case)
         p.documents = engine.missing_documents(s, p)
@@ -86,9 +91,63 @@ def finish_triggers(case: CaseRef, upto: int | None) -> str:
         return engine.waits_for(s, case)
 
 
+CASE_LIMIT_PREFIX = "case-"
+
+
 def case_limit(case: CaseRef) -> str:
     """The global concurrency limit (1 slot) that keeps one advance-case run per case at a time."""
-    return f"case-{case.agency_id}-{case.number}"
+    return f"{CASE_LIMIT_PREFIX}{case.agency_id}-{case.number}"
+
+
+def limited_case(name: str) -> CaseRef | None:
+    """The case a limit named by case_limit is for; None for any other limit."""
+    agency, _, number = name.removeprefix(CASE_LIMIT_PREFIX).partition("-")
+    if not name.startswith(CASE_LIMIT_PREFIX) or not agency.isdigit() or not number:
+        return None
+    return CaseRef(int(agency), number)
+
+
+def remove_case_limits(cases) -> int:
+    """Delete the cases' global concurrency limits (one per case ever run); how many there were."""
+    from prefect import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    removed = 0
+    with get_client(sync_client=True) as client:
+        for case in cases:
+            _LIMITS_SEEN.discard(case_limit(case))
+            try:
+                client.delete_global_concurrency_limit_by_name(case_limit(case))
+                removed += 1
+            except ObjectNotFound:  # never run, or removed already
+                pass
+    return removed
+
+
+def _forget_if_finished(case: CaseRef) -> None:
+    """A finished case (archived, voided) will have no run again: its limit goes (a late run makes it anew)."""
+    with engine.session() as s:
+        finished = engine.finished_cases(s, [case])
+    remove_case_limits(finished)
+
+
+@task(name="remove-stale-case-limits", **DB_RETRIES)
+def remove_stale_case_limits() -> int:
+    """The sweep: the limits of finished cases of this installation that no run holds (a run killed before it
+    removed its case's limit, or limits made before runs removed them); a limit for a case not in this
+    installation's database is left alone."""
+    from prefect import get_client
+
+    limits, page = [], 200
+    with get_client(sync_client=True) as client:
+        while batch := client.read_global_concurrency_limits(limit=page, offset=len(limits)):
+            limits += batch
+            if len(batch) < page:
+                break
+    idle = [c for c in (limited_case(gcl.name) for gcl in limits if gcl.active_slots == 0) if c is not None]
+    with engine.session() as s:
+        finished = engine.finished_cases(s, idle)
+    return remove_case_limits(finished)
 
 
 @contextmanager
@@ -97,15 +156,28 @@ def one_run_per_case(case: CaseRef):
     slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
     from prefect import get_client
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
     from prefect.exceptions import ObjectAlreadyExists
 
     name = case_limit(case)
-    with get_client(sync_client=True) as client:
-        try:
-            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-        except ObjectAlreadyExists:  # the case's limit, from an earlier run
-            pass
-    with concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True):
+
+    def create() -> None:
+        with get_client(sync_client=True) as client:
+            try:
+                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+            except ObjectAlreadyExists:  # the case's limit, from an earlier run
+                pass
+        _LIMITS_SEEN.add(name)
+
+    if name not in _LIMITS_SEEN:
+        create()
+    slot = ExitStack()
+    try:
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    except ConcurrencySlotAcquisitionError:  # removed since this process saw it: made again, then held
+        create()
+        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
+    with slot:
         yield
 
 
@@ -127,7 +199,9 @@ def advance_case(agency_id: int, number: str, installation: str | None = None, a
         elif p.record_archive:
             record_archive(case, now)
         send_notifications(now)
-        return finish_triggers(case, p.triggers_upto)
+        waiting = finish_triggers(case, p.triggers_upto)
+    _forget_if_finished(case)  # after the slot is given back
+    return waiting
 
 
 @task(name="run-trigger")
@@ -210,6 +284,7 @@ def morning_sweep(today: date | None = None, installation: str | None = None) ->
             with tags(f"case:{case.key}", "gongkai"):
                 advance_case(case.agency_id, case.number, after="逾期处理", now=sweep.sweep_time(today))
     send_notifications(sweep.sweep_time(today))  # the day's reminders, and any audit alert
+    print(f"已清理 {remove_stale_case_limits()} 个已办结案件的并发限制")
     print(report.summary())
     return report.summary()
 
@@ -269,9 +344,10 @@ def register_and_route(rows: list[dict], clerk: str, now: datetime, first: int =
 
 
 @flow(name="batch-intake", flow_run_name="批量登记 {source}")
-def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = 250,
+def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None, chunk: int = intake.CHUNK,
                  installation: str | None = None) -> int:
-    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path)."""
+    """Register and route a batch from a JSON Lines file (run parameters are capped at 512 KiB, so a path); each
+    chunk is one task run and one transaction, so a retried task finds nothing of its chunk half-written."""
     _check(installation)
     now = now or engine.shanghai_now()
     rows = read_batch(source)
@@ -280,3 +356,43 @@ def batch_intake(source: str, clerk: str = "clerk", now: datetime | None = None,
         part = rows[i:i + chunk]
         registered += len(register_and_route(part, clerk, now, first=i + 1, size=len(part)))
     return registered
+
+
+# --- the periodic reports (周调度、月检查、季通报) ----------------------------------------------------------------
+
+
+@task
+def period_due(kind: str, today: date) -> str | None:
+    from models.periodic import scheduled_period
+
+    due = scheduled_period(kind, today, calendar=engine.calendar())
+    return due.key if due else None
+
+
+@task
+def agencies_to_report() -> list[int]:
+    with engine.session() as s:
+        return periodic.agencies_with_departments(s)
+
+
+@task(task_run_name="{kind} {period} · 机关{agency_id}", **DB_RETRIES)
+def write_period_report(agency_id: int, kind: str, period: str, today: date) -> list[str]:
+    return periodic.write_report(agency_id, kind, period, today=today)
+
+
+@flow(name="periodic-report", flow_run_name="定期报告 {kind} {today}", log_prints=True)
+def periodic_report(kind: str, today: date | None = None, period: str | None = None,
+                    installation: str | None = None) -> list[str]:
+    """Every agency's report of the kind: the period named, else the one a run on `today` is due to report (none on
+    the other days of a monthly or quarterly schedule)."""
+    _check(installation)
+    today = today or engine.shanghai_now().date()
+    period = period or period_due(kind, today)
+    if period is None:
+        print(f"{today} 不是{kind}报告的生成日，跳过。")
+        return []
+    written = []
+    for agency_id in agencies_to_report():
+        written += write_period_report(agency_id, kind, period, today)
+    print(f"{kind} {period}：已生成 {len(written)} 个文件。")
+    return written

@@ -70,10 +70,14 @@ def backup(dest: Path = typer.Argument(..., help="备份目录（须不存在或
     with _io_errors("备份"):
         taken = take(Settings.load(), dest, now=now())
     chain = f"，事件 {taken.events} 条，链头哈希 {taken.head_sha256[:12]}…" if taken.head_sha256 else ""
+    keys = "，签章密钥和证书" if taken.signing else ""
+    lines = [f"已备份到 {taken.path}：{taken.database} 数据库{chain}，归档文件 {taken.archive_files} 个，"
+             f"印章和缴费二维码图片 {taken.images} 个{keys}。",
+             *(f"注意：图片 {path} 已不存在，未能备份，请用 gongkai agency set 重新设置。" for path in taken.missing_images),
+             "请把备份复制到另一台机器或离线介质保存" + ("；备份含签章私钥，须与私钥同等保密。" if taken.signing else "。")]
     emit({"path": str(taken.path), "database": taken.database, "events": taken.events,
-          "head_sha256": taken.head_sha256, "archive_files": taken.archive_files},
-         as_json=as_json, lines=[f"已备份到 {taken.path}：{taken.database} 数据库{chain}，归档文件 {taken.archive_files} 个。",
-                                 "请把备份复制到另一台机器或离线介质保存。"])
+          "head_sha256": taken.head_sha256, "archive_files": taken.archive_files, "images": taken.images,
+          "missing_images": list(taken.missing_images), "signing": taken.signing}, as_json=as_json, lines=lines)
 
 
 def restore(src: Path = typer.Argument(..., help="gongkai backup 生成的目录或 .tar.gz 文件"),

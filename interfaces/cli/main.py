@@ -24,8 +24,8 @@ def register() -> typer.Typer:
     global _registered
     if _registered:
         return app
-    from interfaces.cli import (actions_cmd, api_cmd, audit_cmd, calendar_cmd, case_cmd, desk_cmd, documents_cmd,
-                                flow_cmd, problem_cmd, report_cmd, up_cmd)
+    from interfaces.cli import (actions_cmd, api_cmd, art44_cmd, audit_cmd, calendar_cmd, case_cmd, desk_cmd,
+                                documents_cmd, flow_cmd, mock_cmd, problem_cmd, report_cmd, up_cmd)
 
     _registered = True
     case_cmd.install(app)
@@ -37,6 +37,8 @@ def register() -> typer.Typer:
     app.add_typer(desk_cmd.app, name="desk")
     app.add_typer(audit_cmd.app, name="audit")
     app.add_typer(problem_cmd.app, name="problem")
+    app.add_typer(art44_cmd.app, name="art44")
+    app.add_typer(mock_cmd.app, name="mock")
     app.add_typer(api_cmd.app, name="api")
     app.command("backup")(audit_cmd.backup)
     app.command("restore")(audit_cmd.restore)

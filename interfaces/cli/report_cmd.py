@@ -273,3 +273,32 @@ def annual_draft_cmd(agency: str = AgencyOption, year: int = YearOption,
     if draft.table2 is None:
         typer.echo(f"注意：{year}年度表二尚未录入，草稿中以【请填写】标出（gongkai report table2-import）。", err=True)
     _print_failures(draft.report.failures)
+
+
+@app.command("period")
+def period_cmd(agency: str = AgencyOption,
+               kind: str = typer.Option(..., "--kind", help="week（周调度）| month（月检查）| quarter（季通报）"),
+               period: str = typer.Option(..., "--period", help="期间：2026-W48（或该周任一日期）、2026-11、2026-Q4"),
+               output: Path = typer.Option(Path("."), "--output", "-o", help="输出目录，缺省为当前目录"),
+               today: str | None = TodayOption) -> None:
+    """周调度、月检查、季通报：各承办单位的办理情况、量化评分和调度清单，生成 PDF 和 XLSX。"""
+    from interfaces.cli.runtime import calendar
+    from interfaces.cli.runtime import session as session_scope  # refuses a database never initialised
+    from models.periodic import parse_period, period_report
+    from models.queries import agency_by_name
+    from notices.periodic import figure_rows, summary_lines, write_files
+
+    chosen = parse_period(kind, period)  # a bad kind or period is refused in Chinese before the database is read
+    if output.exists() and not output.is_dir():
+        raise _fail(f"--output 应为目录：{output}")
+    with session_scope() as session:
+        owner = agency_by_name(session, agency)
+        report = period_report(session, agency_id=owner.id, kind=chosen.kind, period=chosen, today=_today(today),
+                               calendar=calendar())
+    typer.echo(report.title)
+    for line in summary_lines(report):
+        typer.echo(line)
+    for row in figure_rows(report):
+        typer.echo("\t".join(row))
+    for path in write_files(report, output):
+        typer.echo(f"已生成 {path}", err=True)

@@ -76,7 +76,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
         _record(api)
         recorded = True
         typer.echo(f"补办遗漏的自动步骤：{_reconcile()} 件。")
-        typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake）…")
+        typer.echo("启动流程部署（advance-case、morning-sweep、reconcile、batch-intake、weekly-dispatch、monthly-check、quarterly-bulletin）…")
         children.append(_start(["-m", "workflows.deployments"], env))
         typer.echo("启动任务进程（每次操作后的自动步骤）…")
         children.append(_start(["-m", "workflows.task_worker"], env))

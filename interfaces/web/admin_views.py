@@ -1,8 +1,9 @@
 """The 系统管理员's pages: agencies, their settings, departments and users.
 
 A thin layer over models.admin, the functions `gongkai agency|department|user …` call: the same checks, each
-change one transaction with its admin_event. A refused change shows its Chinese message beside the field, with
-what was typed kept; nothing of it is written.
+change one transaction with its admin_event. A refused form shows every error at once (models.admin checks every
+field before writing), each beside its field and listed above the form, with what was typed kept; nothing of it
+is written.
 """
 
 from pathlib import Path
@@ -16,7 +17,7 @@ from interfaces.web.views import ROUTE_ROLES, allow
 from models import admin as M
 from models.context import Ctx
 from models.enums import Role
-from models.errors import GongkaiError, ValidationFailed
+from models.errors import GongkaiError, InvalidFields, ValidationFailed
 from models.registration import litigation_keywords, split_keywords
 from models.sessions import locked_until, unlock_user
 from models.settings import Settings
@@ -67,10 +68,22 @@ def _agency_of(web: Web, agency_id: int | str | None) -> Agency:
     return found
 
 
-def _failed(exc: GongkaiError, fields: set[str]) -> dict:
-    """The error beside its field, or above the form when the form has no such field."""
-    field = getattr(exc, "field", None)
-    return {field if field in fields else "_form": exc.message_zh}
+# The fields' names in the error summary above a refused form
+LABELS = {**M.FIELD_LABELS, "name": "名称", "parent": "上级机关", "keywords": "易诉案件关键词", "username": "用户名",
+          "password": "密码", "password_again": "再次输入的密码", "key_file": "私钥文件路径",
+          "cert_file": "证书文件路径", "active": "账号状态", "unlock": "解除锁定"}
+
+
+def _failed(exc: GongkaiError, fields) -> dict:
+    """Every error of the refused form beside its field (two on one field together), in the order of `fields`;
+    one on a field the form lacks goes above the form."""
+    errors: dict = {}
+    for problem in exc.problems if isinstance(exc, InvalidFields) else [exc]:
+        field = getattr(problem, "field", None)
+        name = field if field in fields else "_form"
+        errors[name] = f"{errors[name]} {problem.message_zh}" if name in errors else problem.message_zh
+    order = {name: i for i, name in enumerate(fields)}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], -1)))
 
 
 def _values(form) -> dict:
@@ -95,7 +108,7 @@ def _agencies_page(web: Web, values=None, errors=None, status_code=200):
     for user in web.db.exec(select(User).where(User.active)):
         counts.setdefault(user.agency_id, [0, 0])[1] += 1
     return web.render("admin_agencies.html", status_code, agencies=agencies, names=names, counts=counts,
-                      values=values or {}, errors=errors or {}, fields=NEW_AGENCY, section="agencies",
+                      values=values or {}, errors=errors or {}, fields=NEW_AGENCY, section="agencies", labels=LABELS,
                       parents=[("", "（无）")] + [(a.name, a.name) for a in agencies])
 
 
@@ -111,7 +124,7 @@ def agency_add(request: Request, form=Depends(posted_form), web: Web = Depends(a
     try:
         row = M.create_agency(_ctx(web), name=values.get("name", ""), parent=values.get("parent") or None, **profile)
     except GongkaiError as exc:
-        return _agencies_page(web, values, _failed(exc, {k for k, _ in NEW_AGENCY} | {"parent"}), 422)
+        return _agencies_page(web, values, _failed(exc, [k for k, _ in NEW_AGENCY] + ["parent"]), 422)
     return web.redirect(f"/admin/agencies/{row.id}", f"已添加机关：{row.name}。请继续填写其设置、承办单位和用户。")
 
 
@@ -128,12 +141,17 @@ def _certificate(agency: Agency):
         return None
 
 
-def _settings_page(web: Web, agency: Agency, values=None, errors=None, status_code=200):
+def _current_settings(agency: Agency) -> dict:
     current = {k: str(getattr(agency, k) or "") for k, _, _ in SETTINGS + FEE_SETTINGS}
     current["keywords"] = "、".join(litigation_keywords(agency))
-    return web.render("admin_agency.html", status_code, agency=agency, values=values or current, errors=errors or {},
+    return current
+
+
+def _settings_page(web: Web, agency: Agency, values=None, errors=None, status_code=200):
+    return web.render("admin_agency.html", status_code, agency=agency, values=values or _current_settings(agency),
+                      errors=errors or {},
                       settings=SETTINGS, fee_settings=FEE_SETTINGS, history=_history(web, agency),
-                      certificate=_certificate(agency), section="agencies")
+                      certificate=_certificate(agency), section="agencies", labels=LABELS)
 
 
 @router.get("/admin/agencies/{agency_id}", response_class=HTMLResponse)
@@ -141,8 +159,7 @@ def agency_settings(agency_id: str, web: Web = Depends(allow(*ADMIN))):
     return _settings_page(web, _agency_of(web, agency_id))
 
 
-SETTING_FIELDS = {k for k, _, _ in SETTINGS + FEE_SETTINGS} | {"keywords", "seal_image", "fee_payment_qr",
-                                                               "key_file", "cert_file"}
+SETTING_FIELDS = [k for k, _, _ in SETTINGS] + ["keywords"] + [k for k, _, _ in FEE_SETTINGS]
 
 
 @router.post("/admin/agencies/{agency_id}", response_class=HTMLResponse)
@@ -192,9 +209,10 @@ def agency_certificate(agency_id: str, request: Request, form=Depends(posted_for
     agency = _agency_of(web, agency_id)
     key, cert = (form.get("key_file") or "").strip(), (form.get("cert_file") or "").strip()
     try:
-        if not key or not cert:
-            raise ValidationFailed("请填写服务器上的私钥文件和证书文件路径。", "key and cert paths",
-                                   field="key_file" if not key else "cert_file")
+        missing = [ValidationFailed(f"请填写服务器上的{what}路径。", f"no {name}", field=name)
+                   for name, what, given in (("key_file", "私钥文件", key), ("cert_file", "证书文件", cert)) if not given]
+        if missing:
+            raise InvalidFields(missing) if len(missing) > 1 else missing[0]
         M._require_admin(_ctx(web))
         creds = install_certificate(credentials_dir(Settings.load(), agency.id), key_file=Path(key), cert_file=Path(cert))
         info = certificate_info(creds.cert)
@@ -202,8 +220,11 @@ def agency_certificate(agency_id: str, request: Request, form=Depends(posted_for
                              sha256=info.sha256)
     except GongkaiError as exc:
         web.db.rollback()
-        return _settings_page(web, _agency_of(web, agency_id), None,
-                              {getattr(exc, "field", None) or "key_file": exc.message_zh}, 422)
+        fresh = _agency_of(web, agency_id)  # the paths typed stay in their inputs
+        errors = _failed(exc, ["key_file", "cert_file"])
+        if "_form" in errors:  # a file the server could not read or install: beside the key's path
+            errors = {"key_file": errors.pop("_form"), **errors}
+        return _settings_page(web, fresh, _current_settings(fresh) | {"key_file": key, "cert_file": cert}, errors, 422)
     return web.redirect(f"/admin/agencies/{agency.id}", f"已安装电子签名证书：{info.subject}，有效期至 {info.not_after:%Y-%m-%d}。")
 
 
@@ -218,7 +239,7 @@ def _departments_page(web: Web, agency: Agency, values=None, errors=None, status
         handlers.setdefault(user.department_id, []).append(user.full_name)
     return web.render("admin_departments.html", status_code, agency=agency, agencies=M.manageable_agencies(web.db),
                       departments=departments, handlers=handlers, values=values or {}, errors=errors or {},
-                      editing=editing, section="departments")
+                      editing=editing, section="departments", labels=LABELS)
 
 
 @router.get("/admin/departments", response_class=HTMLResponse)
@@ -234,7 +255,7 @@ def department_add(request: Request, form=Depends(posted_form), web: Web = Depen
         row = M.create_department(_ctx(web), agency=agency.name, name=values.get("name", ""),
                                   contact=values.get("contact", ""))
     except GongkaiError as exc:
-        return _departments_page(web, agency, values, _failed(exc, {"name", "contact"}), 422)
+        return _departments_page(web, agency, values, _failed(exc, ["name", "contact"]), 422)
     return web.redirect(f"/admin/departments?agency={agency.id}",
                         f"已添加承办单位：{row.name}。请为其添加承办单位经办人，否则不能交办。")
 
@@ -251,7 +272,8 @@ def department_save(department_id: int, request: Request, form=Depends(posted_fo
                                       contact=form.get("contact") or "")
     except GongkaiError as exc:
         web.db.rollback()
-        errors = {f"d{department_id}_{k}": v for k, v in _failed(exc, {"name", "contact"}).items()}
+        errors = {(f"d{department_id}_{k}" if k != "_form" else k): v
+                  for k, v in _failed(exc, ["name", "contact"]).items()}
         return _departments_page(web, agency, values, errors, 422, editing=department_id)
     message = "没有修改任何内容。" if not changed else f"已修改承办单位：{form.get('name')}。"
     return web.redirect(f"/admin/departments?agency={agency.id}", message)
@@ -259,7 +281,7 @@ def department_save(department_id: int, request: Request, form=Depends(posted_fo
 
 # --- users -------------------------------------------------------------------------------------------------
 
-USER_FIELDS = {"username", "full_name", "role", "department", "government_counsel", "password", "phone", "email"}
+USER_FIELDS = ["username", "full_name", "role", "department", "government_counsel", "password", "phone", "email"]
 
 
 def _roles() -> list[tuple[str, str]]:
@@ -275,7 +297,7 @@ def _users_page(web: Web, agency: Agency, values=None, errors=None, status_code=
     return web.render("admin_users.html", status_code, agency=agency, agencies=M.manageable_agencies(web.db),
                       users=M.user_rows(web.db, agency=agency.name), roles=_roles(),
                       departments=_department_choices(web, agency),
-                      values=values or {"role": Role.clerk.value}, errors=errors or {}, section="users")
+                      values=values or {"role": Role.clerk.value}, errors=errors or {}, section="users", labels=LABELS)
 
 
 @router.get("/admin/users", response_class=HTMLResponse)
@@ -317,7 +339,7 @@ def _user_page(web: Web, row: User, values=None, errors=None, status_code=200):
                "government_counsel": row.government_counsel, "phone": row.phone, "email": row.email}
     return web.render("admin_user.html", status_code, account=row, agency=agency, roles=_roles(),
                       departments=_department_choices(web, agency), values=values or current, errors=errors or {},
-                      itself=row.id == web.user.id, section="users",
+                      itself=row.id == web.user.id, section="users", labels=LABELS,
                       locked_until=locked_until(web.db, row, now=web.now))
 
 
@@ -335,10 +357,8 @@ def user_save(username: str, request: Request, form=Depends(posted_form), web: W
                                 role=values.get("role") or None, department=_department_for(values),
                                 government_counsel=values.get("government_counsel") == "on",
                                 phone=values.get("phone", ""), email=values.get("email", ""))
-    except (GongkaiError, ValueError) as exc:
+    except GongkaiError as exc:
         web.db.rollback()
-        if isinstance(exc, ValueError):
-            exc = ValidationFailed("请选择角色。", str(exc), field="role")
         values["government_counsel"] = values.get("government_counsel") == "on"
         return _user_page(web, _user_row(web, username), values, _failed(exc, USER_FIELDS), 422)
     if not changed:
@@ -376,11 +396,18 @@ def user_password(username: str, request: Request, form=Depends(posted_form), we
     _user_row(web, username)
     password, again = form.get("password") or "", form.get("password_again") or ""
     try:
+        found = []  # a password too short and not repeated right: both said at once
+        try:
+            M.check_new_password(password)
+        except ValidationFailed as exc:
+            found.append(exc)
         if password != again:
-            raise ValidationFailed("两次输入的密码不一致。", "passwords differ", field="password_again")
+            found.append(ValidationFailed("两次输入的密码不一致。", "passwords differ", field="password_again"))
+        if found:
+            raise InvalidFields(found) if len(found) > 1 else found[0]
         M.reset_password(_ctx(web), username=username, password=password)
     except GongkaiError as exc:
         web.db.rollback()
-        return _user_page(web, _user_row(web, username), None, _failed(exc, {"password", "password_again"}), 422)
+        return _user_page(web, _user_row(web, username), None, _failed(exc, ["password", "password_again"]), 422)
     return web.redirect(f"/admin/users/{username}", f"已重置 {username} 的密码，请当面或电话告知本人。")
 

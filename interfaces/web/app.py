@@ -265,6 +265,15 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     from interfaces.web import portal_views
 
     portal_views.install(app, desk, secret_key=key, root_path=settings.root_path)  # the applicant portal, /portal
+    from interfaces.web import mock_views
+
+    app.include_router(mock_views.router)
+    from interfaces.web import periodic_views
+
+    app.include_router(periodic_views.router)
+    from interfaces.web import art44_views
+
+    app.include_router(art44_views.router)
     return app
 
 

@@ -31,6 +31,7 @@ from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Ch
 from models.errors import (AlreadySubmitted, ApplicantMismatch, GongkaiError, GuardFailed, InvalidFields, NotFound,
                            ValidationFailed)
 from models.identity import CaseRef
+from models.mock_tables import is_mock
 from models.outcomes import ITEM_OUTCOMES, OGI, TABLE3_COLUMNS, TABLE3_ROWS, ApplicantKind, Citation, Outcome
 from models.problems import LEVEL_LABELS as PROBLEM_LEVEL_LABELS
 from models.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
@@ -74,12 +75,20 @@ ROUTE_ROLES = {
     "/admin/departments": (R.admin,),
     "/admin/users": (R.admin,),
     "/admin/users/{username}": (R.admin,),
-    "/problems": ALL_STAFF,  # the problem list; staff outside the office see the items they own (problem_views)
+    "/problems": ALL_STAFF,
+    "/art44": (R.clerk, R.coordinating_leader, R.office_head, R.supervisor),  # Art 44 proposals (art44_views)  # the problem list; staff outside the office see the items they own (problem_views)
     "/find": ALL_STAFF,
     # the annual report draft and its table 二 (interfaces.web.annual_views)
     "/annual": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.docx": (R.office_head, R.supervisor, R.admin),
     "/annual/draft.pdf": (R.office_head, R.supervisor, R.admin),
+    # mock applications (模拟暗访) and their audit report (interfaces.web.mock_views): the office only
+    "/mock": (R.supervisor, R.office_head),
+    "/mock/report": (R.supervisor, R.office_head),
+    # 周调度、月检查、季通报 (interfaces.web.periodic_views)
+    "/periodic": DASHBOARD,
+    "/periodic/report.pdf": DASHBOARD,
+    "/periodic/report.xlsx": DASHBOARD,
 }
 
 
@@ -546,7 +555,7 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
         concluded=_how_concluded(web, app, deliveries), seen_status=Status(app.status).value,
         clock=clock, clock_error=clock_error, level=cutoffs(web).level(app.due_date)
         if app.status in lifecycle.OPEN_BEFORE_REPLY else None,
-        events=events_of(web.db, app), assignments=assignments, departments=departments,
+        events=_timeline(web, app), assignments=assignments, departments=departments,
         documents=documents_of(web.db, app), attachments=attachments_of(web.db, app),
         assignment_departments={a.id: a.department_id for a in assignments},
         decisions=decisions, reviews=_reviews(web, decisions),
@@ -558,6 +567,15 @@ def case_page(web: Web, app: Application, *, errors: dict | None = None, status_
                                   .order_by(JointConsultation.id))),
         problem=problem_panel.panel(web, app),
     )
+
+
+def _timeline(web: Web, app: Application) -> list:
+    """The case's events; a department reads its own work, not the office's notifications to the applicant and staff
+    (the office's correspondence: /notices shows the department its own)."""
+    events = events_of(web.db, app)
+    if web.role == Role.department_handler:
+        return [e for e in events if e.action != "notify"]
+    return events
 
 
 @router.get("/cases/{number}", response_class=HTMLResponse)
@@ -787,6 +805,7 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
     comments = []
     if decision is not None:
         comments = [r for r, _ in _reviews(web, [decision]).get(decision.id, []) if not r.approved]
+    from interfaces.web import art44_views
     from models.laws import LAWS
 
     forced = guards.default_outcome(facts)
@@ -804,7 +823,8 @@ def _draft_page(web: Web, app: Application, values: dict, findings=None, error=N
                       rules=guards.rules_for(facts, repeat_of=values.get("repeat_of")),
                       earlier=_earlier_options(facts), terminating=forced is not None,
                       logged=redaction.logged_items(web.db, app) if redaction.active_marks(web.db, app) else [],
-                      release_current=redaction.release_is_current(web.db, app))
+                      release_current=redaction.release_is_current(web.db, app),
+                      art44_offer=art44_views.offer_of(web, app, terminating=forced is not None))
 
 
 def _opinions(web: Web, app: Application) -> list[tuple[str, object, list]]:
@@ -1026,7 +1046,8 @@ def _by_query_code(web: Web, number: str, code: str) -> Application | None:
         return None
     candidates = web.db.exec(select(Application).where(Application.number == number)).all()
     matching = [app for app in candidates if hmac.compare_digest(app.query_code.encode(), code.encode())]
-    return matching[0] if len(matching) == 1 else None
+    # a 模拟暗访 test (models.mock_audits) is not on the public status page
+    return matching[0] if len(matching) == 1 and not is_mock(web.db, matching[0].id) else None
 
 
 def today_of(web: Web) -> date:

@@ -5,13 +5,14 @@ Counting rules (regulation.md §4.3, 国办公开办函〔2021〕30号):
   二 carried_over     received before 1 Jan and not concluded before 1 Jan;
   三 result rows      concluded in the year, row = Outcome(outcome).table3_row (partial only in （二）);
   四 carried_forward  received by 31 Dec and not concluded by 31 Dec;
-  column              the principal applicant's kind, never the agent's.
+  column              the principal applicant's kind, never the agent's (application.applicant_kind, which the
+                      database copies from the applicant: no join over the applicants).
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import and_, case, func, literal, or_, select
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
 from sqlmodel import Session
 
 from models.errors import ValidationFailed
@@ -43,6 +44,15 @@ def _conditions(period: Period) -> dict[str, object]:
     }
 
 
+def _relevant_parts(period: Period) -> tuple[object, object]:
+    """cond["relevant"] as two disjoint parts, each one range of ix_application_statistics per agency: the cases
+    still open, and those concluded on or after 1 January (an OR of the two would read the table's rows)."""
+    # coalesce(x, x) is x (never NULL) that no index is sought by: SQLite would otherwise walk
+    # ix_application_receipt_date over every earlier year for the concluded part, not these ranges
+    received = func.coalesce(A.receipt_date, A.receipt_date) <= period.end
+    return and_(A.closed_on.is_(None), received), and_(A.closed_on >= period.start, received)
+
+
 def empty_table3() -> Table3:
     return {key: [0] * len(TABLE3_COLUMNS) for key in TABLE3_ROW_KEYS}
 
@@ -57,17 +67,18 @@ def count_table3(session: Session, scope: Scope, period: Period) -> Counted:
     """Table 三 for the scope and period: one query, summed into rows r7_total and the 总计 column."""
     cond = _conditions(period)
     handled_row = case((cond["handled"], ROW_OF_OUTCOME), else_=None).label("row")
-    query = (
+    parts = [
         select(
-            P.kind,
+            A.applicant_kind,  # the principal applicant's kind, copied onto the application (migration 0028)
             handled_row,
             *(func.sum(case((cond[key], 1), else_=0)).label(key) for key in COUNTED_ROWS),
             func.count().label("n"),
         )
-        .select_from(Application.__table__.join(Applicant.__table__, P.id == A.applicant_id))
-        .where(cond["relevant"], *scope.restrict(A.id, A.agency_id))
-        .group_by(P.kind, handled_row)
-    )
+        .where(part, *scope.restrict(A.id, A.agency_id))
+        .group_by(A.applicant_kind, handled_row)
+        for part in _relevant_parts(period)
+    ]
+    query = union_all(*parts)  # one statement; a (kind, row) pair may come from both parts and is summed below
     table, missing = empty_table3(), 0
     column = {kind.value: i for i, kind in enumerate(ApplicantKind)}
     for kind, row, *counts, n in session.execute(query).all():

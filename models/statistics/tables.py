@@ -33,10 +33,12 @@ class YearLockEvent(SQLModel, table=True):
     reason: str = ""
 
 
-# Table 三 reads only these columns of the scope's applications: a covering index turns the count into an
-# index range scan (bench/statistics_bench.py: 3.2 s → 1.7 s for 1M applications on SQLite).
-Index("ix_application_statistics", Application.__table__.c.agency_id, Application.__table__.c.receipt_date,
-      Application.__table__.c.closed_on, Application.__table__.c.outcome, Application.__table__.c.applicant_id)
+# Table 三 reads only these columns of the scope's applications: a covering index turns the count into two index
+# ranges per agency, the cases still open and those concluded in or after the year (migration 0028; bench/
+# province_bench.py measures it on 10M applications).
+_a = Application.__table__.c
+Index("ix_application_statistics", _a.agency_id, _a.closed_on, _a.receipt_date, _a.status, _a.outcome,
+      _a.applicant_kind)
 
 
 class ProactiveFigures(SQLModel, table=True):

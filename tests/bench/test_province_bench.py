@@ -24,6 +24,11 @@ def test_the_loaded_province_has_its_agencies_open_cases_and_answers(tmp_path):
                      " OR status_since > '2026-06-15' OR status_since < receipt_date") == 0
         assert count("SELECT count(*) FROM assignment a JOIN application p ON p.id = a.application_id"
                      " JOIN department d ON d.id = a.department_id WHERE d.agency_id != p.agency_id") == 0
+        # what the triggers (off while loading) maintain is there as they would have made it
+        assert count("SELECT count(*) FROM application a JOIN applicant p ON p.id = a.applicant_id"
+                     " WHERE a.applicant_kind IS NOT p.kind") == 0
+        assert count("SELECT sum(n) FROM open_case_count") == 300
+        assert count("SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'application'") >= 5
         whole = P.province_dashboard(s, cutoffs=D.Cutoffs.on(B.TODAY, calendar=calendar), calendar=calendar)
         assert whole.open_total == 300 and all(line.answered for line in whole.agencies)
         assert len({c.case.status for c in whole.urgent}) > 1

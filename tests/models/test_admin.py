@@ -10,7 +10,7 @@ from sqlmodel import select
 from models import admin as M
 from models.demo import DEMO_AGENCY, DEPARTMENTS, USERS
 from models.enums import Role
-from models.errors import NotFound, RoleNotAllowed, ValidationFailed
+from models.errors import InvalidFields, NotFound, RoleNotAllowed, ValidationFailed
 from models.passwords import verify_password
 from models.queries import agency_by_name, user_by_username
 from models.tables import AdminEvent, Department, User
@@ -102,6 +102,28 @@ def test_a_field_error_names_its_field(session, calendar):
     with pytest.raises(ValidationFailed) as exc:
         M.update_agency(ctx(session, calendar, "admin", DAY), agency=DEMO_AGENCY, repeat_window_days="abc")
     assert exc.value.field == "repeat_window_days"
+
+
+@pytest.mark.parametrize(("call", "fields"), [
+    (lambda c: M.create_agency(c, name=" ", reconsideration_body="示范市公安局", court="示范市公安局", parent="无此机关"),
+     ["name", "parent", "court", "reconsideration_body"]),
+    (lambda c: M.update_agency(c, agency=DEMO_AGENCY, phone="12345", repeat_window_days="abc", court="示范区人民法院",
+                               reconsideration_body="示范区人民政府", keywords=["征地", "拆" * 21]),
+     ["phone", "repeat_window_days", "court", "reconsideration_body", "keywords"]),
+    (lambda c: M.create_department(c, agency=DEMO_AGENCY, name="区财政局", contact="\x1b[31m"), ["name", "contact"]),
+    (lambda c: M.update_department(c, department_id=1, name="", contact="\x00"), ["name", "contact"]),
+    (lambda c: M.create_user(c, username="clerk", full_name="", role=Role.clerk, agency=DEMO_AGENCY, password="short",
+                             department="区财政局", government_counsel=True, email="x@", phone="1"),
+     ["password", "username", "full_name", "department", "government_counsel", "email", "phone"]),
+    (lambda c: M.update_user(c, username="clerk", full_name="", role="boss", email="x@", phone="1"),
+     ["role", "full_name", "email", "phone"]),
+], ids=["add-agency", "agency-settings", "add-department", "edit-department", "add-user", "edit-user"])
+def test_every_bad_field_of_an_admin_change_is_reported_at_once(session, calendar, call, fields):
+    with pytest.raises(InvalidFields) as exc:
+        call(ctx(session, calendar, "admin", DAY))
+    assert [p.field for p in exc.value.problems] == fields
+    assert all(p.message_zh.rstrip("。") in exc.value.message_zh for p in exc.value.problems)  # the CLI prints them all
+    assert _events(session) == []
 
 
 def test_settings_and_keywords_change_together_each_logged_with_before_and_after(session, calendar):

@@ -1,4 +1,5 @@
-"""The gongkai CLI end to end in a subprocess: exact output, Chinese errors, exit codes, nothing half-written."""
+"""The gongkai CLI end to end (the real command tree, in process; the console script itself in a subprocess): exact
+output, Chinese errors, exit codes, nothing half-written."""
 
 import hashlib
 import json
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_harness import demo_installation, invoke
 from tests.factories import SMALL_PDF
 
 GONGKAI = [sys.executable, "-m", "interfaces.cli.main"]
@@ -16,16 +18,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def cli(tmp_path):
-    env = {**os.environ, "GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_ENGINE": "inline", "GONGKAI_TODAY": "2026-03-02",
+def cli(tmp_path, demo_templates):
+    """`cli(*args, ok=True)`: gongkai on a fresh demo installation, in this process (tests/cli_harness.py)."""
+    env = {"GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_ENGINE": "inline", "GONGKAI_TODAY": "2026-03-02",
            "GONGKAI_USER": "clerk"}
+    demo_installation(demo_templates / "2026-03-02", tmp_path, env)
 
     def run(*args, ok=True):
-        done = subprocess.run([*GONGKAI, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+        done = invoke(env, *args)
         assert (done.returncode == 0) == ok, done.stdout + done.stderr
         return done
 
-    run("init", "--demo")
     return run
 
 

@@ -1,27 +1,25 @@
-"""Registration and agency settings through the gongkai CLI, in a subprocess as a clerk or an admin runs them."""
+"""Registration and agency settings through the gongkai CLI as a clerk or an admin runs them (in process)."""
 
 import json
-import os
-import subprocess
 import sys
 
 import pytest
 
-from tests.models.test_cli import GONGKAI, REGISTER, ROOT
+from tests.cli_harness import demo_installation, invoke
+from tests.models.test_cli import REGISTER
 
 
 @pytest.fixture
-def cli(tmp_path):
+def cli(tmp_path, demo_templates):
     """`cli(*args, ok=True, today="2026-03-02")`: gongkai on a fresh demo database, "today" pinned per call."""
-    env = {**os.environ, "GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_ENGINE": "inline", "GONGKAI_USER": "clerk"}
+    env = {"GONGKAI_VAR_DIR": str(tmp_path), "GONGKAI_ENGINE": "inline", "GONGKAI_USER": "clerk"}
+    demo_installation(demo_templates / "2026-03-02", tmp_path, {**env, "GONGKAI_TODAY": "2026-03-02"})
 
     def run(*args, ok=True, today="2026-03-02"):
-        done = subprocess.run([*GONGKAI, *args], env={**env, "GONGKAI_TODAY": today}, cwd=ROOT, capture_output=True,
-                              text=True, timeout=120)
+        done = invoke({**env, "GONGKAI_TODAY": today}, *args)
         assert (done.returncode == 0) == ok, done.stdout + done.stderr
         return done
 
-    run("init", "--demo")
     return run
 
 

@@ -1,9 +1,7 @@
 """Documents an office signs, seals and serves: the signed reply and its verification, the receipt at the counter,
 the fee notice's payment, the contact person, agency settings for seal and payment, fonts."""
 
-import os
 import subprocess
-import sys
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -24,11 +22,11 @@ from notices.fonts import FontNotPrepared, faces, fonts_in_use, outlines, regist
 from notices.render import DocumentKind, render_pdf, render_text
 from notices.signing import SigningError, check_signature, trusted_certificates, verify_document
 from tests import factories as F
+from tests.cli_harness import invoke
 from tests.notices import factories as NF
 from tests.notices import pdfread
 
 MON, TUE, WED = date(2026, 3, 2), date(2026, 3, 3), date(2026, 3, 4)
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def issued(session, calendar, *, day=WED) -> tuple[str, Document]:
@@ -275,16 +273,15 @@ def test_a_cff_font_of_the_office_must_be_prepared_first(tmp_path, monkeypatch):
 # --- the command line --------------------------------------------------------------------------------------------------
 
 
-def cli(env: dict, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "interfaces.cli.main", *args], env=env, cwd=ROOT, capture_output=True,
-                          text=True, timeout=180)
+def cli(env: dict, *args: str):
+    """gongkai in this process (tests/cli_harness.py), on the installation's own variables only."""
+    return invoke({k: v for k, v in env.items() if k.startswith("GONGKAI_")} | {"GONGKAI_DATABASE_URL": None}, *args)
 
 
 @pytest.fixture
 def installation(tmp_path, monkeypatch):
-    env = {**os.environ, "GONGKAI_VAR_DIR": str(tmp_path / "var"), "GONGKAI_TODAY": "2026-03-02",
+    env = {"GONGKAI_VAR_DIR": str(tmp_path / "var"), "GONGKAI_TODAY": "2026-03-02",
            "GONGKAI_ENGINE": "inline", "GONGKAI_SIGNING_DIR": str(tmp_path / "var" / "signing")}
-    env.pop("GONGKAI_DATABASE_URL", None)
     done = cli(env, "init", "--demo")
     assert done.returncode == 0, done.stderr
     assert "已生成自签名演示证书" in done.stdout and "已生成演示印章图片" in done.stdout

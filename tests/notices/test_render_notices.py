@@ -130,6 +130,12 @@ def test_html_escapes_applicant_text():
     assert evil in render_text(DocumentKind.reply, ctx)  # text and PDF show what the applicant wrote
 
 
+def test_html_preview_has_one_main_landmark():
+    """The desk's reply preview is a page of its own: its content sits in a main landmark (axe "landmark-one-main")."""
+    html = render_html(DocumentKind.reply, factories.reply(Outcome.disclosed))
+    assert html.count("<main>") == 1 and '<main><article class="notice">' in html
+
+
 def test_every_font_is_embedded(tmp_path):
     path = tmp_path / "reply.pdf"
     path.write_bytes(render_pdf(DocumentKind.reply, factories.reply(Outcome.partial)))

@@ -94,6 +94,34 @@ def test_a_backup_taken_while_cases_are_registered_restores_elsewhere_and_verifi
           f"packages {ARCHIVED}, lost: 0, duplicated: 0")
 
 
+def test_a_restored_installation_elsewhere_keeps_the_seals_and_signing_keys_so_it_can_still_issue(tmp_path):
+    original = tmp_path / "original" / "var"
+    assert gongkai(original, "init", "--demo").returncode == 0
+    taken = gongkai(original, "backup", str(tmp_path / "backup.tar.gz"))
+    assert taken.returncode == 0 and "印章和缴费二维码图片 1 个，签章密钥和证书" in taken.stdout, taken.stdout
+    assert "须与私钥同等保密" in taken.stdout
+    shutil.move(tmp_path / "original", tmp_path / "moved-away")  # the original machine is gone
+
+    restored = tmp_path / "restored" / "var"
+    assert gongkai(restored, "restore", str(tmp_path / "backup.tar.gz")).returncode == 0
+    doctor = gongkai(restored, "doctor").stdout
+    assert f"印章图片 {restored.resolve() / 'agency-images' / '1'}" in doctor, doctor
+    assert "已不存在" not in doctor and "未配置电子签名证书" not in doctor and "电子签名证书" in doctor, doctor
+    assert str(tmp_path / "original") not in doctor
+
+
+def test_a_backup_with_a_damaged_image_is_refused_before_anything_is_restored(tmp_path):
+    var = tmp_path / "var"
+    assert gongkai(var, "init", "--demo").returncode == 0
+    assert gongkai(var, "backup", str(tmp_path / "b")).returncode == 0
+    (image,) = (tmp_path / "b" / "agency-images").rglob("*.png")
+    image.write_bytes(image.read_bytes()[:-10])
+    elsewhere = tmp_path / "elsewhere"
+    refused = gongkai(elsewhere, "restore", str(tmp_path / "b"))
+    assert refused.returncode == 1 and "备份已损坏，未恢复任何内容" in refused.stderr, refused.stderr
+    assert not (elsewhere / "gongkai.db").exists()
+
+
 def test_restore_refuses_to_overwrite_an_installation_without_replace(tmp_path, calendar):
     var = tmp_path / "var"
     assert gongkai(var, "init", "--demo").returncode == 0

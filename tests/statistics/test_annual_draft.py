@@ -197,3 +197,25 @@ def test_sections_five_and_six_carry_the_problem_list_and_the_fees_of_the_year(s
     assert "【请填写】（表二尚未录入" in text
     later = annual_draft(session, agency=agency, year=2020, today=NOW.date(), calendar=calendar)
     assert later.problems == [] and later.fees.collected == 0
+
+
+def test_sections_five_and_six_carry_the_mock_audits_of_the_year(session, calendar):
+    from models import mock_audits as M
+    from tests.factories import ctx
+    from tests.mock_factories import answer, sent_mock
+
+    day = date(2026, 3, 2)
+    graded, number = sent_mock(session, calendar, day, expected_outcome="art14_state_secret")
+    answer(session, calendar, number, day=day)
+    M.grade_mock(ctx(session, calendar, "supervisor", day), graded)
+    sent_mock(session, calendar, day, round_name="2026年第二轮", department="区财政局")  # sent, not answered yet
+    agency = agency_by_name(session, DEMO_AGENCY)
+    draft = annual_draft(session, agency=agency, year=2026, today=date(2026, 3, 20), calendar=calendar)
+    text = "\n".join(p.text for p in Document(io.BytesIO(to_docx(draft))).paragraphs)
+    assert ("2026年，本机关开展模拟暗访2轮，向2个承办单位发出模拟申请2件，已评分1件，平均得分40.0分（满分100分），"
+            "发现问题" in text)
+    problems = [line for line in text.splitlines() if line.startswith("· 区自然资源局：")]
+    assert problems[0].startswith("· 区自然资源局：处理结果为“") and "答复要点不完整" not in text  # both points found
+    assert draft.report.table3["new_received"][-1] == 0  # the tests themselves are in no table
+    assert "模拟暗访" not in "\n".join(p.text for p in Document(io.BytesIO(to_docx(
+        annual_draft(session, agency=agency, year=2025, today=date(2026, 3, 20), calendar=calendar)))).paragraphs)

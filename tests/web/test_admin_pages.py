@@ -1,13 +1,14 @@
 """The 系统管理员's pages: the same checks as the CLI (models.admin), errors beside their fields, every change logged."""
 
 import io
+import re
 
 import pytest
 from sqlmodel import Session, select
 
 from models.demo import DEMO_AGENCY
 from models.queries import agency_by_name
-from models.tables import AdminEvent, Department, User
+from models.tables import AdminEvent, Agency, Department, User
 from tests.web.conftest import Desk
 
 
@@ -199,3 +200,84 @@ def test_an_account_locked_by_wrong_passwords_is_unlocked_from_its_page_and_logg
 
 def test_only_the_admin_unlocks_an_account(login):
     assert login("head").post("/admin/users/clerk/unlock", {}).status_code == 403
+
+
+# --- every admin form refuses with all its errors at once, beside their fields, the typed values kept -------------
+
+
+def _rows(engine) -> list:
+    """Everything the admin pages write: agencies, departments, users, and the admin log."""
+    with Session(engine) as s:
+        return [{c.name: getattr(r, c.name) for c in table.__table__.columns}
+                for table in (Agency, Department, User, AdminEvent) for r in s.exec(select(table))]
+
+
+def _department_id(engine, name: str) -> int:
+    with Session(engine) as s:
+        return s.exec(select(Department).where(Department.name == name)).one().id
+
+
+BAD_FORMS = [  # url (formatted with the demo agency's id and 区教育局's), the form, its errors by field, values kept
+    ("/admin/agencies",
+     {"name": "", "reconsideration_body": "示范市公安局", "court": "示范市公安局", "doc_number_prefix": "乙政公开",
+      "parent": ""},
+     {"name": "请填写机关名称", "reconsideration_body": "不是人民政府", "court": "不是法院"}, ["乙政公开"]),
+    ("/admin/agencies/{agency}",
+     {"court": "示范区人民法院", "phone": "12345", "reconsideration_body": "示范市人民政府", "repeat_window_days": "0",
+      "keywords": "征地、" + "拆" * 21, "fee_bank": "中国工商银行示范区支行"},
+     {"court": "中级人民法院", "phone": "格式不正确", "repeat_window_days": "1至3650天", "keywords": "1至20个字"},
+     ['value="12345"', 'value="征地、' + "拆" * 21, 'value="中国工商银行示范区支行"']),
+    ("/admin/agencies/{agency}/certificate", {"key_file": "", "cert_file": ""},
+     {"key_file": "私钥文件", "cert_file": "证书文件"}, []),
+    ("/admin/departments", {"agency": "{agency}", "name": "", "contact": "张科长\x1b[31m"},
+     {"name": "请填写承办单位名称", "contact": "控制字符"}, []),
+    ("/admin/departments/{department}", {"name": "区财政局", "contact": "\x07"},
+     {"d{department}_name": "已有承办单位", "d{department}_contact": "控制字符"}, ['value="区财政局"']),
+    ("/admin/users",
+     {"agency": "{agency}", "username": "clerk", "full_name": "", "role": "department_handler", "department": "",
+      "password": "short", "phone": "12345", "email": "not-an-email"},
+     {"username": "已被使用", "full_name": "请填写姓名", "department": "须指定所属承办单位", "password": "密码至少8位",
+      "phone": "格式不正确", "email": "格式不正确"}, ['value="12345"', 'value="not-an-email"']),
+    ("/admin/users/counsel",
+     {"full_name": " ", "role": "clerk", "government_counsel": "on", "phone": "0539", "email": "a@b"},
+     {"full_name": "请填写姓名", "government_counsel": "只有法律顾问", "phone": "格式不正确", "email": "格式不正确"},
+     ['value="0539"', 'value="a@b"']),
+    ("/admin/users/counsel/password", {"password": "abc", "password_again": "abd"},
+     {"password": "密码至少8位", "password_again": "不一致"}, []),
+]
+
+
+@pytest.mark.parametrize(("url", "form", "errors", "kept"), BAD_FORMS, ids=[
+    "add-agency", "agency-settings", "certificate", "add-department", "edit-department", "add-user", "edit-user",
+    "reset-password"])
+def test_every_admin_form_shows_all_its_errors_at_once_and_writes_nothing(login, engine, url, form, errors, kept):
+    admin = login("admin")
+    admin.post("/admin/departments", {"agency": _agency_id(engine), "name": "区教育局"})
+    ids = {"agency": _agency_id(engine), "department": _department_id(engine, "区教育局")}
+    before = _rows(engine)
+    r = admin.post(url.format(**ids), {k: v.format(**ids) for k, v in form.items()})
+    assert r.status_code == 422, r.text[-800:]
+    page = r.text
+    for field, words in errors.items():
+        field = field.format(**ids)
+        error = page.split(f'id="err-{field}"', 1)[1].split("</p>", 1)[0] if f'id="err-{field}"' in page else ""
+        assert words in error, (field, words, error)
+        assert f'aria-describedby="err-{field}"' in page or f"err-{field}" in page.split(f'id="{field}"', 1)[-1][:400]
+    summary = page.split('id="error-summary"', 1)[1].split("</div>", 1)[0]
+    assert f"共 {len(errors)} 处需要修改" in summary, summary
+    assert page.count('class="field-error"') == len(errors)
+    for value in kept:
+        assert value in page, value
+    assert _rows(engine) == before  # nothing written, not even the admin log
+
+
+@pytest.mark.parametrize("path", ["/admin/agencies", "/admin/agencies/{agency}", "/admin/departments", "/admin/users",
+                                  "/admin/users/counsel"])
+def test_the_browser_leaves_the_checks_to_the_desk_which_shows_them_all(login, engine, path):
+    """A browser's own checks (`required`, a number field) stop at the first bad field, one bubble at a time: every
+    admin form with fields is `novalidate`, so the desk answers with every error at once."""
+    page = login("admin").get(path.format(agency=_agency_id(engine))).text
+    forms = [f for f in re.findall(r'<form method="post".*?</form>', page, flags=re.S)
+             if re.search(r'<input type="(text|number|password)"|<textarea|<select', f)]
+    assert forms
+    assert all(" novalidate" in f.split(">", 1)[0] for f in forms), [f.split(">", 1)[0] for f in forms]

@@ -8,3 +8,15 @@ document.addEventListener("keydown", function (e) {
     if (box) { e.preventDefault(); box.focus(); box.select(); }
   }
 });
+// A link to one action of a case (/cases/N#act-decide_extension, from 待审批的延期申请): that form opens with its
+// first field focused, so the keyboard user goes on typing instead of looking for the folded form.
+function openTargetAction() {
+  var box = location.hash && document.getElementById(decodeURIComponent(location.hash.slice(1)));
+  if (!box || box.tagName !== "DETAILS") return;
+  box.open = true;
+  var first = box.querySelector("form input:not([type=hidden]):not([disabled]), form select, form textarea, form button");
+  if (first) first.focus();
+}
+// After the load: the browser's own scroll to the fragment would take the focus away again.
+window.addEventListener("load", function () { setTimeout(openTargetAction, 0); });
+window.addEventListener("hashchange", openTargetAction);
