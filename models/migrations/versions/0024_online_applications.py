@@ -1,7 +1,7 @@
 """The applicant portal: an online application's extra details and the files the applicant sends
 
 Revision ID: 0024
-Revises: 0022
+Revises: 0025
 
 online_application: one row per application submitted through the portal or the JSON API (the organisation's
 legal representative and contact person, when and how it was submitted). applicant_file: the 身份证明 uploaded
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0024"
-down_revision = "0028"
+down_revision = "0025"
 branch_labels = None
 depends_on = None
 
