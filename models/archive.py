@@ -11,6 +11,9 @@
         sources/…, released/…, redactions.json
                              only for a case with redactions (Art 37): the clerk's source files, every released
                              version, and the marks with the log of what each release removed where
+        applicant/…, online.json
+                             only for an application made online: the 身份证明 and 补正 files the applicant sent,
+                             and the online application's details (models.portal)
         manifest.json        {path: sha256} of everything above; its own hash is recorded on the case
 
 The package is rebuilt identically from the same rows, so building it twice is harmless; after
@@ -112,6 +115,7 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
                               f"attachment {att.id}: content does not match its stored sha256")
         files[f"attachments/{att.id}-{att.filename}"] = att.content
     files.update(_redaction_files(session, app))
+    files.update(_online_files(session, app))
     decisions = _rows(session, Decision, app.id)
     ids = [d["id"] for d in decisions]
     reviews = session.exec(select(Review).where(Review.decision_id.in_(ids)).order_by(Review.id)).all() if ids else []
@@ -127,6 +131,26 @@ def dossier(session: Session, app: Application) -> dict[str, bytes]:
         "deliveries": _rows(session, Delivery, app.id),
     })
     files["events.json"] = _json(_rows(session, Event, app.id))
+    return files
+
+
+def _online_files(session: Session, app: Application) -> dict[str, bytes]:
+    """The files an applicant sent through the portal and the online details; nothing for any other case."""
+    from models.tables import ApplicantFile, OnlineApplication
+
+    sent = session.exec(select(ApplicantFile).where(ApplicantFile.application_id == app.id)
+                        .order_by(ApplicantFile.id)).all()
+    online = _rows(session, OnlineApplication, app.id)
+    if not (sent or online):
+        return {}
+    files = {}
+    for row in sent:
+        if _sha(row.content) != row.sha256:
+            raise GuardFailed(f"申请人提交的文件「{row.filename}」的内容与提交时记录的 SHA-256 不一致，不能归档，请联系管理员核查。",
+                              f"applicant file {row.id}: content does not match its stored sha256")
+        files[f"applicant/{row.id}-{row.filename}"] = row.content
+    files["online.json"] = _json({"online_application": online,
+                                  "applicant_files": [r.model_dump(exclude={"content"}, warnings=False) for r in sent]})
     return files
 
 

@@ -38,6 +38,7 @@ LEVEL_LABELS = {
 # A case that has sat in its step longer is "at risk" on the dashboard. The paused and waiting steps
 # (补正, 征求意见, 缴费) are missing on purpose: their periods belong to the applicant or the third party.
 STAGE_USUAL = {
+    Status.awaiting_confirmation: 1,  # Art 31(3): the office confirms an online application; no clock runs till then
     Status.registered: 2,
     Status.routed: 5,
     Status.coordinating: 5,

@@ -69,7 +69,8 @@ def refresh_due_date(session: Session, application: Application, *, calendar, to
     补正 is awaited (Art 30), so lists and the dashboard never count such a case as due or overdue, and none once
     the application is deemed abandoned or no longer handled for an unpaid fee."""
     reading = read_clock(session, application, calendar=calendar, today=today)
-    ended = reply_period_ended(session, application)
+    # Art 31(3): an online application not yet confirmed is not received in law: no reply period runs
+    ended = reply_period_ended(session, application) or application.status == Status.awaiting_confirmation
     application.due_date = None if ended else reading.due_date
     application.due_provisional = reading.provisional and not ended
     application.calendar_fingerprint = calendar.fingerprint

@@ -28,7 +28,7 @@ def resumes_to(paused: Status) -> list[Status]:
 
 
 def mermaid() -> str:
-    lines = ["stateDiagram-v2", "    [*] --> registered: 登记"]
+    lines = ["stateDiagram-v2", "    [*] --> registered: 登记", "    [*] --> awaiting_confirmation: 网上提交"]
     lines += [f"    {s.value}: {s.label}" for s in Status]
     for t in TRANSITIONS:
         for source in sorted(t.sources):

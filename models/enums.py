@@ -17,6 +17,8 @@ class Status(Labelled):
     """Where an application stands; the transitions between them are in models.lifecycle."""
 
     registered = "registered", "已登记"
+    # Art 31(3): submitted online, received in law only on the day the office confirms it (the clerk's confirmation)
+    awaiting_confirmation = "awaiting_confirmation", "待确认"
     awaiting_supplement = "awaiting_supplement", "待补正"
     routed = "routed", "已交办承办单位"
     coordinating = "coordinating", "分管领导协调中"

@@ -1,5 +1,6 @@
 """The lifecycle of an application: every state, every transition, who may take it. The whole process in one file.
 
+    (online) awaiting_confirmation ──确认收到──▶ registered          (Art 31(3): received on the day it is confirmed)
     registered ──补正──▶ awaiting_supplement ──收到补正──▶ registered          (Art 30: the clock restarts)
          │                       └──逾期未补正──▶ deemed_abandoned ──拟终止处理告知书──┐
          ├──交办──▶ routed ─────────────┐                                              │
@@ -47,7 +48,7 @@ RESUME = "resume"  # target of a transition that leaves a pause: back to the sta
 # The application is deemed abandoned (Art 30) or no longer handled (unpaid fee); its 终止处理告知书 is still to go.
 TERMINATING = frozenset({S.deemed_abandoned, S.fee_unpaid})
 OPEN_BEFORE_REPLY = frozenset(
-    {S.registered, S.awaiting_supplement, S.routed, S.coordinating, S.joint_consultation, S.consulting,
+    {S.awaiting_confirmation, S.registered, S.awaiting_supplement, S.routed, S.coordinating, S.joint_consultation, S.consulting,
      S.fee_review, S.awaiting_fee, S.drafting, S.legal_review, S.returned_for_revision, S.approved, S.issued}
 ) | TERMINATING
 PAUSED = frozenset({S.consulting, S.awaiting_fee})
@@ -79,8 +80,12 @@ def _t(action, label, sources, target, roles):
 
 
 TRANSITIONS: tuple[Transition, ...] = (
+    # Art 31(3): an application over the internet is received on the day both sides confirm it; the office's side
+    # is the clerk's confirmation (models.portal.confirm_receipt), which sets the receipt date and starts the clock
+    _t("confirm_receipt", "确认收到网上申请", {S.awaiting_confirmation}, S.registered, {R.clerk}),
     _t("request_supplement", "告知补正", {S.registered}, S.awaiting_supplement, {R.clerk}),
-    _t("receive_supplement", "收到补正", {S.awaiting_supplement}, S.registered, {R.clerk}),
+    # the clerk records a supplement handed in; the portal records one the applicant sends online (as the system)
+    _t("receive_supplement", "收到补正", {S.awaiting_supplement}, S.registered, {R.clerk, SYSTEM}),
     _t("deem_abandoned", "视为放弃申请", {S.awaiting_supplement}, S.deemed_abandoned, {R.clerk, SYSTEM}),
     _t("route", "交办承办单位", {S.registered}, S.routed, {R.clerk}),
     _t("refer_to_leader", "报分管领导协调", {S.registered, S.routed}, S.coordinating, {R.clerk}),
@@ -115,19 +120,26 @@ assert len(BY_ACTION) == len(TRANSITIONS), "action names must be unique"
 
 
 REGISTER_ROLES = frozenset({R.clerk})  # Art 29: the disclosure office registers every application
+# The states a new application starts in: registered by a clerk, or submitted online and awaiting confirmation.
+ADMITTED = frozenset({S.registered, S.awaiting_confirmation})
 
 
-def admit(session: OrmSession, application: Application, *, actor: User | None, now: datetime, data: dict) -> Event:
-    """A new application enters the lifecycle as registered, with its first Event."""
-    # Art 29: an applicant may apply through the internet; the online channel (the JSON API) admits it as the system
+def admit(session: OrmSession, application: Application, *, actor: User | None, now: datetime, data: dict,
+          awaiting_confirmation: bool = False) -> Event:
+    """A new application enters the lifecycle as registered (or, submitted online, awaiting the office's
+    confirmation of receipt, Art 31(3)), with its first Event."""
+    # Art 29: an applicant may apply through the internet; the online channel (portal, JSON API) admits it as the system
     online = actor is None and application.channel == Channel.online
     if not online and (actor is None or Role(actor.role) not in REGISTER_ROLES):
         raise RoleNotAllowed("只有公开办经办人可以登记申请。", "only clerks register applications")
-    application.status = Status.registered
+    if awaiting_confirmation and application.channel != Channel.online:
+        raise TransitionNotAllowed("只有网上提交的申请等待确认收到。", "only online applications await confirmation")
+    first = Status.awaiting_confirmation if awaiting_confirmation else Status.registered
+    application.status = first
     application.status_since = shanghai_day(now)
     session.add(application)
     session.flush()
-    return record(session, application, "register", actor=actor, now=now, after=Status.registered, data=data)
+    return record(session, application, "register", actor=actor, now=now, after=first, data=data)
 
 
 def allowed_actions(status: Status, role: Role | str | None = None) -> list[Transition]:
@@ -143,6 +155,7 @@ def waits_for(status: Status) -> str:
 # The step each status waits for, in order of preference: the desk shows the first one the user may take (and
 # is not blocked from) as the primary action. A registered case with its 身份证明 missing waits for the 补正.
 NEXT_STEPS: dict[Status, tuple[str, ...]] = {
+    S.awaiting_confirmation: ("confirm_receipt",),
     S.registered: ("route", "refer_to_leader", "start_drafting", "request_supplement"),
     S.awaiting_supplement: ("receive_supplement", "deem_abandoned"),
     S.routed: ("accept_assignment", "submit_opinion"),
@@ -168,6 +181,7 @@ assert set(NEXT_STEPS) == set(Status)
 
 
 WAITING = {
+    S.awaiting_confirmation: "等待公开办确认收到网上申请（确认之日为收到申请之日）",
     S.registered: "等待公开办审查：补正、交办、报领导协调或直接拟稿",
     S.awaiting_supplement: "等待申请人补正",
     S.routed: "等待承办单位签收并提交书面答复意见",
@@ -296,5 +310,6 @@ def _only_lifecycle_writes_status(session, flush_context, instances):
         if isinstance(obj, Application) and attributes.get_history(obj, "status").has_changes():
             raise RuntimeError(f"status of {obj.number} written outside models.lifecycle")
     for obj in session.new:
-        if isinstance(obj, Application) and obj.status != Status.registered:
-            raise RuntimeError("a new application starts as registered (imports insert rows in models.transfer)")
+        if isinstance(obj, Application) and obj.status not in ADMITTED:
+            raise RuntimeError("a new application starts as registered or awaiting confirmation "
+                               "(imports insert rows in models.transfer)")

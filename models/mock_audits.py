@@ -33,13 +33,14 @@ from sqlmodel import Session, col, select
 from models.actions import reply_draft
 from models.citation_check import Rule, check_reply
 from models.context import Ctx, action
-from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, ConfirmationMethod, DecisionStatus, DeliveryMethod,
+from models.enums import (ApplicantIdType, ApplicantOnFile, Channel, DecisionStatus, DeliveryMethod,
                           RequestedForm, Role, Status)
 from models.errors import GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.mock_tables import MockAudit, MockGrade
 from models.outcomes import TERMINATION_OUTCOMES, ApplicantKind, Outcome
+from models.portal import submit_online
 from models.queries import department_by_name
-from models.registration import ApplicantIn, ApplicationIn, Registered, register, validate
+from models.registration import ApplicantIn, ApplicationIn, Registered, validate
 from models.tables import Agency, Application, Assignment, Decision, Department, Event, User, shanghai_day
 from models.validation import check_clean
 
@@ -131,11 +132,11 @@ def mock_of(session: Session, mock_id: int, *, agency_id: int) -> MockAudit:
 
 
 def application_in(agency: Agency, mock: MockAudit, *, today: date) -> ApplicationIn:
-    """The online application the test is sent as (the JSON API's own shape: Art 31(3), received today)."""
+    """The online application the test is sent as (the JSON API's own shape: it arrives today and is received in law
+    on the day the clerk confirms it, Art 31(3))."""
     p = mock.persona
     return ApplicationIn(
-        agency=agency.name, channel=Channel.online, arrived_on=today, receipt_date=today, confirmed_on=today,
-        confirmation_method=ConfirmationMethod.platform,
+        agency=agency.name, channel=Channel.online, arrived_on=today, receipt_date=today, awaiting_confirmation=True,
         applicant=ApplicantIn(kind=ApplicantKind(p["kind"]), name=p["name"], id_type=ApplicantIdType(p["id_type"]),
                               id_number=p.get("id_number"), phone=p.get("phone", ""), email=p.get("email", ""),
                               address=p.get("address", "")),
@@ -146,14 +147,16 @@ def application_in(agency: Agency, mock: MockAudit, *, today: date) -> Applicati
 
 @action
 def send_mock(ctx: Ctx, mock_id: int) -> Registered:
-    """Submit the test as an online application: registered by the system, marked a mock in the same transaction."""
+    """Submit the test as an online application (models.portal.submit_online, as the JSON API does): awaiting the
+    clerk's confirmation of receipt like any other, marked a mock in the same transaction."""
     actor = _require_auditor(ctx)
     mock = mock_of(ctx.session, mock_id, agency_id=actor.agency_id)
     if mock.application_id is not None:
         raise GuardFailed("该模拟暗访申请已发出，不能重复发出。", "mock already sent")
     agency = ctx.session.get(Agency, mock.agency_id)
     system = Ctx(ctx.session, ctx.calendar, ctx.now, None, agency.id)  # Art 29: the internet channel admits it
-    registered = register.__wrapped__(system, application_in(agency, mock, today=ctx.today))  # this transaction
+    # as the JSON API submits a real one: 待确认 until the office's clerk confirms receipt (Art 31(3))
+    registered = submit_online.__wrapped__(system, application_in(agency, mock, today=ctx.today), via="api")
     mock.application_id = registered.application.id
     mock.sent_on = ctx.today
     mock.sent_by_id = actor.id

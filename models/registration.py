@@ -85,6 +85,9 @@ class ApplicationIn:
     applicant_on_file: ApplicantOnFile | None = None  # the clerk's choice when the ID number is on file
     form_token: str | None = None  # the desk's one-time form token: one form registers one application
     extra: dict = field(default_factory=dict)
+    # Art 31(3): submitted online (the portal, the JSON API) and received only when the office confirms it:
+    # receipt_date is then the submission day until models.portal.confirm_receipt sets the confirmation day
+    awaiting_confirmation: bool = False
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,11 @@ def _check_receipt(data: ApplicationIn, *, today: date) -> None:
             "口头申请须由公开办代为填写，并记录申请人对所填内容的确认（《条例》第二十九条第一款）。",
             "oral application without confirmed transcript", field="applicant_confirmed",
         )
+    if data.awaiting_confirmation:
+        if data.channel != Channel.online:
+            raise ValidationFailed("只有通过互联网提交的申请等待公开办确认收到。", "awaiting confirmation off line",
+                                   field="channel")
+        return  # Art 31(3): the confirmation is the office's step after submission (models.portal.confirm_receipt)
     if data.channel in CONFIRMED_CHANNELS:
         _check_confirmation(data, today=today)
 
@@ -528,7 +536,7 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
     prone = data.litigation_prone or litigation_prone_by_keywords(agency, data.request_text)
     year = data.receipt_date.year
     seq = next_in_sequence(session, agency_id=agency.id, name="application", year=year)
-    confirmed = data.channel in CONFIRMED_CHANNELS
+    confirmed = data.channel in CONFIRMED_CHANNELS and not data.awaiting_confirmation
     agent = (data.agent_name or "").strip() or None
     agent_id_number, agent_phone = _check_agent(data)
     application = Application(
@@ -550,7 +558,7 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
         confirmation_method=data.confirmation_method if confirmed or data.channel == Channel.oral else None,
         confirmation_note=data.confirmation_note.strip(),
         transcribed_by_clerk=data.transcribed_by_clerk or data.channel == Channel.oral,
-        applicant_confirmed=data.applicant_confirmed or confirmed,
+        applicant_confirmed=(data.applicant_confirmed or confirmed) and not data.awaiting_confirmation,
         needs_assistance=data.needs_assistance,
         request_text=data.request_text.strip(),
         requested_form=data.requested_form,
@@ -564,8 +572,12 @@ def register(ctx: Ctx, data: ApplicationIn) -> Registered:
         form_token=data.form_token or None,
     )
     missing = missing_items(application, applicant)
-    lifecycle.admit(session, application, actor=ctx.actor, now=ctx.now, data={
-        "channel": data.channel.value, "receipt_date": data.receipt_date.isoformat(),
+    lifecycle.admit(session, application, actor=ctx.actor, now=ctx.now, awaiting_confirmation=data.awaiting_confirmation,
+                    data={
+        "channel": data.channel.value,
+        "receipt_date": None if data.awaiting_confirmation else data.receipt_date.isoformat(),
+        **({"submitted_on": data.arrived_on.isoformat(), "awaiting_confirmation": True}
+           if data.awaiting_confirmation else {}),
         "confirmed_on": application.confirmed_on.isoformat() if application.confirmed_on else None,
         "confirmation_method": application.confirmation_method,
         "possible_repeat_of": repeats, "monthly_count": count, "litigation_prone": prone,

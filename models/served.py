@@ -3,6 +3,10 @@
 A document counts as served electronically when the applicant consented to electronic service and it was dispatched
 by e-mail or through the platform (the reply or the 终止处理告知书, models.actions.dispatch); the released versions
 (公开版本) travel with such a reply (models.redaction.applicant_files). On paper nothing is offered here.
+
+The notices sent before the reply (the 接收回执, the 补正告知书, the 收费通知书) are served electronically when the
+applicant consented and chose e-mail or the platform as the means of obtaining (Art 29(2)(3)): each on the day it
+was issued (the confirmation of receipt, the 补正 notice's date, the day counsel let the fee notice go).
 """
 
 from dataclasses import dataclass
@@ -13,7 +17,7 @@ from sqlmodel import Session, select
 from models import redaction
 from models.enums import DeliveryMethod
 from models.errors import NotFound
-from models.tables import Application, Delivery, Document
+from models.tables import Application, Delivery, Document, Fee, Supplement
 
 ELECTRONIC = (DeliveryMethod.email.value, DeliveryMethod.platform.value)
 
@@ -35,9 +39,34 @@ def _electronic_deliveries(session: Session, app: Application) -> list[Delivery]
                                                     Delivery.method.in_(ELECTRONIC)).order_by(Delivery.id)))
 
 
+def _latest(session: Session, app: Application, kind: str) -> Document | None:
+    return session.exec(select(Document).where(Document.application_id == app.id, Document.kind == kind)
+                        .order_by(Document.version.desc())).first()
+
+
+def _notices_served(session: Session, app: Application) -> list[tuple[Document, date]]:
+    """The 接收回执, 补正告知书 and 收费通知书 served electronically, each with the day it was issued."""
+    if not (app.electronic_delivery_consent and app.delivery_method in ELECTRONIC):
+        return []
+    found = []
+    if app.confirmed_on is not None and (doc := _latest(session, app, "receipt")) is not None:
+        found.append((doc, app.confirmed_on))
+    supplement = session.exec(select(Supplement).where(Supplement.application_id == app.id)).first()
+    if supplement is not None and (doc := _latest(session, app, "supplement")) is not None:
+        found.append((doc, supplement.issued_on))
+    fee = session.exec(select(Fee).where(Fee.application_id == app.id, Fee.notice_sent_on.is_not(None))).first()
+    if fee is not None and (doc := _latest(session, app, "fee")) is not None:
+        found.append((doc, fee.notice_sent_on))
+    return found
+
+
 def served_documents(session: Session, app: Application) -> list[tuple[Served, bytes]]:
     """Each document served on the applicant electronically, with its content, oldest first."""
     found: list[tuple[Served, bytes]] = []
+    for doc, served_on in _notices_served(session, app):
+        ext = "pdf" if doc.content_type == "application/pdf" else "txt"
+        found.append((Served(f"document-{doc.id}", doc.kind, f"{app.number}-{doc.kind}-v{doc.version}.{ext}",
+                             doc.content_type, served_on, None), doc.content))
     deliveries = _electronic_deliveries(session, app)
     for delivery in deliveries:
         if delivery.document_id is None:

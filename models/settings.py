@@ -49,6 +49,9 @@ class Settings:
     secure_cookies: bool | None = None
     lockout_failures: int = 10
     lockout_minutes: int = 30
+    # The path under which the agency's reverse proxy publishes the applicant portal (/gongkai on
+    # https://www.example.gov.cn/gongkai/portal): the portal's links carry it on requests from the trusted proxies.
+    root_path: str = ""
 
     @classmethod
     def load(cls, environ=None) -> "Settings":
@@ -77,8 +80,9 @@ _SECURE = {"auto": None, "": None, "true": True, "1": True, "yes": True, "false"
 
 
 def _login_settings(env: dict[str, str]) -> dict:
-    """GONGKAI_TRUSTED_PROXIES, GONGKAI_SECURE_COOKIES, GONGKAI_LOCKOUT_FAILURES, GONGKAI_LOCKOUT_MINUTES."""
+    """GONGKAI_TRUSTED_PROXIES, GONGKAI_SECURE_COOKIES, GONGKAI_LOCKOUT_FAILURES, GONGKAI_LOCKOUT_MINUTES, GONGKAI_ROOT_PATH."""
     import ipaddress
+    import re
 
     from models.errors import ValidationFailed
 
@@ -99,5 +103,9 @@ def _login_settings(env: dict[str, str]) -> dict:
         if not value.isdigit() or int(value) < 1:
             raise ValidationFailed(f"{name} 应为正整数，而不是「{value}」。", f"bad {name} {value!r}")
         numbers[name] = int(value)
-    return {"trusted_proxies": proxies, "secure_cookies": _SECURE[secure],
+    root_path = env.get("GONGKAI_ROOT_PATH", "").strip().rstrip("/")
+    if root_path and not re.fullmatch(r"(/[A-Za-z0-9._~-]+)+", root_path):
+        raise ValidationFailed(f"GONGKAI_ROOT_PATH 应为以 / 开头的路径（如 /gongkai），而不是「{root_path}」。",
+                               f"bad GONGKAI_ROOT_PATH {root_path!r}")
+    return {"trusted_proxies": proxies, "secure_cookies": _SECURE[secure], "root_path": root_path,
             "lockout_failures": numbers["GONGKAI_LOCKOUT_FAILURES"], "lockout_minutes": numbers["GONGKAI_LOCKOUT_MINUTES"]}

@@ -610,3 +610,35 @@ class ApiToken(SQLModel, table=True):
     label: str = ""
     created_at: datetime = _when(nullable=False)
     revoked_at: datetime | None = _when(nullable=True)
+
+
+class OnlineApplication(SQLModel, table=True):
+    """What an application made through the portal adds to the Art 29 contents: the organisation's legal
+    representative and contact person (a legal person or other organisation acts through them), and when and
+    through which form it was submitted. The receipt date itself is the clerk's confirmation (Art 31(3))."""
+
+    __tablename__ = "online_application"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", unique=True)
+    legal_representative: str = ""  # 法定代表人或负责人 (organisations)
+    contact_person: str = ""  # 联系人 (organisations)
+    submitted_at: datetime = _when(nullable=False)
+    via: str = Field(default="portal", sa_type=String(20))  # portal | api
+
+
+class ApplicantFile(SQLModel, table=True):
+    """A file the applicant sent online: the 身份证明 with the application (Art 29(2)(1)), or a file with the
+    补正 (Art 30). Kept whole with its size and hash, never changed; the type was checked by its first bytes."""
+
+    __tablename__ = "applicant_file"
+
+    id: int | None = Field(default=None, primary_key=True)
+    application_id: int = Field(foreign_key="application.id", index=True)
+    purpose: str = Field(sa_type=String(20))  # identity | supplement
+    filename: str = Field(sa_type=String(200))
+    content_type: str = Field(sa_type=String(100))
+    size: int
+    sha256: str = Field(sa_type=String(64))
+    content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+    uploaded_at: datetime = _when(nullable=False)

@@ -36,6 +36,7 @@ S = Status
 # What a status stands on that an import line cannot carry: a case imported in it would wait on a record that
 # does not exist (a review of no draft, a fee with no notice, a dispatch of no reply: later refusals and 500s).
 NEEDS_RECORDS: dict[Status, str] = {
+    S.awaiting_confirmation: "网上申请的提交记录和公开办的确认（《条例》第三十一条第（三）项；请在原系统确认收到后以 registered 导入）",
     S.awaiting_supplement: "补正告知（补正事项和补正期限，《条例》第三十条）",
     S.routed: "交办记录（承办单位和答复期限）",
     S.coordinating: "分管领导协调的承办单位和答复期限",

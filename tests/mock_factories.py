@@ -6,6 +6,7 @@ from models import actions as A
 from models import mock_audits as M
 from models.enums import ApplicantIdType
 from models.outcomes import ApplicantKind, Outcome
+from models.portal import confirm_receipt
 from models.queries import application_by_number
 from models.registration import ApplicantIn
 from tests.factories import ctx
@@ -32,7 +33,9 @@ def sent_mock(session, calendar, day: date = date(2026, 3, 2), **overrides) -> t
 
 def answer(session, calendar, number: str, *, day: date, answered: date | None = None,
            draft: A.DraftIn | None = None, opinion: str = "该信息由我局制作，可以公开。") -> None:
-    """The office routes the case, the department answers (on `answered`), the reply is drafted, reviewed, signed."""
+    """The office confirms receipt of the online application and routes it, the department answers (on `answered`),
+    the reply is drafted, reviewed, signed."""
+    confirm_receipt(ctx(session, calendar, "clerk", day), number)
     A.route(ctx(session, calendar, "clerk", day), number, department="区自然资源局")
     A.submit_opinion(ctx(session, calendar, "dept_ziran", answered or day), number, opinion=opinion)
     signed = answered or day

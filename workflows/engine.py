@@ -189,6 +189,12 @@ def plan(s: Session, case: CaseRef) -> Plan:
         p.record_archive = s.exec(select(dossier.ArchivePackage.id)
                                   .where(dossier.ArchivePackage.application_id == app.id)).first() is None
         return p
+    if status == Status.awaiting_confirmation:  # Art 31(3): not received in law until the clerk confirms it
+        for user in _users(s, app, Role.clerk):  # no 接收回执 yet: it is dated from the confirmation
+            p.notices.append(Notice(key=f"{case.key}:online_submission:{user.username}", kind="online_submission",
+                                    recipient=user.username,
+                                    subject=f"【{app.number}】网上申请待确认收到（确认之日为收到申请之日）"))
+        return p
     applicant = s.get(Applicant, app.applicant_id)
     p.documents.append(DocStep(DocumentKind.receipt))
     p.notices.append(_applicant_notice(app, applicant, "receipt", "您的政府信息公开申请已登记"))
@@ -253,7 +259,8 @@ def _gate_events(s: Session, app: Application) -> list[Event]:
         for event in s.exec(select(Event).where(Event.application_id == app.id, Event.to_status.in_(gates),
                                                 Event.at >= since).order_by(Event.id)):
             found[event.id] = event
-    return [found[i] for i in sorted(found) if found[i].action != "register"]
+    # entering by registration, or by the clerk's own confirmation of an online application, tells no one
+    return [found[i] for i in sorted(found) if found[i].action not in ("register", "confirm_receipt")]
 
 
 def _gate_notices(s: Session, app: Application, status: Status) -> list[Notice]:

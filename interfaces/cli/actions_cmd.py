@@ -30,6 +30,17 @@ def _after(case, action: str, as_json: bool) -> None:
         typer.echo(line)
 
 
+def confirm_receipt(number: str = NUMBER, note: str = typer.Option("", help="确认情况（如电话联系申请人的结果）"),
+                    user: str = USER, as_json: bool = JSON) -> None:
+    """确认收到网上申请：今天为收到申请之日，答复期限自今天起计算（《条例》第三十一条第（三）项）。"""
+    from models import portal
+
+    with context(user) as ctx:
+        done = portal.confirm_receipt(ctx, number, note=note)
+        report_done(done, as_json=as_json)
+    _after(done.case, "confirm_receipt", as_json)
+
+
 def supplement(number: str = NUMBER, items: str = typer.Option(..., help="需要补正的全部事项（一次性告知）"),
                days: int = typer.Option(None, help="补正期限（工作日，默认按机关设置）"),
                received: str = typer.Option(None, help="申请人收到补正告知的日期（默认今天）"),
@@ -364,7 +375,7 @@ def challenge_result(challenge_id: int = typer.Argument(..., min=1, max=2**63 - 
 
 
 COMMANDS = {
-    "supplement": supplement, "supplement-received": supplement_received, "abandon": abandon, "route": route,
+    "confirm-receipt": confirm_receipt, "supplement": supplement, "supplement-received": supplement_received, "abandon": abandon, "route": route,
     "refer": refer, "assign": assign, "coordination-done": coordination_done, "accept": accept, "send-back": send_back, "opinion": opinion, "joint": joint,
     "joint-minutes": joint_minutes, "draft": draft, "consult": consult, "consult-reply": consult_reply, "fee": fee,
     "fee-approve": fee_approve, "fee-return": fee_return, "reasons": reasons, "reasons-received": reasons_received,

@@ -31,7 +31,7 @@ from models import actions as A
 from models import lifecycle
 from models.api_tokens import TokenRefused, authenticate
 from models.context import Ctx
-from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Channel, ConfirmationMethod,
+from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Channel,
                           DeliveryMethod, RequestedForm, Role, Status)
 from models.errors import (AlreadySubmitted, CaseReadOnly, ConcurrentUpdate, GongkaiError, GuardFailed, InvalidFields,
                            NotFound, RoleNotAllowed, TransitionNotAllowed, ValidationFailed)
@@ -40,7 +40,8 @@ from models.mock_tables import is_mock
 from models.outcomes import ApplicantKind
 from models.queries import (ListFilter, applicant_of, application_by_number, assignments_of, events_of,
                             list_applications)
-from models.registration import ApplicantIn, ApplicationIn, problems, register
+from models.portal import OnlineDetails, online_problems, submit_online
+from models.registration import ApplicantIn, ApplicationIn
 from models.served import Served, served_document, served_documents
 from models.tables import Agency, Application, Department, User
 from notices.render import DocumentKind
@@ -224,8 +225,11 @@ class Receipt(BaseModel):
     number: str = Field(description="申请编号")
     query_code: str = Field(description="查询码：查询进度和下载文书时与申请编号一并提供")
     agency: str
-    receipt_date: date = Field(description="收到申请之日（《条例》第三十一条第（三）项：双方确认之日）")
-    due_date: date | None = Field(description="答复期限")
+    stage: str = Field(description="办理阶段：提交后为「待确认」，公开办确认收到后开始计算答复期限")
+    submitted_on: date = Field(description="提交之日")
+    receipt_date: date | None = Field(
+        description="收到申请之日（《条例》第三十一条第（三）项：以双方确认之日为收到申请之日，即公开办确认收到之日；确认前为空）")
+    due_date: date | None = Field(description="答复期限（确认收到后计算；确认前为空）")
     missing: list[str] = Field(description="尚缺的第二十九条材料：机关将一次性告知补正")
 
 
@@ -246,7 +250,7 @@ class PublicStatus(BaseModel):
     agency: str = Field(description="受理机关（编号在各机关重复，机关名确认查到的是本人的申请）")
     stage: str = Field(description="办理阶段")
     waits_for: str = Field(description="当前等待的事项")
-    receipt_date: date
+    receipt_date: date | None = Field(description="收到申请之日（网上申请在公开办确认收到前为空）")
     due_date: date | None = Field(description="答复期限（答复前）")
     closed_on: date | None = Field(description="办结日期")
 
@@ -367,11 +371,10 @@ def submit_application(body: SubmissionBody, api: Api = Depends(api_dep)) -> Rec
                          [FieldProblem(field="agency", message="受理机关不存在")])
     a = body.applicant
     today = api.today
-    # Art 31(3): an application over the internet is received on the day both sides confirm it; the platform's
-    # receipt (this response, with number and query code) is that confirmation
+    # Art 31(3): an application over the internet is received on the day both sides confirm it: the office's side is
+    # the clerk's confirmation (models.portal.confirm_receipt); until then the case is 待确认 and no period runs
     data = ApplicationIn(
-        agency=agency.name, channel=Channel.online, arrived_on=today, receipt_date=today, confirmed_on=today,
-        confirmation_method=ConfirmationMethod.platform,
+        agency=agency.name, channel=Channel.online, arrived_on=today, receipt_date=today,
         applicant=ApplicantIn(kind=a.kind, name=a.name, id_type=a.id_type, id_number=a.id_number, phone=a.phone,
                               email=a.email, address=a.address),
         request_text=body.request_text, requested_form=body.requested_form, delivery_method=body.delivery_method,
@@ -379,11 +382,11 @@ def submit_application(body: SubmissionBody, api: Api = Depends(api_dep)) -> Rec
         applicant_on_file=ApplicantOnFile.keep,  # an anonymous caller never changes an applicant on file
         form_token=f"api-{body.submission_id}" if body.submission_id else None,
     )
-    _, found = problems(data, today=today)
+    found = online_problems(data, OnlineDetails(), None, today=today, via="api")
     if found:
         raise InvalidFields(found) if len(found) > 1 else found[0]
     try:
-        done = register(api.ctx(None), data)
+        done = submit_online(api.ctx(None), data, via="api")
     except AlreadySubmitted:
         raise ApiFailure(409, "already_submitted", "该提交编号已登记过申请，未重复登记；请用原申请编号和查询码查询。") from None
     except ValidationFailed as exc:
@@ -393,7 +396,10 @@ def submit_application(body: SubmissionBody, api: Api = Depends(api_dep)) -> Rec
         raise
     app = done.application
     api.desk.after_action(CaseRef.of(app), "register", api.now)
-    return Receipt(number=app.number, query_code=app.query_code, agency=agency.name, receipt_date=app.receipt_date,
+    status = Status(app.status)
+    return Receipt(number=app.number, query_code=app.query_code, agency=agency.name, stage=status.label,
+                   submitted_on=app.arrived_on,
+                   receipt_date=None if status == Status.awaiting_confirmation else app.receipt_date,
                    due_date=app.due_date, missing=list(done.missing))
 
 
@@ -423,7 +429,8 @@ def public_status(body: Lookup, api: Api = Depends(api_dep)) -> PublicStatus:
     app = _looked_up(api, body)
     status = Status(app.status)
     return PublicStatus(number=app.number, agency=api.db.get(Agency, app.agency_id).name, stage=status.label,
-                        waits_for=lifecycle.waits_for(status), receipt_date=app.receipt_date,
+                        waits_for=lifecycle.waits_for(status),
+                        receipt_date=None if status == Status.awaiting_confirmation else app.receipt_date,
                         due_date=app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
                         closed_on=app.closed_on)
 

@@ -262,6 +262,9 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
     from interfaces.web import annual_views
 
     app.include_router(annual_views.router)
+    from interfaces.web import portal_views
+
+    portal_views.install(app, desk, secret_key=key, root_path=settings.root_path)  # the applicant portal, /portal
     from interfaces.web import mock_views
 
     app.include_router(mock_views.router)

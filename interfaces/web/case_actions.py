@@ -12,7 +12,7 @@ from datetime import date
 from sqlmodel import select
 
 from models import actions as A
-from models import guards, lifecycle
+from models import guards, lifecycle, portal
 from models.attachments import ACCEPT, READ_AT_MOST, Upload, limits_label
 from models.context import Ctx
 from models.enums import AssignmentStatus, ConsultationKind, ConsultationReply, DeliveryMethod, ExtensionStatus, Role, Status
@@ -175,6 +175,11 @@ def _attendees(web, app) -> str:
 
 
 T = {  # transitions: name -> DeskAction (labels from the lifecycle)
+    "confirm_receipt": DeskAction("confirm_receipt", "", (
+        Field("note", "确认情况（可选，如电话联系申请人的结果）", "text"),
+    ), lambda c, n, v, w, a: portal.confirm_receipt(c, n, note=v["note"] or ""),
+        help="《条例》第三十一条第（三）项：网上提交的申请以双方确认之日为收到申请之日。确认后，今天即为收到申请之日，"
+             "答复期限自今天起计算；身份证明等材料不全的，确认后一次性告知补正。"),
     "request_supplement": DeskAction("request_supplement", "", (
         Field("items", "需补正事项（逐项写明）", "textarea", True),
         Field("period_days", "补正期限（工作日，留空用本机关默认）", "number"),

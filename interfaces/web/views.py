@@ -148,6 +148,7 @@ EVENT_LABELS = {t.action: t.label for t in lifecycle.TRANSITIONS} | {
     "add_source_file": "添加源文件", "add_redaction": "标注遮盖内容", "withdraw_redaction": "撤销遮盖标注",
     "release_redacted": "生成公开版本",
     "problem_add": "列入问题清单", "problem_note": "记录问题清单进展", "problem_close": "问题清单销号",
+    "supplement_online": "申请人网上提交补正材料",
 }
 
 
@@ -1029,7 +1030,9 @@ def public_status(request: Request, form=Depends(posted_form), web: Web = Depend
     # numbers repeat across agencies: the agency tells the applicant the code found their own application
     result = {"number": app.number, "agency": web.db.get(Agency, app.agency_id).name, "stage": status.label,
               "waits_for": lifecycle.waits_for(status),
-              "receipt_date": app.receipt_date, "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
+              # Art 31(3): an online application has no receipt date until the office confirms it
+              "receipt_date": None if status == Status.awaiting_confirmation else app.receipt_date,
+              "due_date": app.due_date if status in lifecycle.OPEN_BEFORE_REPLY else None,
               "closed_on": app.closed_on}
     # Art 37: the released versions travel with an electronically delivered reply (never a source file)
     return web.render("status.html", result=result, error=None, number=number, query_code=code,

@@ -43,10 +43,13 @@ class Scope:
     department_id: int | None = None
 
     def restrict(self, application_id_column, agency_id_column):
-        """SQL conditions that keep only this scope's applications; a voided registration and a mock case (模拟暗访,
+        """SQL conditions that keep only this scope's applications; a voided registration, an online application
+        whose receipt the office has not yet confirmed (Art 31(3): not received in law yet) and a mock case (模拟暗访,
         models.mock_audits: counted only in the audit's own report) are in no scope."""
         conditions = [agency_id_column.in_(self.agency_ids),
-                      application_id_column.table.c.status != Status.voided.value, not_mock(application_id_column)]
+                      application_id_column.table.c.status.not_in((Status.voided.value,
+                                                                   Status.awaiting_confirmation.value)),
+                      not_mock(application_id_column)]
         if self.department_id is not None:
             routed = select(Assignment.application_id).where(Assignment.department_id == self.department_id)
             conditions.append(application_id_column.in_(routed))

@@ -11,6 +11,7 @@ from models import mock_audits as M
 from models.enums import Channel, Status
 from models.errors import GongkaiError, GuardFailed, NotFound, RoleNotAllowed, ValidationFailed
 from models.mock_tables import MockAudit, is_mock
+from models.portal import confirm_receipt
 from models.outcomes import Outcome
 from models.queries import application_by_number, events_of
 from models.tables import Department
@@ -33,7 +34,7 @@ def test_a_sent_mock_is_an_online_application_in_the_same_number_series_with_no_
     mock_id, number = sent_mock(session, calendar, DAY)
     app = application_by_number(session, number)
     assert (real, number) == ("2026-000001", "2026-000002")
-    assert app.channel == Channel.online and app.receipt_date == DAY and app.status == Status.registered
+    assert app.channel == Channel.online and app.receipt_date == DAY and app.status == Status.awaiting_confirmation
     assert [(e.action, e.actor_name) for e in events_of(session, app)] == [("register", "系统")]  # as any online one
     assert is_mock(session, app.id) and not is_mock(session, application_by_number(session, real).id)
     assert session.get(MockAudit, mock_id).sent_on == DAY
@@ -69,6 +70,9 @@ def test_a_draft_is_refused_in_chinese(session, calendar, overrides, message):
 
 def test_grading_waits_for_the_signed_reply(session, calendar):
     mock_id, number = sent_mock(session, calendar, DAY)
+    with refused(GuardFailed, "签发后才能评分"):  # still awaiting the clerk's confirmation of receipt
+        M.grade_mock(ctx(session, calendar, "supervisor", DAY), mock_id)
+    confirm_receipt(ctx(session, calendar, "clerk", DAY), number)
     A.route(ctx(session, calendar, "clerk", DAY), number, department="区自然资源局")
     with refused(GuardFailed, "签发后才能评分"):
         M.grade_mock(ctx(session, calendar, "supervisor", DAY), mock_id)

@@ -27,6 +27,7 @@ from models.statistics.draft import annual_draft, fee_figures
 from models.tables import Applicant
 from models.transfer import export_jsonl
 from tests.factories import advance, ctx, register_case, send_fee_notice
+from models.portal import confirm_receipt
 from tests.mock_factories import MOCK_ID, mock_in, sent_mock
 from workflows.engine import plan
 
@@ -88,8 +89,10 @@ def test_mock_cases_are_in_no_statistic(session, calendar):
     without = _statistics(session, calendar, own)
 
     _, concluded = sent_mock(session, calendar, DAY)
-    _concluded(session, calendar, concluded)
     _, routed = sent_mock(session, calendar, DAY)
+    for number in (concluded, routed):  # received in law once the clerk confirms them, as any online application
+        confirm_receipt(ctx(session, calendar, "clerk", DAY), number)
+    _concluded(session, calendar, concluded)
     _routed(session, calendar, routed)
     mock_case = CaseRef.of(application_by_number(session, concluded))
     mock_plan = plan(session, mock_case)

@@ -71,19 +71,23 @@ def test_an_unknown_api_path_is_json_not_the_desks_page(api):
 # --- public: submit ------------------------------------------------------------------------------------------
 
 
-def test_an_online_application_is_registered_online_and_answers_number_and_query_code(api, engine):
+def test_an_online_application_awaits_the_clerks_confirmation_and_answers_number_and_query_code(api, engine):
     r = api.post(APPLY, json=submission())
     assert r.status_code == 201, r.text
     receipt = r.json()
-    assert receipt["receipt_date"] == DAY.isoformat() and receipt["due_date"] and receipt["missing"] == []
+    # Art 31(3): received on the day the office confirms it, so no receipt date and no reply period yet
+    assert (receipt["stage"], receipt["submitted_on"]) == ("待确认", DAY.isoformat())
+    assert receipt["receipt_date"] is None and receipt["due_date"] is None and receipt["missing"] == []
     with Session(engine) as s:
         app = application_by_number(s, receipt["number"])
         assert app.query_code == receipt["query_code"]
-        assert (Channel(app.channel), ConfirmationMethod(app.confirmation_method)) == (Channel.online,
-                                                                                       ConfirmationMethod.platform)
+        assert (Channel(app.channel), Status(app.status)) == (Channel.online, Status.awaiting_confirmation)
+        assert app.confirmed_on is None and app.confirmation_method is None
         assert app.registered_by_id is None and app.electronic_delivery_consent
         first = s.exec(select(Event).where(Event.application_id == app.id)).first()
         assert first.action == "register" and first.actor_id is None
+    status = api.post("/api/v1/status", json={"number": receipt["number"], "query_code": receipt["query_code"]}).json()
+    assert (status["stage"], status["receipt_date"], status["due_date"]) == ("待确认", None, None)
 
 
 def test_a_refused_application_lists_every_problem_in_chinese_and_writes_nothing(api, engine):
@@ -160,9 +164,10 @@ def test_status_answers_the_status_pages_data_and_nothing_personal(api):
     receipt = api.post(APPLY, json=submission()).json()
     r = api.post("/api/v1/status", json={"number": receipt["number"], "query_code": receipt["query_code"].lower()})
     assert r.status_code == 200
-    assert r.json() == {"number": receipt["number"], "agency": "示范区人民政府", "stage": Status.registered.label,
-                        "waits_for": "等待公开办审查：补正、交办、报领导协调或直接拟稿", "receipt_date": DAY.isoformat(),
-                        "due_date": receipt["due_date"], "closed_on": None}
+    assert r.json() == {"number": receipt["number"], "agency": "示范区人民政府",
+                        "stage": Status.awaiting_confirmation.label,
+                        "waits_for": "等待公开办确认收到网上申请（确认之日为收到申请之日）", "receipt_date": None,
+                        "due_date": None, "closed_on": None}
     assert "张三" not in r.text and VALID_ID not in r.text
 
 

@@ -49,9 +49,10 @@ def test_a_mock_application_is_answered_like_any_case_and_graded(  # noqa: F811
     assert re.fullmatch(r"2026-\d{6}", number)
     supervisor.shot("mock-sent")
 
-    # the office's clerk routes it like any online application; the department answers it on its desk
+    # the office's clerk confirms receipt and routes it like any online application; the department answers it
     page = clerk.go("/worklist")
     assert number in page.content()
+    clerk.act(number, "确认收到网上申请", {"确认情况": "平台确认"})
     clerk.act(number, "交办承办单位", {"承办单位": "区自然资源局"})
     page = dept.go("/inbox")
     assert number in page.content()

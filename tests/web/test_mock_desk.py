@@ -35,6 +35,9 @@ def send_mock(supervisor, form=None) -> tuple[int, str]:
 
 
 def route(clerk, number):
+    """The clerk confirms receipt of the online application (Art 31(3)) and routes it, as for any online application."""
+    r = clerk.post(f"/cases/{number}/actions/confirm_receipt", {})
+    assert r.status_code == 303, r.text[-1500:]
     r = clerk.post(f"/cases/{number}/actions/route", {"department": "区自然资源局"})
     assert r.status_code == 303, r.text[-1500:]
 

@@ -1,7 +1,7 @@
 """Mock applications (模拟暗访): the test applications the office sends to its departments, and their grades
 
 Revision ID: 0025
-Revises: 0022
+Revises: 0026
 
 mock_audit: one row per drafted test application (round, department, text, expected outcome, the points the reply
 must contain, the applicant it is sent as) and, once sent, the case it became. mock_grade: the grade of that case's

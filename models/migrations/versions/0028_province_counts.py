@@ -1,7 +1,7 @@
 """Province figures from maintained counts: open cases per (agency, status, due date); table 三 without the join
 
 Revision ID: 0028
-Revises: 0022
+Revises: 0024
 
 bench/province_bench.py (300 agencies, 10M applications, 1M open) found the province dashboard walking the 1M open
 cases for each view and table 三 hashing 2M applicants to read each case's applicant kind. So:
@@ -23,14 +23,14 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028"
-down_revision = "0025"
+down_revision = "0024"
 branch_labels = None
 depends_on = None
 
 # models.dashboard.OPEN when this was written; tests/models/test_province_counts.py fails if they part
-OPEN = ("registered", "awaiting_supplement", "routed", "coordinating", "joint_consultation", "consulting",
-        "awaiting_fee", "fee_review", "drafting", "legal_review", "returned_for_revision", "approved", "issued",
-        "deemed_abandoned", "fee_unpaid")
+OPEN = ("registered", "awaiting_confirmation", "awaiting_supplement", "routed", "coordinating", "joint_consultation",
+        "consulting", "awaiting_fee", "fee_review", "drafting", "legal_review", "returned_for_revision", "approved",
+        "issued", "deemed_abandoned", "fee_unpaid")
 _OPEN_SQL = ", ".join(f"'{s}'" for s in OPEN)
 
 RECOUNT = (
