@@ -1,6 +1,7 @@
 """The online channel's domain rules: 待确认 until the clerk confirms receipt (Art 31(3)), the clock from that day,
 the files the applicant sends, and the online 补正 that restarts the clock (Art 30)."""
 
+import json
 from dataclasses import replace
 from datetime import date
 
@@ -16,6 +17,7 @@ from models.identity import CaseRef
 from models.queries import application_by_number
 from models.tables import ApplicantFile, Application, Event
 from tests.factories import SMALL_PDF, application_in, ctx, register_case
+from tests.models.test_cli import cli  # noqa: F401  (the fixture: a demo database, GONGKAI_TODAY 2026-03-02)
 
 JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 
@@ -156,3 +158,18 @@ def test_an_online_application_left_unconfirmed_is_at_risk_on_the_dashboard(engi
                                  calendar=calendar)
     assert on_tuesday == []
     assert [(r.case.number, r.case.status) for r in on_wednesday] == [(number, Status.awaiting_confirmation)]
+
+
+def test_the_clerk_confirms_an_online_application_from_the_command_line(cli, tmp_path, calendar):  # noqa: F811
+    from models.db import make_engine
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'gongkai.db'}")  # the applicant submits on the portal (Friday)
+    with Session(engine, expire_on_commit=False) as s:
+        number = submit(s, calendar)
+    engine.dispose()
+    assert "待确认" in cli("show", number).stdout
+    confirmed = json.loads(cli("confirm-receipt", number, "--note", "电话联系申请人确认", "--json").stdout.splitlines()[0])
+    assert (confirmed["status"], confirmed["due_date"]) == ("registered", "2026-03-30")  # 20 working days from Monday
+    again = cli("confirm-receipt", number, ok=False)
+    assert again.returncode == 1 and "确认收到网上申请" in again.stderr and "Traceback" not in again.stderr
+    assert "今天为收到申请之日" in cli("confirm-receipt", "--help").stdout
