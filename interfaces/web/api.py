@@ -10,7 +10,6 @@ Every error is JSON: {"code": <stable English code>, "message": <Chinese>, "prob
 No business rule lives here.
 """
 
-import hmac
 import logging
 import secrets
 from collections.abc import Iterator
@@ -36,10 +35,9 @@ from models.enums import (ApplicantIdType, ApplicantOnFile, AssignmentStatus, Ch
 from models.errors import (AlreadySubmitted, CaseReadOnly, ConcurrentUpdate, GongkaiError, GuardFailed, InvalidFields,
                            NotFound, RoleNotAllowed, TransitionNotAllowed, ValidationFailed)
 from models.identity import CaseRef
-from models.mock_tables import is_mock
 from models.outcomes import ApplicantKind
-from models.queries import (ListFilter, applicant_of, application_by_number, assignments_of, events_of,
-                            list_applications)
+from models.queries import (ListFilter, applicant_of, application_by_number, application_by_query_code, assignments_of,
+                            events_of, list_applications)
 from models.portal import OnlineDetails, online_problems, submit_online
 from models.registration import ApplicantIn, ApplicationIn
 from models.served import Served, served_document, served_documents
@@ -403,20 +401,13 @@ def submit_application(body: SubmissionBody, api: Api = Depends(api_dep)) -> Rec
                    due_date=app.due_date, missing=list(done.missing))
 
 
-def _by_query_code(db: Session, number: str, code: str) -> Application | None:
-    """As the status page: numbers repeat across agencies, the code tells them apart, compared in constant time."""
-    candidates = db.exec(select(Application).where(Application.number == number.strip())).all()
-    code = code.strip().upper()
-    matching = [a for a in candidates if hmac.compare_digest(a.query_code.encode(), code.encode())]
-    # a 模拟暗访 test (models.mock_audits) is not followed through the public API either
-    return matching[0] if len(matching) == 1 and not is_mock(db, matching[0].id) else None
 
 
 def _looked_up(api: Api, body: Lookup) -> Application:
     """The case for number + query code; only failures count against the client (as on the status page)."""
     if api.desk.public_limiter.blocked(api.client):
         raise ApiFailure(429, "rate_limited", "查询过于频繁，请一分钟后再试。")
-    app = _by_query_code(api.db, body.number, body.query_code)
+    app = application_by_query_code(api.db, body.number, body.query_code)
     if app is None:
         api.desk.public_limiter.record(api.client)
         raise ApiFailure(404, "not_found", "未找到该申请，请核对申请编号和查询码。")
@@ -435,7 +426,8 @@ def public_status(body: Lookup, api: Api = Depends(api_dep)) -> PublicStatus:
                         closed_on=app.closed_on)
 
 
-def _title(served: Served) -> str:
+def served_title(served: Served) -> str:
+    """A served document's title as the applicant reads it (the API and the portal's follow page)."""
     if served.kind == "release":
         return f"公开版本：{served.filename}"
     try:
@@ -449,7 +441,7 @@ def _title(served: Served) -> str:
 def public_documents(body: Lookup, api: Api = Depends(api_dep)) -> ServedDocuments:
     app = _looked_up(api, body)
     return ServedDocuments(documents=[
-        ServedDocument(id=s.key, title=_title(s), filename=s.filename, content_type=s.content_type, size=len(content),
+        ServedDocument(id=s.key, title=served_title(s), filename=s.filename, content_type=s.content_type, size=len(content),
                        served_on=s.served_on, delivered_on=s.delivered_on)
         for s, content in served_documents(api.db, app)])
 
@@ -466,7 +458,7 @@ def public_download(body: Lookup, api: Api = Depends(api_dep),
                                             description="文件编号（见文书清单）")) -> Response:
     if not api.desk.public_limiter.allow(api.client):  # every download counts, as on the status page
         raise ApiFailure(429, "rate_limited", "下载过于频繁，请一分钟后再试。")
-    app = _by_query_code(api.db, body.number, body.query_code)
+    app = application_by_query_code(api.db, body.number, body.query_code)
     if app is None:
         raise ApiFailure(404, "not_found", "未找到该申请，请核对申请编号和查询码。")
     served, content = served_document(api.db, app, document_id)

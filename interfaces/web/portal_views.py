@@ -12,7 +12,6 @@ Behind an agency's reverse proxy the portal's links carry GONGKAI_ROOT_PATH on r
 proxy (README, "把申请人门户放到机关网站上").
 """
 
-import hmac
 import logging
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -23,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlmodel import Session, select
 
 from calendars import CalendarError
+from interfaces.web.api import served_title
 from interfaces.web.app import BodyRefused, Web
 from interfaces.web.portal_challenge import FIELD as CHALLENGE_FIELD
 from interfaces.web.portal_challenge import Challenges
@@ -37,10 +37,10 @@ from models.errors import (AlreadySubmitted, GongkaiError, InvalidFields, NotFou
                            ValidationFailed)
 from models.identity import CaseRef
 from models.outcomes import ApplicantKind
+from models.queries import application_by_query_code
 from models.registration import ApplicantIn, ApplicationIn
-from models.served import Served, served_document, served_documents
+from models.served import served_document, served_documents
 from models.tables import Agency, Application, Supplement
-from notices.render import DocumentKind
 
 router = APIRouter()
 log = logging.getLogger("gongkai.portal")
@@ -281,14 +281,6 @@ def apply_submit(form=Depends(portal_form), visit: Visit = Depends(visit_dep)):
 # --- follow --------------------------------------------------------------------------------------------------------
 
 
-def _by_query_code(db: Session, number: str, code: str) -> Application | None:
-    """As the status page: numbers repeat across agencies, the code tells them apart, compared in constant time."""
-    number, code = (number or "").strip(), (code or "").strip().upper()
-    if not number or not code or len(number) > 40 or len(code) > 40:
-        return None
-    candidates = db.exec(select(Application).where(Application.number == number)).all()
-    matching = [a for a in candidates if hmac.compare_digest(a.query_code.encode(), code.encode())]
-    return matching[0] if len(matching) == 1 else None
 
 
 def _looked_up(visit: Visit, form) -> tuple[Application | None, HTMLResponse | None]:
@@ -298,21 +290,12 @@ def _looked_up(visit: Visit, form) -> tuple[Application | None, HTMLResponse | N
     if visit.desk.public_limiter.blocked(visit.client):
         return None, visit.render("portal_follow.html", 429, title="查询办理进度", result=None, number=number,
                                   error="查询过于频繁，请一分钟后再试。")
-    app = _by_query_code(visit.db, number, code)
+    app = application_by_query_code(visit.db, number, code)
     if app is None:
         visit.desk.public_limiter.record(visit.client)  # guessing codes is what the limit stops
         return None, visit.render("portal_follow.html", 404, title="查询办理进度", result=None, number=number,
                                   error="未找到该申请，请核对申请编号和查询码。")
     return app, None
-
-
-def _title(served: Served) -> str:
-    if served.kind == "release":
-        return f"公开版本：{served.filename}"
-    try:
-        return DocumentKind(served.kind).title
-    except ValueError:
-        return served.kind
 
 
 def _follow_page(visit: Visit, app: Application, *, errors: dict | None = None, values: dict | None = None,
@@ -321,7 +304,7 @@ def _follow_page(visit: Visit, app: Application, *, errors: dict | None = None, 
     stage, meaning = P.APPLICANT_STAGE[status]
     pending = status == Status.awaiting_confirmation
     supplement = visit.db.exec(select(Supplement).where(Supplement.application_id == app.id)).first()
-    documents = [(s, _title(s), len(content)) for s, content in served_documents(visit.db, app)]
+    documents = [(s, served_title(s), len(content)) for s, content in served_documents(visit.db, app)]
     result = {
         "number": app.number, "agency": visit.db.get(Agency, app.agency_id).name, "stage": stage, "meaning": meaning,
         "submitted_on": app.arrived_on, "receipt_date": None if pending else app.receipt_date,

@@ -15,11 +15,12 @@ from sqlmodel import select
 
 from interfaces.web.app import Denied, Web, posted_form
 from interfaces.web.case_actions import parse_uploads
-from interfaces.web.views import CASE_READERS, _by_query_code, allow, load_case, web_dep
+from interfaces.web.views import CASE_READERS, allow, load_case, web_dep
 from models import redaction as R
 from models.context import Ctx
 from models.enums import Role, Status
 from models.errors import GongkaiError, NotFound, ValidationFailed
+from models.queries import application_by_query_code
 from models.tables import Document, ReleasedFile
 from notices import redaction as engine
 
@@ -246,7 +247,7 @@ def applicant_download(file_id: int, request: Request, form=Depends(posted_form)
     if not web.desk.public_limiter.allow(request.client.host if request.client else "?"):
         return web.render("status.html", 429, result=None, number="", error="查询过于频繁，请一分钟后再试。")
     number, code = (form.get("number") or "").strip(), (form.get("query_code") or "").strip().upper()
-    app = _by_query_code(web, number, code)
+    app = application_by_query_code(web.db, number, code)
     files = {f.id: f for f in R.applicant_files(web.db, app)} if app is not None else {}
     if file_id not in files:
         return web.render("status.html", 404, result=None, number=number, error="未找到该文件，请核对申请编号和查询码。")

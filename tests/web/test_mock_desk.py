@@ -95,6 +95,7 @@ def test_the_public_status_page_does_not_show_a_mock(login, engine):
     public = login(None)
     assert public.post("/status", {"number": number, "query_code": code}).status_code == 404
     assert public.client.post("/api/v1/status", json={"number": number, "query_code": code}).status_code == 404
+    assert public.client.post("/portal/follow", data={"number": number, "query_code": code}).status_code == 404
     real = public.client.post("/api/v1/applications", json=ONLINE).json()
     assert public.post("/status", {"number": real["number"], "query_code": real["query_code"]}).status_code == 200
 
