@@ -132,27 +132,6 @@ def test_without_a_key_issuing_is_refused_and_no_doc_number_is_spent(session, ca
     assert application_by_number(session, number).status == F.Status.approved
 
 
-def test_signing_costs_at_most_twice_an_unsigned_render(session, calendar):
-    """bench/notices_bench prints the figures; this keeps the ratio from drifting far."""
-    import time
-
-    from notices.signing import credentials, sign_pdf
-
-    ctx = NF.reply(F.Outcome.partial)
-    creds = credentials(Settings.load(), 1, "测试机关")
-    unsigned = render_pdf(DocumentKind.reply, ctx)
-    sign_pdf(unsigned, creds, name="测试机关", reason="测试")  # warm up: the key is loaded once
-    start = time.perf_counter()
-    for _ in range(5):
-        render_pdf(DocumentKind.reply, ctx)
-    plain = time.perf_counter() - start
-    start = time.perf_counter()
-    for _ in range(5):
-        sign_pdf(render_pdf(DocumentKind.reply, ctx), creds, name="测试机关", reason="测试")
-    signed = time.perf_counter() - start
-    assert signed <= 2.5 * plain, (plain, signed)  # target ≤ 2×, with room for a noisy machine
-
-
 # --- the receipt at the counter, the contact person, the numbers ------------------------------------------------------
 
 
