@@ -17,6 +17,7 @@ one), and is only a proposal: whether the information may be disclosed and wheth
 """
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -132,20 +133,18 @@ def _candidate_pairs(feats: list) -> set[tuple[int, int]]:
 
 
 def _merge_links(links: dict, ga: int, gb: int) -> None:
-    """Group gb joins ga: the cross figures of either with a third group combine where both are known (sum and
-    min are additive over the members); the rest are forgotten and computed again if an edge asks."""
-    touched = {key: value for key, value in links.items() if ga in key or gb in key}
-    for key in touched:
-        del links[key]
-    other = {}
-    for (x, y), value in touched.items():
-        third = y if x in (ga, gb) else x
-        if third not in (ga, gb):
-            other.setdefault(third, []).append(value)
-    for third, values in other.items():
-        if len(values) == 2:
-            (s1, m1), (s2, m2) = values
-            links[(ga, third) if ga < third else (third, ga)] = (s1 + s2, min(m1, m2))
+    """Group gb joins ga: their figures with a third group combine where both are known (sum and least similarity
+    are additive over the members); the rest are forgotten and counted again if an edge asks. Only the two groups'
+    own neighbours are visited."""
+    mine, theirs = links.pop(ga, {}), links.pop(gb, {})
+    merged = {third: (mine[third][0] + theirs[third][0], min(mine[third][1], theirs[third][1]))
+              for third in (mine.keys() & theirs.keys()) - {ga, gb}}
+    for third in (mine.keys() | theirs.keys()) - {ga, gb}:
+        links[third].pop(ga, None)
+        links[third].pop(gb, None)
+        if third in merged:
+            links[third][ga] = merged[third]
+    links[ga] = merged
 
 
 def clusters(items: list[Item], *, threshold: float = SIMILAR, min_applicants: int = MIN_APPLICANTS) -> list[Cluster]:
@@ -174,14 +173,13 @@ def clusters(items: list[Item], *, threshold: float = SIMILAR, min_applicants: i
         edges = sorted(((score(a, b), a, b) for a, b in _candidate_pairs(feats)), reverse=True)
         group_of = list(range(len(mine)))
         members: dict = {n: [n] for n in range(len(mine))}
-        links: dict = {}  # (group, group) → (sum, min) of their cross similarities, kept while neither changes
+        links: dict = defaultdict(dict)  # group → other group → (sum, min) of their cross similarities, both ways
 
         def link(ga: int, gb: int) -> tuple[float, float]:
-            key = (ga, gb) if ga < gb else (gb, ga)
-            if key not in links:
+            if gb not in links[ga]:
                 cross = [score(x, y) for x in members[ga] for y in members[gb]]
-                links[key] = (sum(cross), min(cross))
-            return links[key]
+                links[ga][gb] = links[gb][ga] = (sum(cross), min(cross))
+            return links[ga][gb]
 
         for s, a, b in edges:
             if s < threshold:
