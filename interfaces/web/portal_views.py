@@ -332,12 +332,17 @@ def follow(form=Depends(portal_form), visit: Visit = Depends(visit_dep)):
     return refused or _follow_page(visit, app)
 
 
+def _attempt(visit: Visit, form, too_many: str) -> tuple[Application | None, HTMLResponse | None]:
+    """A download or an online 补正: within the client's attempts, then the case for number + query code."""
+    if _too_many(visit, visit.portal.attempts):
+        return None, visit.render("portal_follow.html", 429, title="查询办理进度", result=None, number="",
+                                  error=too_many)
+    return _looked_up(visit, form)
+
+
 @router.post("/portal/follow/documents/{key}")
 def download(key: str, form=Depends(portal_form), visit: Visit = Depends(visit_dep)):
-    if _too_many(visit, visit.portal.attempts):
-        return visit.render("portal_follow.html", 429, title="查询办理进度", result=None, number="",
-                            error="下载过于频繁，请十分钟后再试。")
-    app, refused = _looked_up(visit, form)
+    app, refused = _attempt(visit, form, "下载过于频繁，请十分钟后再试。")
     if refused:
         return refused
     try:
@@ -354,10 +359,7 @@ def download(key: str, form=Depends(portal_form), visit: Visit = Depends(visit_d
 @router.post("/portal/follow/supplement", response_class=HTMLResponse)
 def supplement(form=Depends(portal_form), visit: Visit = Depends(visit_dep)):
     """Art 30: the applicant's 补正 sent online is received today and the reply period restarts from it."""
-    if _too_many(visit, visit.portal.attempts):
-        return visit.render("portal_follow.html", 429, title="查询办理进度", result=None, number="",
-                            error="提交过于频繁，请十分钟后再试。")
-    app, refused = _looked_up(visit, form)
+    app, refused = _attempt(visit, form, "提交过于频繁，请十分钟后再试。")
     if refused:
         return refused
     content = form.get("content") if isinstance(form.get("content"), str) else ""
