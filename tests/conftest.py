@@ -18,7 +18,10 @@ if "PREFECT_HOME" not in os.environ:  # scripts/test names a temporary one; else
     _PREFECT_HOME = os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="gongkai-test-prefect-")
 
 import pytest  # noqa: E402
+from argon2 import PasswordHasher, profiles  # noqa: E402
 from sqlmodel import Session  # noqa: E402
+
+import models.passwords  # noqa: E402
 
 from calendars import load_calendar  # noqa: E402
 from models.db import make_engine, migrate  # noqa: E402
@@ -30,6 +33,10 @@ _numbers = itertools.count(1)
 
 def pytest_configure(config):
     config.pluginmanager.register(VarGuard(REPOSITORY / "var"), "gongkai-var-guard")
+    # argon2id with the library's parameters for tests instead of the production cost (≈140 ms a hash or a check
+    # here, paid at every one of the suite's thousands of logins): what the tests prove is who may log in, not
+    # argon2's cost. The stacks the end-to-end tests start run with the production parameters.
+    models.passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
 
 
 # Session resources that start a server: their tests run on one pytest-xdist worker (--dist loadgroup), which
