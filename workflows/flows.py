@@ -15,12 +15,11 @@ Run names carry the case number (`2026-000123 · 交办`) and tags the case (`ca
 runs are found by agency and number. Every flow refuses a run triggered for another installation's database.
 """
 
+import time
+from contextlib import contextmanager
 from datetime import date, datetime
 
-from contextlib import ExitStack, contextmanager
-
 from prefect import flow, tags, task
-from prefect.concurrency.sync import concurrency
 
 from models.deadlines import recompute_stale
 from models.identity import CaseRef
@@ -152,33 +151,55 @@ def remove_stale_case_limits() -> int:
 
 @contextmanager
 def one_run_per_case(case: CaseRef):
-    """Prefect's global concurrency limit for the case, created on first use (slots are leases: a dead holder's
-    slot comes back after CASE_LEASE_SECONDS), held for the whole run."""
+    """Hold the case's global concurrency limit (one slot, made on first use) for the whole run. The slot is a lease
+    that Prefect's renewal thread keeps alive while the run lives, so a dead holder's slot comes back after
+    CASE_LEASE_SECONDS.
+
+    Taken with Prefect's limit and lease calls, not `prefect.concurrency.sync.concurrency`: that one keeps a queue
+    service (a thread and an HTTP client) per distinct limit name for the life of the process, one per case in the
+    task worker, and in Prefect 3.8.8 starting one holds a lock the events worker on Prefect's global loop waits for,
+    while it waits for that loop: under a burst of registrations the task worker deadlocked for good
+    (bench/trigger_bench.py, 14 of 40 runs done)."""
     from prefect import get_client
-    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
-    from prefect.concurrency._asyncio import ConcurrencySlotAcquisitionError
-    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.concurrency._leases import maintain_concurrency_lease
 
-    name = case_limit(case)
-
-    def create() -> None:
+    with get_client(sync_client=True) as client:
+        lease_id = _take_slot(client, case_limit(case))
+    try:
+        with maintain_concurrency_lease(lease_id, CASE_LEASE_SECONDS, raise_on_lease_renewal_failure=True):
+            yield
+    finally:
         with get_client(sync_client=True) as client:
+            client.release_concurrency_slots_with_lease(lease_id)
+
+
+def _take_slot(client, name: str):
+    """The lease on the limit's one slot, waiting while another run holds it (the server answers 423 with a
+    Retry-After); a limit not there (never made, or removed since this process saw it) is made, then taken."""
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+    from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
+    from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
+
+    while True:
+        if name not in _LIMITS_SEEN:
             try:
                 client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
             except ObjectAlreadyExists:  # the case's limit, from an earlier run
                 pass
-        _LIMITS_SEEN.add(name)
-
-    if name not in _LIMITS_SEEN:
-        create()
-    slot = ExitStack()
-    try:
-        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
-    except ConcurrencySlotAcquisitionError:  # removed since this process saw it: made again, then held
-        create()
-        slot.enter_context(concurrency(name, occupy=1, lease_duration=CASE_LEASE_SECONDS, strict=True))
-    with slot:
-        yield
+            _LIMITS_SEEN.add(name)
+        try:
+            response = client.increment_concurrency_slots_with_lease(
+                names=[name], slots=1, mode="concurrency", lease_duration=CASE_LEASE_SECONDS)
+        except PrefectHTTPStatusError as exc:
+            if exc.response.status_code != 423:
+                raise
+            time.sleep(float(exc.response.headers.get("Retry-After", 1)))
+            continue
+        taken = ConcurrencyLimitWithLeaseResponse.model_validate(response.json())
+        if taken.limits:
+            return taken.lease_id
+        client.release_concurrency_slots_with_lease(taken.lease_id)  # a lease on nothing: the limit is gone
+        _LIMITS_SEEN.discard(name)
 
 
 @flow(name="advance-case", flow_run_name="{number} · {after}", log_prints=True)

@@ -1,6 +1,9 @@
-"""Each case's global concurrency limit (one advance-case run per case at a time) is removed when the case is
+"""Each case's global concurrency limit (one advance-case run per case at a time): a second run of the case waits
+for the first; the process keeps nothing per case once a run is over; the limit is removed when the case is
 finished: by its last run, and by the morning sweep for any left behind; an open case's limit stays."""
 
+import threading
+import time
 from datetime import date
 
 from prefect import get_client
@@ -10,6 +13,7 @@ from sqlmodel import Session
 from models.enums import Status
 from models.queries import application_of
 from tests import factories as F
+from models.identity import CaseRef
 from workflows import flows
 
 WED = date(2026, 3, 4)
@@ -36,3 +40,43 @@ def test_a_finished_cases_limit_goes_with_its_last_run_and_the_sweep_takes_any_l
         client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=flows.case_limit(done), limit=1))
     assert flows.remove_stale_case_limits() == 1
     assert flows.case_limit(still) in limit_names() and flows.case_limit(done) not in limit_names()
+
+
+def test_a_second_run_of_a_case_waits_until_the_first_gives_its_slot_back(prefect_harness):
+    case = CaseRef(7, "2026-000301")
+    held, release, order = threading.Event(), threading.Event(), []
+
+    def first():
+        with flows.one_run_per_case(case):
+            order.append("first in")
+            held.set()
+            release.wait(30)
+            order.append("first out")
+
+    def second():
+        held.wait(30)
+        with flows.one_run_per_case(case):
+            order.append("second in")
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    held.wait(30)
+    time.sleep(1.5)  # the second run asks meanwhile and is told to wait
+    assert order == ["first in"]
+    release.set()
+    for t in threads:
+        t.join(60)
+    assert order == ["first in", "first out", "second in"]
+
+
+def test_runs_of_many_cases_leave_no_thread_behind_in_the_process(prefect_harness):
+    """Prefect's `concurrency()` kept a service thread per limit name, i.e. per case, for the life of the task worker
+    (and could deadlock starting one); one_run_per_case leaves nothing once a run is over."""
+    with flows.one_run_per_case(CaseRef(7, "2026-000400")):  # the client's own threads, started once
+        pass
+    before = {t.ident for t in threading.enumerate()}
+    for i in range(12):
+        with flows.one_run_per_case(CaseRef(7, f"2026-0004{i + 1:02d}")):
+            pass
+    assert [t.name for t in threading.enumerate() if t.ident not in before] == []
