@@ -69,7 +69,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
     recorded = False
     try:
         typer.echo(f"启动 Prefect 服务（{HOST}:{prefect_port}）…")
-        children.append(_start(["-m", "prefect", "server", "start", "--host", HOST, "--port", str(prefect_port)], env))
+        children.append(_start(["-m", "workflows.prefect_server", "--host", HOST, "--port", str(prefect_port)], env))
         if not _wait_for(f"{api}/health", 90, children[0]):
             raise typer.Exit(_fail("Prefect 服务在90秒内未就绪。"))
         _init(demo)
