@@ -63,6 +63,15 @@ def done_times(stack, numbers: list[str]) -> dict[str, float]:
         time.sleep(0.05)
 
 
+def undone(stack, numbers: list[str]) -> str:
+    """What became of the triggers not done in time: delivered or not, attempts, the last error."""
+    with stack.session() as s:
+        rows = s.exec(select(Application.number, CaseTrigger.delivered_at, CaseTrigger.attempts, CaseTrigger.last_error)
+                      .join(CaseTrigger, CaseTrigger.application_id == Application.id)
+                      .where(Application.number.in_(numbers))).all()
+    return "\n".join(f"  not done: {n} delivered {d is not None} attempts {a} {e[:160]}" for n, d, a, e in rows)
+
+
 def through_serve(stack, numbers: list[str]) -> list[float]:
     """The same case's steps as a flow run of the served deployment: creation → Completed, seconds."""
     from prefect.client.orchestration import SyncPrefectClient
@@ -139,6 +148,9 @@ def main() -> None:
         under_load = [max(0.0, burst_done[n] - burst_returned[n]) for n in burst_returned if n in burst_done]
         span = max(burst_done.values()) - start if burst_done else float("nan")
 
+        if len(burst_done) < len(burst_returned):
+            print(undone(stack, [n for n in burst_returned if n not in burst_done]))
+            print(stack.output(30000))
         served = through_serve(stack, list(returned)[: args.serve_runs])
         bare = bare_receipts(stack, list(returned))
         clerk.close()
