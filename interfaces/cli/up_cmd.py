@@ -1,6 +1,7 @@
 """gongkai up: one command, one machine — Prefect's server, the deployments (serve) and the web desk.
 
-    check both ports are free → prefect server start (127.0.0.1:--prefect-port, PREFECT_HOME=<var>/prefect)
+    check both ports are free → Prefect's server (workflows.prefect_server: `prefect server start`, its SQLite writes
+    begun IMMEDIATE; 127.0.0.1:--prefect-port, PREFECT_HOME=<var>/prefect)
     → migrate + demo data (--demo) → record the Prefect API in this installation's database
     → reconcile (triggers never delivered, steps a dead process left behind) → serve() the deployments (sweep,
     reconcile every 2 minutes, batch intake) → the task worker (each action's trigger, workflows.task_worker)
