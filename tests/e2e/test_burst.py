@@ -1,0 +1,61 @@
+"""A burst at the counter (issue 14): registrations from four desks at once, with a reconcile run starting among
+them, on `gongkai up` as it is started. Every case's run gets done and its receipt is made once.
+
+Before the case's slot stopped going through Prefect's `concurrency()`, such a burst could stop the task worker
+for good (docs/orchestration.md: 14 of 40 runs done, the rest never)."""
+
+import threading
+import time
+
+import pytest
+from prefect.client.orchestration import SyncPrefectClient
+from sqlmodel import select
+
+from models.demo import DEMO_AGENCY
+from models.triggers import CaseTrigger
+from tests.e2e.walk import REGISTRATION, Browser, case_row, documents, eventually, shanghai_today
+
+pytestmark = pytest.mark.slow
+
+DESKS, EACH = 4, 10
+WITHIN_SECONDS = 180  # 40 took 18 s on the idle machine; the suite shares the cores
+
+
+def test_registrations_from_four_desks_at_once_all_get_their_steps_with_a_reconcile_among_them(stack_a):
+    numbers, failures, lock = [], [], threading.Lock()
+    today = shanghai_today()
+
+    def desk() -> None:
+        clerk = Browser(stack_a, "clerk")
+        try:
+            for _ in range(EACH):
+                r = clerk.submit("/register", "/register", REGISTRATION | {"arrived_on": today, "receipt_date": today})
+                assert r.status_code == 303, r.text[:300]
+                with lock:
+                    numbers.append(r.headers["location"].rsplit("/", 1)[-1])
+        except BaseException as exc:  # reported by the test's thread below
+            failures.append(exc)
+        finally:
+            clerk.close()
+
+    desks = [threading.Thread(target=desk) for _ in range(DESKS)]
+    for t in desks:
+        t.start()
+    time.sleep(1)
+    with SyncPrefectClient(stack_a.prefect_api()) as client:
+        reconcile = client.read_deployment_by_name("reconcile/reconcile")
+        client.create_flow_run_from_deployment(reconcile.id)
+    for t in desks:
+        t.join(120)
+    assert failures == []
+    assert len(numbers) == DESKS * EACH
+    apps = [case_row(stack_a, DEMO_AGENCY, n) for n in numbers]
+
+    def every_run_done() -> None:
+        with stack_a.session() as s:
+            undone = s.exec(select(CaseTrigger.application_id).where(
+                CaseTrigger.application_id.in_([a.id for a in apps]), CaseTrigger.done_at.is_(None))).all()
+        assert undone == [], f"{len(undone)} of {len(apps)} cases' runs not done"
+
+    eventually(every_run_done, "every registration's automatic steps", stack_a, seconds=WITHIN_SECONDS)
+    assert {a.number: documents(stack_a, a.id).count("receipt") for a in apps} == {a.number: 1 for a in apps}
