@@ -319,6 +319,7 @@ def main() -> None:
         print(f"seeded {len(numbers)} cases ({len(ziran)} routed to 区自然资源局) in {time.perf_counter() - start:.1f} s")
         port = free_port()
         server = serve(workdir, db, port)
+        bg = None
         try:
             base = f"http://{HOST}:{port}"
             pages = Pages(base, numbers, ziran, requests=args.requests, think=args.think)
@@ -331,6 +332,8 @@ def main() -> None:
                 c.close()
         finally:
             stop(server)
+            if bg is not None and bg.errors:  # the desk's own account of them, before its folder goes
+                print((workdir / "desk.log").read_text("utf-8", errors="replace")[-6000:])
 
     every = lambda timings: [x for xs in timings.values() for x in xs]  # noqa: E731
     print(f"\n{CLIENTS} clients × {args.requests} requests, think time ≈ {args.think} s "

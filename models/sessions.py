@@ -189,7 +189,10 @@ def record_failure(db: Session, user: User, *, now: datetime, policy: LockoutPol
     db.exec(update(LoginLock).where(LoginLock.user_id == user.id)
             .values(failures=LoginLock.failures + 1, last_failure_at=now))
     lock = db.exec(select(LoginLock).where(LoginLock.user_id == user.id)
-                   .execution_options(populate_existing=True)).one()
+                   .execution_options(populate_existing=True)).first()
+    if lock is None:  # a right password (or an unlock) in another request started the count again meanwhile
+        db.commit()
+        return None
     if lock.locked_until is None and lock.failures >= policy.failures:
         locked = db.exec(update(LoginLock).where(LoginLock.user_id == user.id, LoginLock.locked_until.is_(None))
                          .values(locked_until=now + policy.period)).rowcount
