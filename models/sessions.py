@@ -13,11 +13,12 @@ lock and the unlock are kept in admin_event. Time is passed in; nothing here rea
 
 import hashlib
 import secrets
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Column, String, delete, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import JSON, Field, Session, SQLModel, select
 
 from models.context import Ctx, action
@@ -128,6 +129,53 @@ def save_session(db: Session, row: DeskSession, *, policy: SessionPolicy, new: b
     return bool(updated)
 
 
+def touch_session(db: Session, row: DeskSession, *, policy: SessionPolicy) -> bool:
+    """Move the sliding idle expiry on (seen_at), only if the database takes the write at once: a page view never
+    waits behind another write for it. Skipped, the next request tries again; a session in use for half an hour
+    while every one of its touches found the database busy could end early, never late."""
+    row.expires_at = policy.expiry(row)
+    with _without_waiting(db) as written:
+        db.exec(update(DeskSession).where(DeskSession.id == row.id)
+                .values(seen_at=row.seen_at, expires_at=row.expires_at))
+    return bool(written)
+
+
+def purge_expired(db: Session, *, now: datetime) -> int:
+    """Delete the sessions past their expiry (idle or absolute), anonymous ones included; skipped while the database
+    is busy with another write (an expired row counts for nothing: find_session refuses it)."""
+    with _without_waiting(db) as written:
+        purged = db.exec(delete(DeskSession).where(DeskSession.expires_at <= now)).rowcount
+    return purged if written else 0
+
+
+BRIEF_WAIT_MS = 50  # what a page view's housekeeping write waits for the database, at most
+
+
+@contextmanager
+def _without_waiting(db: Session):
+    """The block's writes, committed, with a brief lock wait; the list it yields holds True once they are written. A
+    write that would have had to wait longer is rolled back, nothing raised. The connection's usual wait is put back
+    before it returns to the pool."""
+    written: list[bool] = []
+    connection = db.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        usual = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {BRIEF_WAIT_MS}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BRIEF_WAIT_MS}ms'")  # ends with the transaction
+    try:
+        try:
+            yield written
+        finally:
+            if sqlite:
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")
+        db.commit()
+        written.append(True)
+    except OperationalError:  # "database is locked" (SQLite), lock_timeout (PostgreSQL)
+        db.rollback()
+
+
 def delete_session(db: Session, session_id: str) -> None:
     db.exec(delete(DeskSession).where(DeskSession.id == session_id))
     db.commit()
@@ -138,13 +186,6 @@ def end_sessions(db: Session, *, user_id: int) -> int:
     ended = db.exec(delete(DeskSession).where(DeskSession.user_id == user_id)).rowcount
     db.commit()
     return ended
-
-
-def purge_expired(db: Session, *, now: datetime) -> int:
-    """Delete the sessions past their expiry (idle or absolute), anonymous ones included."""
-    purged = db.exec(delete(DeskSession).where(DeskSession.expires_at <= now)).rowcount
-    db.commit()
-    return purged
 
 
 def live_sessions(db: Session, *, user_id: int, now: datetime) -> list[DeskSession]:

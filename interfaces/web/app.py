@@ -200,7 +200,7 @@ def create_app(engine: Engine | None = None, calendar=None, clock: Callable[[], 
         session = await run_in_threadpool(desk.sessions.load, request.cookies.get(COOKIE))
         request.state.web_session = session
         response = await call_next(request)
-        if session.dirty or session.ended:
+        if session.dirty or session.touched or session.ended:
             cookie = await run_in_threadpool(desk.sessions.save, session)
             if cookie:
                 response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax", secure=desk.secure_cookie(request),

@@ -41,6 +41,7 @@ class WebSession:
         self.stored = stored_row  # the row is in the database
         self.token = ""  # the cookie's token, known only for a session made during this request
         self.dirty = False
+        self.touched = False  # only seen_at moved on: written if the database is free (models.sessions.touch_session)
         self.expired = False  # the previous session ran out (idle or absolute) at this request
         self.revoked = False  # the previous session was ended: the user's role, password or status changed
         self.ended: list[str] = []  # row ids to delete (the session before login, or the one logged out)
@@ -122,7 +123,7 @@ class Sessions:
         session = WebSession(found.row, stored_row=True)
         if now - found.row.seen_at >= self.policy.touch_every:  # sliding idle expiry, written once a minute at most
             found.row.seen_at = now
-            session.dirty = True
+            session.touched = True
         return session
 
     def log_in(self, session: WebSession, user) -> None:
@@ -150,10 +151,12 @@ class Sessions:
                 stored.delete_session(db, ended)
             if session.dirty:
                 session.stored = stored.save_session(db, session.row, policy=self.policy, new=not session.stored)
+            elif session.touched:
+                stored.touch_session(db, session.row, policy=self.policy)
             if self._purged_at is None or now - self._purged_at >= timedelta(minutes=5):
                 self._purged_at = now
                 stored.purge_expired(db, now=now)
-        session.ended, session.dirty = [], False
+        session.ended, session.dirty, session.touched = [], False, False
         return self._signer.sign(session.token).decode() if session.token else None
 
 
