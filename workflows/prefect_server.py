@@ -7,7 +7,7 @@ cases' concurrency limits and the deliveries of triggers; every 503 costs a Pref
 more, which is the latency tail the issue measured. A write transaction begun IMMEDIATE takes the lock up front
 and waits its turn on Prefect's own busy timeout instead. On PostgreSQL (docs/scale-out.md) nothing changes.
 
-    python -m workflows.prefect_server --host 127.0.0.1 --port 4200
+    python -m workflows.prefect_server --host 127.0.0.1 --port PORT
 """
 
 import sys

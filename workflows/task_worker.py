@@ -16,5 +16,19 @@ from workflows.flows import run_trigger
 LIMIT = int(os.environ.get("GONGKAI_TASK_WORKER_LIMIT", "4"))  # runs at once in this process (threads)
 
 
+def start_prefect_services() -> tuple[object, object]:
+    """Prefect's events worker and API-log worker, started once here before any run is taken.
+
+    Prefect 3.8.8 starts each on first use while holding a lock that its global event loop also takes, and waits
+    for that loop; two runs starting together in a fresh worker process (one emitting a state event on the loop, one
+    logging from its thread) stopped the process for good (tests/e2e/test_burst.py: 2 of 40 runs received, none done).
+    Started beforehand, later uses only find them."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    return EventsWorker.instance(), APILogWorker.instance()
+
+
 if __name__ == "__main__":
+    start_prefect_services()
     serve(run_trigger, limit=LIMIT)
