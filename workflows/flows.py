@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import date, datetime
 
 from prefect import flow, tags, task
+from prefect.context import TagsContext
 
 from models.deadlines import recompute_stale
 from models.identity import CaseRef
@@ -209,7 +210,10 @@ def advance_case(agency_id: int, number: str, installation: str | None = None, a
     _check(installation)
     now = now or engine.shanghai_now()
     case = CaseRef(agency_id, number)
-    with one_run_per_case(case):
+    # The flow run carries the case's tag (run_trigger, the sweep); its task runs carry none: Prefect's task engine
+    # takes a slot on every tag's limit through a queue service per distinct set of tags, one per case for the life
+    # of the process, and starting one could deadlock the task worker (docs/orchestration.md)
+    with TagsContext(current_tags=set()), one_run_per_case(case):
         p = plan_case(case)
         if p.documents:
             generate_notices(case, p.documents, now)

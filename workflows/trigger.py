@@ -90,7 +90,7 @@ def deliver(api: str, case: CaseRef, trigger: CaseTrigger, *, installation_id: s
     error = ""
     for pause in (*RETRY_PAUSES, None):
         try:
-            create_run(api, key=trigger.key(installation_id), name=name, case=case)
+            create_run(api, key=trigger.key(installation_id), name=name)
         except Exception as exc:  # connect errors, timeouts, 5xx: the same key again finds the same run
             error = f"{type(exc).__name__}: {exc}"
             log.warning("delivering %s of %s to %s failed (%s)", trigger.key(installation_id), case, api, error)
@@ -105,7 +105,7 @@ def deliver(api: str, case: CaseRef, trigger: CaseTrigger, *, installation_id: s
     return None
 
 
-def create_run(api: str, *, key: str, name: str, case: CaseRef) -> str:
+def create_run(api: str, *, key: str, name: str) -> str:
     """A deferred task run of workflows.flows.run_trigger on `api`, its dynamic key the trigger's key.
 
     Prefect keeps one background task run per (task key, dynamic key): creating it again returns the existing run
@@ -124,8 +124,10 @@ def create_run(api: str, *, key: str, name: str, case: CaseRef) -> str:
     # The clerk waits for this call: no backoff of the client's own (5 retries, up to a minute on a busy server);
     # our attempts are bounded here and the reconcile delivers what they did not.
     with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}), client:
+        # no tags: the task engine would take a slot on each tag's limit through a service per set of tags, one per
+        # case (docs/orchestration.md); the flow run it starts carries the case's tag
         run = client.create_task_run(task=run_trigger, flow_run_id=None, dynamic_key=key, name=name,
-                                     extra_tags=["gongkai", f"case:{case.key}"], state=state)
+                                     extra_tags=None, state=state)
     return run.name
 
 

@@ -80,3 +80,19 @@ def test_runs_of_many_cases_leave_no_thread_behind_in_the_process(prefect_harnes
         with flows.one_run_per_case(CaseRef(7, f"2026-0004{i + 1:02d}")):
             pass
     assert [t.name for t in threading.enumerate() if t.ident not in before] == []
+
+
+def test_the_runs_of_many_cases_start_no_slot_service_for_their_tasks(prefect_harness, app_db, calendar):
+    """A case's flow run is tagged with the case; its task runs are not: Prefect's task engine starts a queue service
+    (a thread, kept) per distinct set of task tags, which with the case's tag was one per case."""
+    from prefect import tags
+
+    with Session(app_db, expire_on_commit=False) as s:
+        cases = [F.case(s, F.register_case(s, calendar, WED)) for _ in range(4)]
+    with tags("gongkai", f"case:{cases[0].key}"):
+        flows.advance_case(cases[0].agency_id, cases[0].number)  # the client's own threads, started once
+    before = {t.ident for t in threading.enumerate()}
+    for case in cases[1:]:
+        with tags("gongkai", f"case:{case.key}"):
+            flows.advance_case(case.agency_id, case.number)
+    assert [t.name for t in threading.enumerate() if t.ident not in before] == []
