@@ -13,7 +13,6 @@ lock and the unlock are kept in admin_event. Time is passed in; nothing here rea
 
 import hashlib
 import secrets
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -134,29 +133,22 @@ def touch_session(db: Session, row: DeskSession, *, policy: SessionPolicy) -> bo
     waits behind another write for it. Skipped, the next request tries again; a session in use for half an hour
     while every one of its touches found the database busy could end early, never late."""
     row.expires_at = policy.expiry(row)
-    with _without_waiting(db) as written:
-        db.exec(update(DeskSession).where(DeskSession.id == row.id)
-                .values(seen_at=row.seen_at, expires_at=row.expires_at))
-    return bool(written)
+    return _write_if_free(db, update(DeskSession).where(DeskSession.id == row.id)
+                          .values(seen_at=row.seen_at, expires_at=row.expires_at)) is not None
 
 
 def purge_expired(db: Session, *, now: datetime) -> int:
     """Delete the sessions past their expiry (idle or absolute), anonymous ones included; skipped while the database
     is busy with another write (an expired row counts for nothing: find_session refuses it)."""
-    with _without_waiting(db) as written:
-        purged = db.exec(delete(DeskSession).where(DeskSession.expires_at <= now)).rowcount
-    return purged if written else 0
+    return _write_if_free(db, delete(DeskSession).where(DeskSession.expires_at <= now)) or 0
 
 
 BRIEF_WAIT_MS = 50  # what a page view's housekeeping write waits for the database, at most
 
 
-@contextmanager
-def _without_waiting(db: Session):
-    """The block's writes, committed, with a brief lock wait; the list it yields holds True once they are written. A
-    write that would have had to wait longer is rolled back, nothing raised. The connection's usual wait is put back
-    before it returns to the pool."""
-    written: list[bool] = []
+def _write_if_free(db: Session, statement) -> int | None:
+    """Execute and commit `statement` if the database takes it within BRIEF_WAIT_MS: its row count, else None (rolled
+    back, nothing raised). A SQLite connection gets its usual wait back before it returns to the pool."""
     connection = db.connection()
     sqlite = connection.dialect.name == "sqlite"
     if sqlite:
@@ -166,14 +158,15 @@ def _without_waiting(db: Session):
         connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{BRIEF_WAIT_MS}ms'")  # ends with the transaction
     try:
         try:
-            yield written
+            count = db.exec(statement).rowcount
         finally:
             if sqlite:
                 connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")
         db.commit()
-        written.append(True)
+        return count
     except OperationalError:  # "database is locked" (SQLite), lock_timeout (PostgreSQL)
         db.rollback()
+        return None
 
 
 def delete_session(db: Session, session_id: str) -> None:
