@@ -166,11 +166,10 @@ def one_run_per_case(case: CaseRef):
 
     with get_client(sync_client=True) as client:
         lease_id = _take_slot(client, case_limit(case))
-    try:
-        with maintain_concurrency_lease(lease_id, CASE_LEASE_SECONDS, raise_on_lease_renewal_failure=True):
-            yield
-    finally:
-        with get_client(sync_client=True) as client:
+        try:
+            with maintain_concurrency_lease(lease_id, CASE_LEASE_SECONDS, raise_on_lease_renewal_failure=True):
+                yield
+        finally:
             client.release_concurrency_slots_with_lease(lease_id)
 
 

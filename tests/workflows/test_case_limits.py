@@ -12,11 +12,19 @@ from sqlmodel import Session
 
 from models.enums import Status
 from models.queries import application_of
-from tests import factories as F
 from models.identity import CaseRef
+from tests import factories as F
 from workflows import flows
 
 WED = date(2026, 3, 4)
+
+
+def threads_left_by(first, rest) -> list[str]:
+    """The threads still alive after `rest()` that were not there after `first()` (which starts the client's own)."""
+    first()
+    before = {t.ident for t in threading.enumerate()}
+    rest()
+    return [t.name for t in threading.enumerate() if t.ident not in before]
 
 
 def limit_names() -> set[str]:
@@ -73,13 +81,11 @@ def test_a_second_run_of_a_case_waits_until_the_first_gives_its_slot_back(prefec
 def test_runs_of_many_cases_leave_no_thread_behind_in_the_process(prefect_harness):
     """Prefect's `concurrency()` kept a service thread per limit name, i.e. per case, for the life of the task worker
     (and could deadlock starting one); one_run_per_case leaves nothing once a run is over."""
-    with flows.one_run_per_case(CaseRef(7, "2026-000400")):  # the client's own threads, started once
-        pass
-    before = {t.ident for t in threading.enumerate()}
-    for i in range(12):
-        with flows.one_run_per_case(CaseRef(7, f"2026-0004{i + 1:02d}")):
+    def run(i: int) -> None:
+        with flows.one_run_per_case(CaseRef(7, f"2026-0004{i:02d}")):
             pass
-    assert [t.name for t in threading.enumerate() if t.ident not in before] == []
+
+    assert threads_left_by(lambda: run(0), lambda: [run(i) for i in range(1, 13)]) == []
 
 
 def test_the_runs_of_many_cases_start_no_slot_service_for_their_tasks(prefect_harness, app_db, calendar):
@@ -89,10 +95,8 @@ def test_the_runs_of_many_cases_start_no_slot_service_for_their_tasks(prefect_ha
 
     with Session(app_db, expire_on_commit=False) as s:
         cases = [F.case(s, F.register_case(s, calendar, WED)) for _ in range(4)]
-    with tags("gongkai", f"case:{cases[0].key}"):
-        flows.advance_case(cases[0].agency_id, cases[0].number)  # the client's own threads, started once
-    before = {t.ident for t in threading.enumerate()}
-    for case in cases[1:]:
-        with tags("gongkai", f"case:{case.key}"):
+    def run(case) -> None:
+        with tags("gongkai", f"case:{case.key}"):  # as run_trigger and the sweep call it
             flows.advance_case(case.agency_id, case.number)
-    assert [t.name for t in threading.enumerate() if t.ident not in before] == []
+
+    assert threads_left_by(lambda: run(cases[0]), lambda: [run(c) for c in cases[1:]]) == []
