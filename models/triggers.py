@@ -2,6 +2,7 @@
 
     a human action commits      → its Events and one CaseTrigger per case, together (with_the_action below)
     workflows.trigger delivers  → a run on Prefect keyed by `CaseTrigger.key` (a retried delivery finds the same run)
+      or runs it inline         → claims it first (delivered to itself), so a reconcile beside it leaves it alone
     the run finishes the case   → done_at (mark_done: every trigger of the case the run's plan covered)
     workflows.engine.reconcile  → delivers what was never delivered, re-delivers what was delivered and never done
 
@@ -109,6 +110,20 @@ def mark_delivered(session: Session, trigger_id: int, *, error: str = "") -> Non
         values["delivered_at"] = wall_clock()
     session.execute(update(CaseTrigger).where(CaseTrigger.id == trigger_id).values(**values))
     session.commit()
+
+
+def claim(session: Session, trigger_ids: list[int]) -> None:
+    """The acting process runs these triggers' steps itself (inline): they are delivered to it now, so a reconcile
+    beside it leaves them alone, and delivers them again only if that process dies (STRANDED)."""
+    if trigger_ids:
+        session.execute(update(CaseTrigger).where(CaseTrigger.id.in_(trigger_ids), CaseTrigger.delivered_at.is_(None))
+                        .values(attempts=CaseTrigger.attempts + 1, delivered_at=wall_clock()))
+        session.commit()
+
+
+def claimed(session: Session, trigger_id: int) -> bool:
+    """Delivered since it was read: the process that made it runs it inline (claim), or another reconcile did."""
+    return session.exec(select(CaseTrigger.delivered_at).where(CaseTrigger.id == trigger_id)).one() is not None
 
 
 def mark_done(session: Session, application_id: int, *, upto: int | None) -> int:

@@ -27,7 +27,7 @@ from datetime import datetime
 from models.db import session_scope
 from models.identity import CaseRef, installation
 from models.queries import application_of
-from models.triggers import CaseTrigger, needs_run  # noqa: F401  (needs_run: the desk tests' import)
+from models.triggers import CaseTrigger, claim, claimed, needs_run
 
 CONNECT_SECONDS = 2.0  # one delivery attempt waits this long at most for a server that does not answer
 RETRY_PAUSES = (0.2,)  # two attempts (Prefect's client retries timeouts and 5xx itself); then reconcile retries
@@ -54,15 +54,17 @@ def after_action(case: CaseRef, action: str, *, engine=None, now: datetime | Non
         return ""
     now = now or shanghai_now()
     label = label_of(action)
+    with session_scope(engine) as s:
+        this = installation(s)
+        pending = _open_triggers(s, case)
+        api = prefect_api(this.prefect_api_url)
+        if api is None:  # before anything else, so a reconcile beside this process does not deliver them too
+            claim(s, [t.id for t in pending])
     try:
         immediate(case, now=now, engine=engine)
     except Exception as exc:  # a bug in a document must not read as a failed action: it committed
         log.exception("immediate documents of %s after %s failed: %s", case, action, exc)
         return f"{LATER}（{case.number} · {label}）。"
-    with session_scope(engine) as s:
-        this = installation(s)
-        pending = _open_triggers(s, case)
-    api = prefect_api(this.prefect_api_url)
     if api is None:
         return _inline(case, label, engine=engine, now=now)
     names = []
@@ -148,6 +150,8 @@ def deliver_open(*, now: datetime, engine=None) -> tuple[list[CaseRef], int]:
     done, failed = [], 0
     for trigger, app in rows:
         case = CaseRef.of(app)
+        if trigger.delivered_at is None and _claimed_since(trigger, engine):  # its own process runs it
+            continue
         if api is None:
             advance(case, now=now, engine=engine)
         elif deliver(api, case, trigger, installation_id=this.id, engine=engine) is None:
@@ -155,6 +159,11 @@ def deliver_open(*, now: datetime, engine=None) -> tuple[list[CaseRef], int]:
             continue
         done.append(case)
     return done, failed
+
+
+def _claimed_since(trigger: CaseTrigger, engine) -> bool:
+    with session_scope(engine) as s:
+        return claimed(s, trigger.id)
 
 
 def _inline(case: CaseRef, label: str, *, engine, now: datetime) -> str:

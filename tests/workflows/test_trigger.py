@@ -6,7 +6,7 @@ import pytest
 from sqlmodel import Session, select
 
 from models.errors import WrongInstallation
-from models.identity import installation_id, record_prefect_api
+from models.identity import CaseRef, installation_id, record_prefect_api
 from models.queries import application_of
 from models.tables import Document, Event
 from tests import factories as F
@@ -78,6 +78,74 @@ def test_a_server_that_does_not_answer_leaves_the_receipt_made_and_the_trigger_f
     with Session(engine) as s:
         assert s.exec(select(CaseTrigger.done_at)).one() is not None
         assert [m.kind for m in s.exec(select(OutboxMessage))] == ["receipt"]
+
+
+def _behind_a_recorded_server(engine, calendar, monkeypatch, tmp_path) -> CaseRef:
+    """`gongkai up` recorded its Prefect for this database; a case registered, its trigger not yet run."""
+    monkeypatch.delenv("PREFECT_API_URL", raising=False)
+    monkeypatch.setenv("GONGKAI_VAR_DIR", str(tmp_path / "var"))
+    with Session(engine, expire_on_commit=False) as s:
+        record_prefect_api(s, CLOSED, now=F.at(DAY, 8))
+        return F.case(s, F.register_case(s, calendar, DAY))
+
+
+def test_a_reconcile_beside_an_inline_action_leaves_its_trigger_to_it(engine, calendar, monkeypatch, tmp_path):
+    """A desk with GONGKAI_ENGINE=inline beside `gongkai up`: the reconcile `up` runs while the desk is still making
+    the receipt does not hand the case to Prefect as well; the desk's own run does the steps."""
+    import os
+
+    from models.triggers import CaseTrigger
+    from workflows import engine as E
+
+    case = _behind_a_recorded_server(engine, calendar, monkeypatch, tmp_path)
+    monkeypatch.setenv("GONGKAI_ENGINE", "inline")
+    beside = []
+
+    def immediate_with_a_reconcile_beside(case, *, now, engine):
+        del os.environ["GONGKAI_ENGINE"]  # the reconcile is `gongkai up`'s: it reads the recorded server
+        try:
+            beside.append(trigger.deliver_open(now=now, engine=engine))
+        finally:
+            os.environ["GONGKAI_ENGINE"] = "inline"
+        return made(case, now=now, engine=engine)
+
+    made = E.immediate
+    monkeypatch.setattr(E, "immediate", immediate_with_a_reconcile_beside)
+    assert trigger.after_action(case, "register", engine=engine, now=F.at(DAY, 11)).startswith("自动步骤已完成")
+    assert beside == [([], 0)]  # nothing delivered, nothing tried against the server
+    with Session(engine) as s:
+        [row] = s.exec(select(CaseTrigger)).all()
+        assert (row.attempts, row.last_error, row.done_at is not None) == (1, "", True)
+
+
+def test_a_trigger_claimed_after_the_reconcile_read_it_is_not_delivered(engine, calendar, monkeypatch, tmp_path):
+    from models import triggers
+
+    _behind_a_recorded_server(engine, calendar, monkeypatch, tmp_path)
+    monkeypatch.delenv("GONGKAI_ENGINE", raising=False)
+    read = triggers.to_deliver
+
+    def read_then_the_action_claims(s, *, now):
+        rows = read(s, now=now)
+        with Session(engine) as desk:  # the acting process, in its own session
+            triggers.claim(desk, [t.id for t, _app in rows])
+        return rows
+
+    monkeypatch.setattr(triggers, "to_deliver", read_then_the_action_claims)
+    assert trigger.deliver_open(now=F.at(DAY, 12), engine=engine) == ([], 0)
+
+
+def test_a_claimed_trigger_whose_process_died_is_delivered_again_once_stranded(engine, calendar, monkeypatch,
+                                                                               tmp_path):
+    from models import triggers
+
+    _behind_a_recorded_server(engine, calendar, monkeypatch, tmp_path)
+    with Session(engine) as s:
+        [row] = s.exec(select(triggers.CaseTrigger)).all()
+        triggers.claim(s, [row.id])
+        claimed_at = s.exec(select(triggers.CaseTrigger.delivered_at)).one()
+        assert triggers.to_deliver(s, now=claimed_at + triggers.STRANDED / 2) == []
+        assert [t.id for t, _app in triggers.to_deliver(s, now=claimed_at + triggers.STRANDED * 2)] == [row.id]
 
 
 async def _work(worker, task, run):
