@@ -28,6 +28,7 @@ from models.db import make_engine, migrate  # noqa: E402
 from tests.var_guard import VarGuard  # noqa: E402
 
 REPOSITORY = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.server_groups"]  # the tests that start a server share one xdist worker
 _numbers = itertools.count(1)
 
 
@@ -37,18 +38,6 @@ def pytest_configure(config):
     # here, paid at every one of the suite's thousands of logins): what the tests prove is who may log in, not
     # argon2's cost. The stacks the end-to-end tests start run with the production parameters.
     models.passwords._hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
-
-
-# Session resources that start a server: their tests run on one pytest-xdist worker (--dist loadgroup), which
-# starts it once, instead of on each worker
-SHARED_SERVERS = {"stack_a": "gongkai-up", "stack_b": "gongkai-up", "prefect_harness": "prefect-harness"}
-
-
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        groups = {SHARED_SERVERS[f] for f in getattr(item, "fixturenames", ()) if f in SHARED_SERVERS}
-        if groups:
-            item.add_marker(pytest.mark.xdist_group(sorted(groups)[0]))
 
 
 def pytest_unconfigure(config):
