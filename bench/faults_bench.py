@@ -1,7 +1,10 @@
 """Faults under load: kill -9 a worker, Prefect's server, or the database connections while cases are walked.
 
     .venv/bin/python -m bench.faults_bench --admin-url "$(scripts/test-postgres)" [--cases 8] [--drivers 4]
-                                           [--every 20] [--recover 120] [--seed 1]
+                                           [--every 20] [--recover 120] [--seed 1] [--bare]
+
+    --every 0 --bare --cases 60 --drivers 6     throughput: no faults, the whole lifecycle in cases/s, beside the
+                                                bare work (the same load with every step inline, no Prefect)
 
 Starts the installation exactly as docs/scale-out.md describes it (scripts/scale-out-demo: PostgreSQL, the server
 behind its auth string, two workers restarted when they die, the deployments of prefect.yaml with the reconcile's
@@ -16,7 +19,9 @@ jittered) it injects one fault, chosen at random:
 When the drivers are done it stops injecting and waits, at most --recover seconds, until every case has all its
 steps, then prints: cases, faults injected, lost, duplicated (documents, notifications — in the database and at
 the gateway — and archive packages), the longest wait of an action for its automatic steps, and the time from
-the last fault until every case was complete. Exit 1 unless lost and duplicated are 0 within --recover.
+the last fault until every case was complete, and the load's rate (cases from registration to archive per
+second) with the p50 and p95 of an action's wait for its automatic steps. Exit 1 unless lost and duplicated are 0
+within --recover.
 """
 
 import argparse
@@ -30,6 +35,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -117,7 +123,9 @@ def main() -> None:
     parser.add_argument("--admin-url", default=os.environ.get("GONGKAI_TEST_PG_URL"))
     parser.add_argument("--cases", type=int, default=8)
     parser.add_argument("--drivers", type=int, default=4)
-    parser.add_argument("--every", type=float, default=20.0, help="seconds between faults (±50 %)")
+    parser.add_argument("--every", type=float, default=20.0, help="seconds between faults (±50 %%); 0: no faults")
+    parser.add_argument("--bare", action="store_true",
+                        help="first the same load with every step inline in the drivers: the bare work, no Prefect")
     parser.add_argument("--recover", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--run-dir", type=Path)
@@ -173,60 +181,104 @@ def _bench(args, *, run, prefix, port, gateway, app_url, env, script) -> None:
                GONGKAI_DATABASE_URL=app_url, GONGKAI_HOME=str(ROOT))
     os.environ.update({k: env[k] for k in ("PREFECT_API_URL", "PREFECT_API_AUTH_STRING", "GONGKAI_DATABASE_URL",
                                             "GONGKAI_VAR_DIR", "GONGKAI_SMS_URL")})
-    rng = random.Random(args.seed)
-    share = [args.cases // args.drivers + (i < args.cases % args.drivers) for i in range(args.drivers)]
-    firsts = [sum(share[:i]) for i in range(args.drivers)]
-    start = time.monotonic()
-    drivers = [subprocess.Popen([sys.executable, "-m", "bench.faults_bench", "--drive", str(f), str(n)], env=env,
-                                cwd=ROOT, stdout=subprocess.PIPE, stderr=(run / f"driver-{i}.log").open("w"), text=True)
-               for i, (f, n) in enumerate(zip(firsts, share)) if n]
-    injected: list[tuple[float, str, str]] = []
-    while any(d.poll() is None for d in drivers):
-        pause = args.every * rng.uniform(0.5, 1.5)
-        until = time.monotonic() + pause
-        while time.monotonic() < until and any(d.poll() is None for d in drivers):
-            time.sleep(0.5)
-        if any(d.poll() is None for d in drivers):
-            kind = rng.choice(FAULTS)
-            what = inject(kind, run=run, admin_url=args.admin_url, prefix=prefix, rng=rng)
-            injected.append((time.monotonic() - start, kind, what))
-            print(f"[{injected[-1][0]:6.1f} s] fault: {what}", flush=True)
-    results = [_last_json(d.stdout.read()) for d in drivers]
-    failed_drivers = sum(d.returncode != 0 for d in drivers)
-    conflicts = [c for r in results for c in r["conflicts"]]
+    bare = None
+    if args.bare:  # the same load with the steps run inline in the drivers: the work itself, without Prefect
+        bare = _load(args, run=run, prefix=prefix, env={**env, "GONGKAI_ENGINE": "inline"}, first=0, faults=False)
+    load = _load(args, run=run, prefix=prefix, env=env, first=args.cases if args.bare else 0, faults=args.every > 0)
     engine = create_engine(app_url)
     with Session(engine) as s:  # every case in the database: a registration done again after an error counts too
         numbers = list(s.exec(text("SELECT number FROM application ORDER BY id")).scalars())
     engine.dispose()
-    registered_twice = len(numbers) - len([n for r in results for n in r["numbers"]])
-    waits = [w for r in results for w in r["waits"]]
-    last_fault = injected[-1][0] if injected else 0.0
+    registered_twice = len(numbers) - len(load.numbers) - (len(bare.numbers) if bare else 0)
+    last_fault = load.injected[-1][0] if load.injected else load.seconds
     var_dir = Path(env["GONGKAI_VAR_DIR"])
     engine = create_engine(app_url)
     while True:
         with Session(engine) as s:
             t = scaleout.tally(s, numbers, var_dir=var_dir, gateway=gateway.received)
-        since = time.monotonic() - start - last_fault
+        since = time.monotonic() - load.start - last_fault
         if t.ok or since > args.recover:
             break
         time.sleep(2)
     engine.dispose()
     states = scaleout.runs_by_state()
-    kinds = Counter(kind for _, kind, _ in injected)
-    worst = max(waits) if waits else 0.0
-    print(f"load: {len(numbers)} cases by {len(drivers)} drivers in {time.monotonic() - start:.0f} s; "
-          f"advance-case runs {dict(states)}; reconcile runs {dict(scaleout.runs_by_state('reconcile'))}")
-    print(f"faults injected: {len(injected)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
+    kinds = Counter(kind for _, kind, _ in load.injected)
+    worst = max(load.waits) if load.waits else 0.0
+    print(f"load: {len(load.numbers)} cases by {args.drivers} drivers, registration → archive through Prefect, in "
+          f"{load.seconds:.0f} s: {load.rate:.2f} cases/s; action → automatic steps done {load.percentiles}")
+    if bare:
+        print(f"the bare work, same run: the same load with every step inline in the drivers (no Prefect), "
+              f"{len(bare.numbers)} cases in {bare.seconds:.0f} s: {bare.rate:.2f} cases/s; "
+              f"through Prefect / bare: {load.rate / bare.rate:.2f}×")
+    print(f"advance-case runs {dict(states)}; reconcile runs {dict(scaleout.runs_by_state('reconcile'))}; "
+          f"runs per worker {scaleout.spread(run)}")
+    print(f"faults injected: {len(load.injected)} ({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
     print(f"longest wait of an action for its automatic steps: {worst:.0f} s; every case complete "
           f"{since:.0f} s after the last fault" if t.ok else f"NOT complete {since:.0f} s after the last fault")
     print(f"SMS gateway: {sum(gateway.received.values())} messages, {len(gateway.received)} keys")
     print(f"cases registered again after an error that followed the registration's commit: {registered_twice}")
+    conflicts = load.conflicts + (bare.conflicts if bare else [])
+    failed_drivers = load.failed + (bare.failed if bare else 0)
     print(f"drivers failed: {failed_drivers}; actions refused as a write conflict and done again: {len(conflicts)} "
           f"{Counter(conflicts) if conflicts else ''}")
     print(t.line())
     for problem in t.problems:
         print("  " + problem)
     sys.exit(0 if t.ok and worst <= args.recover and not failed_drivers else 1)
+
+
+@dataclass
+class Load:
+    """What the drivers of one load did: their cases, each action's wait for its steps, and the faults meanwhile."""
+
+    start: float
+    seconds: float
+    numbers: list[str]
+    waits: list[float]
+    conflicts: list[str]
+    failed: int
+    injected: list[tuple[float, str, str]]
+
+    @property
+    def rate(self) -> float:
+        return len(self.numbers) / self.seconds
+
+    @property
+    def percentiles(self) -> str:
+        finite = sorted(w for w in self.waits if w != float("inf"))
+        if not finite:
+            return "never"
+        return (f"p50 {finite[len(finite) // 2]:.2f} s, p95 {finite[int(len(finite) * 0.95)]:.2f} s "
+                f"({len(finite)} actions)")
+
+
+def _load(args, *, run, prefix, env, first: int, faults: bool) -> Load:
+    """--cases walked from registration to archive by --drivers processes; with `faults`, one injected every
+    --every seconds (±50 %) until the drivers are done."""
+    rng = random.Random(args.seed)
+    share = [args.cases // args.drivers + (i < args.cases % args.drivers) for i in range(args.drivers)]
+    firsts = [first + sum(share[:i]) for i in range(args.drivers)]
+    start = time.monotonic()
+    tag = "bare-" if env.get("GONGKAI_ENGINE") == "inline" else ""
+    drivers = [subprocess.Popen([sys.executable, "-m", "bench.faults_bench", "--drive", str(f), str(n)], env=env,
+                                cwd=ROOT, stdout=subprocess.PIPE, stderr=(run / f"{tag}driver-{i}.log").open("w"),
+                                text=True)
+               for i, (f, n) in enumerate(zip(firsts, share)) if n]
+    injected: list[tuple[float, str, str]] = []
+    while any(d.poll() is None for d in drivers):
+        until = time.monotonic() + (args.every * rng.uniform(0.5, 1.5) if faults else 0.5)
+        while time.monotonic() < until and any(d.poll() is None for d in drivers):
+            time.sleep(0.2)
+        if faults and any(d.poll() is None for d in drivers):
+            kind = rng.choice(FAULTS)
+            what = inject(kind, run=run, admin_url=args.admin_url, prefix=prefix, rng=rng)
+            injected.append((time.monotonic() - start, kind, what))
+            print(f"[{injected[-1][0]:6.1f} s] fault: {what}", flush=True)
+    seconds = time.monotonic() - start
+    results = [_last_json(d.stdout.read()) for d in drivers]
+    return Load(start=start, seconds=seconds, numbers=[n for r in results for n in r["numbers"]],
+                waits=[w for r in results for w in r["waits"]], conflicts=[c for r in results for c in r["conflicts"]],
+                failed=sum(d.returncode != 0 for d in drivers), injected=injected)
 
 
 if __name__ == "__main__":

@@ -30,7 +30,6 @@ from models.triggers import CaseTrigger
 from workflows import engine, intake, periodic, sweep
 from workflows.engine import DocStep, Plan
 
-_LIMITS_SEEN: set[str] = set()  # case limits this process made or found: a case's later runs skip the create call
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
@@ -115,7 +114,6 @@ def remove_case_limits(cases) -> int:
     removed = 0
     with get_client(sync_client=True) as client:
         for case in cases:
-            _LIMITS_SEEN.discard(case_limit(case))
             try:
                 client.delete_global_concurrency_limit_by_name(case_limit(case))
                 removed += 1
@@ -175,18 +173,14 @@ def one_run_per_case(case: CaseRef):
 
 def _take_slot(client, name: str):
     """The lease on the limit's one slot, waiting while another run holds it (the server answers 423 with a
-    Retry-After); a limit not there (never made, or removed since this process saw it) is made, then taken."""
+    Retry-After). A limit not there (the case's first run, or removed since) is made, then taken: made only then,
+    since creating one that exists is a unique violation Prefect's server logs as an error (on PostgreSQL, a
+    traceback per case and process)."""
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
     from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
     while True:
-        if name not in _LIMITS_SEEN:
-            try:
-                client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
-            except ObjectAlreadyExists:  # the case's limit, from an earlier run
-                pass
-            _LIMITS_SEEN.add(name)
         try:
             response = client.increment_concurrency_slots_with_lease(
                 names=[name], slots=1, mode="concurrency", lease_duration=CASE_LEASE_SECONDS)
@@ -198,8 +192,11 @@ def _take_slot(client, name: str):
         taken = ConcurrencyLimitWithLeaseResponse.model_validate(response.json())
         if taken.limits:
             return taken.lease_id
-        client.release_concurrency_slots_with_lease(taken.lease_id)  # a lease on nothing: the limit is gone
-        _LIMITS_SEEN.discard(name)
+        client.release_concurrency_slots_with_lease(taken.lease_id)  # a lease on nothing: no such limit yet
+        try:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
+        except ObjectAlreadyExists:  # another run of the case made it meanwhile
+            pass
 
 
 @flow(name="advance-case", flow_run_name="{number} · {after}", log_prints=True)

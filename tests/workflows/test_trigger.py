@@ -206,18 +206,18 @@ def test_a_run_for_another_installation_refuses_before_touching_any_case(prefect
 
 def test_a_cases_limit_removed_since_this_process_saw_it_is_made_again_and_held(prefect_harness, app_db, calendar,
                                                                                 monkeypatch):
-    """workflows.flows.one_run_per_case remembers the limits it made (a case's later runs skip the create call); a
-    limit removed meanwhile (a cleanup) is made again rather than run the case without its one-run-per-case slot."""
+    """workflows.flows.one_run_per_case makes a case's limit when it finds none (its first run); a limit removed
+    meanwhile (a cleanup) is made again rather than run the case without its one-run-per-case slot."""
     from prefect.client.orchestration import get_client
 
-    from workflows.flows import _LIMITS_SEEN, case_limit
+    from workflows.flows import case_limit
 
     monkeypatch.delenv("GONGKAI_ENGINE", raising=False)
     with Session(app_db, expire_on_commit=False) as s:
         case = F.case(s, F.register_case(s, calendar, DAY))
     advance_case(agency_id=case.agency_id, number=case.number)
-    assert case_limit(case) in _LIMITS_SEEN
     with get_client(sync_client=True) as client:
+        assert client.read_global_concurrency_limit_by_name(case_limit(case)).limit == 1
         client.delete_global_concurrency_limit_by_name(case_limit(case))
     advance_case(agency_id=case.agency_id, number=case.number)
     with get_client(sync_client=True) as client:
