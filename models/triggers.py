@@ -21,7 +21,11 @@ from sqlmodel import Field, Session, SQLModel, select
 from models.tables import SHANGHAI, Application, AwareDateTime, Event
 
 # Actions after which nothing automatic can be due: no trigger, so a lifecycle stays within a handful of runs.
-NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge"})
+# `archive` is the run's own step, recorded in the name of the clerk whose 送达 or 撤回 allowed it: its trigger would
+# outlive the run that made it, and a reconcile would deliver one more run per case that finds nothing to do (a run
+# that died between the archive and its package row is caught up by the reconcile's look for due steps).
+NO_AUTOMATIC_STEP = frozenset({"accept_assignment", "set_litigation_prone", "record_challenge", "decide_challenge",
+                               "archive"})
 # The documents that must exist when the human action returns, made in the same request right after it commits
 # (workflows.trigger.after_action): the 接收回执 the counter prints, the 交办单 and 协调函 the departments act on.
 IMMEDIATE_DOCUMENTS = frozenset({"receipt", "routing", "coordination"})

@@ -74,6 +74,20 @@ def test_a_late_run_still_sends_the_stage_it_missed(inline, calendar):
     assert "drafting" in kinds and "legal_review" in kinds
 
 
+def test_a_case_archived_by_its_run_leaves_no_trigger_open(inline, calendar):
+    """The archive is recorded in the clerk's name by the run itself: it must not leave a trigger that a reconcile
+    would deliver as one more run with nothing to do."""
+    with Session(inline, expire_on_commit=False) as s:
+        number = F.register_case(s, calendar, DAY)
+        case = F.case(s, number)
+        F.advance(s, calendar, number, F.Status.delivered, DAY)
+    E.advance(case, now=F.at(DAY, 12))
+    assert [t.action for t in rows(inline, CaseTrigger, case) if t.done_at is None] == []
+    with Session(inline) as s:
+        assert application_of(s, case).status == "archived"
+        assert E.cases_with_work(s) == []  # nothing for the reconcile either
+
+
 def test_an_old_case_without_triggers_is_told_only_its_current_gate(inline, calendar):
     """A case older than the trigger outbox: no flood of the stages it passed long ago."""
     from sqlalchemy import delete
