@@ -126,6 +126,7 @@ def main() -> None:
     parser.add_argument("--every", type=float, default=20.0, help="seconds between faults (±50 %%); 0: no faults")
     parser.add_argument("--bare", action="store_true",
                         help="first the same load with every step inline in the drivers: the bare work, no Prefect")
+    parser.add_argument("--worker-limit", type=int, default=2, help="runs at once per worker (scripts/scale-out-demo)")
     parser.add_argument("--recover", type=float, default=120.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--run-dir", type=Path)
@@ -146,7 +147,8 @@ def main() -> None:
     env.update(GONGKAI_PYTHON=sys.executable, PREFECT_SERVER_API_AUTH_STRING=AUTH, GONGKAI_SMS_URL=gateway.url,
                GONGKAI_VAR_DIR=str(run / "var"))
     script = subprocess.Popen([str(ROOT / "scripts" / "scale-out-demo"), "--admin-url", args.admin_url,
-                               "--db-prefix", prefix, "--prefect-port", str(port), "--workers", "2", "--demo",
+                               "--db-prefix", prefix, "--prefect-port", str(port), "--workers", "2",
+                               "--worker-limit", str(args.worker_limit), "--demo",
                                "--drop", "--run-dir", str(run)], env=env, cwd=ROOT,
                               stdout=_log(run / "script.log"), stderr=subprocess.STDOUT)
     try:

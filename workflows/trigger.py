@@ -19,8 +19,10 @@ Every run carries the installation's id in its key, so a task worker on another 
 it. Call this from a sync context (the CLI, FastAPI's threadpool).
 """
 
+import atexit
 import logging
 import os
+import threading
 import time
 from datetime import datetime
 
@@ -112,25 +114,55 @@ def create_run(api: str, *, key: str, name: str) -> str:
 
     Prefect keeps one background task run per (task key, dynamic key): creating it again returns the existing run
     and does not queue it twice, so the key is the idempotency key (as a flow run's idempotency_key would be)."""
-    from prefect.client.orchestration import SyncPrefectClient
-    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES, temporary_settings
+    from prefect.context import SettingsContext, get_settings_context
     from prefect.states import Scheduled
 
     from workflows.flows import run_trigger
 
     state = Scheduled()
     state.state_details.deferred = True
-    client = SyncPrefectClient(api, auth_string=os.environ.get("PREFECT_API_AUTH_STRING") or None,
-                               api_key=os.environ.get("PREFECT_API_KEY") or None,
-                               httpx_settings={"timeout": CONNECT_SECONDS})
+    context = get_settings_context()
     # The clerk waits for this call: no backoff of the client's own (5 retries, up to a minute on a busy server);
     # our attempts are bounded here and the reconcile delivers what they did not.
-    with temporary_settings({PREFECT_CLIENT_MAX_RETRIES: 0}), client:
+    with SettingsContext(profile=context.profile, settings=_without_retries(context.settings)):
         # no tags: the task engine would take a slot on each tag's limit through a service per set of tags, one per
         # case (docs/orchestration.md); the flow run it starts carries the case's tag
-        run = client.create_task_run(task=run_trigger, flow_run_id=None, dynamic_key=key, name=name,
-                                     extra_tags=None, state=state)
+        run = _client(api).create_task_run(task=run_trigger, flow_run_id=None, dynamic_key=key, name=name,
+                                           extra_tags=None, state=state)
     return run.name
+
+
+# Made once per process, not per delivery: a Prefect client builds an SSL context and Prefect's settings object
+# copies itself, together a third of a clerk's command through Prefect (py-spy of bench.faults_bench's drivers).
+# httpx's client is safe to share between the desk's threads; a connection the server dropped (a restart) fails
+# one attempt, and deliver's next attempt opens a new one.
+_clients: dict[tuple, object] = {}
+_settings: list = []  # [the settings in force, the same without client retries]
+_made = threading.Lock()
+
+
+def _client(api: str):
+    from prefect.client.orchestration import SyncPrefectClient
+
+    credentials = (os.environ.get("PREFECT_API_AUTH_STRING") or None, os.environ.get("PREFECT_API_KEY") or None)
+    with _made:
+        client = _clients.get((api, credentials))
+        if client is None:
+            client = SyncPrefectClient(api, auth_string=credentials[0], api_key=credentials[1],
+                                       httpx_settings={"timeout": CONNECT_SECONDS})
+            client.__enter__()
+            atexit.register(client.__exit__, None, None, None)
+            _clients[(api, credentials)] = client
+        return client
+
+
+def _without_retries(settings):
+    from prefect.settings import PREFECT_CLIENT_MAX_RETRIES
+
+    with _made:
+        if not _settings or _settings[0] is not settings:
+            _settings[:] = [settings, settings.copy_with_update(updates={PREFECT_CLIENT_MAX_RETRIES: 0})]
+        return _settings[1]
 
 
 def deliver_open(*, now: datetime, engine=None) -> tuple[list[CaseRef], int]:
