@@ -12,7 +12,8 @@ triggers on stranded runs), an SMS gateway that records every message it receive
 each walk their share of --cases from registration to archive with the `gongkai` CLI (bench/scaleout.py: each
 action once the previous one's automatic steps are done, as a person would). Every --every seconds (randomly
 jittered) it injects one fault, chosen at random:
-  worker     kill -9 one worker (its runs in flight are orphaned; the supervisor restarts it)
+  worker     kill -9 one worker, a task worker or a process worker (its runs in flight are orphaned; the
+             supervisor restarts it)
   server     kill -9 Prefect's server (restarted by its supervisor after 1 s)
   app-db     pg_terminate_backend on every connection to Gongkai's database
   prefect-db pg_terminate_backend on every connection to Prefect's database
@@ -88,7 +89,8 @@ def terminate_connections(admin_url: str, database: str) -> int:
 
 def inject(kind: str, *, run: Path, admin_url: str, prefix: str, rng: random.Random) -> str:
     if kind in ("worker", "server"):
-        name = f"worker-{rng.randint(1, 2)}" if kind == "worker" else "server"
+        # a worker: a task worker (each action's run) or a process worker (the reconcile and the schedules)
+        name = f"{rng.choice(('task-worker', 'worker'))}-{rng.randint(1, 2)}" if kind == "worker" else "server"
         pid = int((run / f"{name}.pid").read_text())
         try:
             os.kill(pid, signal.SIGKILL)

@@ -10,7 +10,7 @@ from prefect.schedules import Cron
 from workflows.flows import advance_case, batch_intake, morning_sweep, periodic_report, reconcile
 
 SWEEP_CRON = "30 7 * * *"  # 07:30 Shanghai, every day: 调休 weekends work, so the flow itself skips days off
-RECONCILE_CRON = "*/2 * * * *"  # an undelivered trigger or a dead run is caught up within minutes, not hours
+RECONCILE_CRON = "* * * * *"  # an undelivered trigger or a dead run is caught up within 2 minutes (models.triggers)
 TIMEZONE = "Asia/Shanghai"
 # 周调度 every Monday at 08:00; 月检查 and 季通报 daily at 08:00 in a month's first twelve days (National Day can push
 # the first working day to 8 Oct): the flow itself runs only on the first working day (models.periodic.scheduled_period)

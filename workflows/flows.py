@@ -31,6 +31,7 @@ from workflows import engine, intake, periodic, sweep
 from workflows.engine import DocStep, Plan
 
 CASE_LEASE_SECONDS = 60  # a holder that dies frees its case's slot after this long (Prefect renews it while alive)
+SLOT_WAIT_SECONDS = 3 * CASE_LEASE_SECONDS  # a run waits this long at most for its case's slot
 
 DB_RETRIES = {"retries": 3, "retry_delay_seconds": 1}  # SQLite busy, a concurrent run on the same case
 
@@ -171,23 +172,28 @@ def one_run_per_case(case: CaseRef):
             client.release_concurrency_slots_with_lease(lease_id)
 
 
-def _take_slot(client, name: str):
+def _take_slot(client, name: str, *, wait_seconds: float = SLOT_WAIT_SECONDS):
     """The lease on the limit's one slot, waiting while another run holds it (the server answers 423 with a
-    Retry-After). A limit not there (the case's first run, or removed since) is made, then taken: made only then,
+    Retry-After), at most `wait_seconds`: a run does not hold a task worker's thread for good behind a slot that is
+    not freed. A limit not there (the case's first run, or removed since) is made, then taken: made only then,
     since creating one that exists is a unique violation Prefect's server logs as an error (on PostgreSQL, a
     traceback per case and process)."""
     from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
     from prefect.client.schemas.responses import ConcurrencyLimitWithLeaseResponse
     from prefect.exceptions import ObjectAlreadyExists, PrefectHTTPStatusError
 
+    deadline = time.monotonic() + wait_seconds
     while True:
         try:
             response = client.increment_concurrency_slots_with_lease(
                 names=[name], slots=1, mode="concurrency", lease_duration=CASE_LEASE_SECONDS)
         except PrefectHTTPStatusError as exc:
+            left = deadline - time.monotonic()
             if exc.response.status_code != 423:
                 raise
-            time.sleep(float(exc.response.headers.get("Retry-After", 1)))
+            if left <= 0:  # the run fails; its trigger stays open and a later reconcile delivers it again
+                raise TimeoutError(f"{name}: another run of the case held its slot for over {wait_seconds:.0f} s")
+            time.sleep(min(float(exc.response.headers.get("Retry-After", 1)), left))
             continue
         taken = ConcurrencyLimitWithLeaseResponse.model_validate(response.json())
         if taken.limits:

@@ -13,6 +13,12 @@ and waits its turn on Prefect's own busy timeout instead. On PostgreSQL (docs/sc
 import sys
 from contextlib import asynccontextmanager
 
+# Prefect keeps the leases on its concurrency slots in the server's memory by default: a server killed while a run
+# held its case's slot forgets the lease, the slot stays taken in its database, and every later run of that case
+# waits for it for good (bench/faults_bench.py found cases stuck so). Kept on disk under PREFECT_HOME (Prefect's own
+# filesystem lease storage) they outlive the server, and its repossessor frees the slot once the lease expires.
+LEASES_ON_DISK = {"PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE": "prefect.server.concurrency.lease_storage.filesystem"}
+
 
 def begin_writes_immediate() -> bool:
     """Make Prefect's SQLite configuration begin every write transaction IMMEDIATE; False if Prefect changed shape."""

@@ -4,7 +4,7 @@
     begun IMMEDIATE; 127.0.0.1:--prefect-port, PREFECT_HOME=<var>/prefect)
     → migrate + demo data (--demo) → record the Prefect API in this installation's database
     → reconcile (triggers never delivered, steps a dead process left behind) → serve() the deployments (sweep,
-    reconcile every 2 minutes, batch intake) → the task worker (each action's trigger, workflows.task_worker)
+    reconcile every minute, batch intake) → the task worker (each action's trigger, workflows.task_worker)
     → uvicorn web desk (--web-port)
 
 The CLI and the desk of this installation trigger runs through the recorded API (workflows.trigger), never
@@ -62,8 +62,7 @@ def up(demo: bool = typer.Option(False, "--demo", help="载入示范机关和演
             raise typer.Exit(1)
     settings = Settings.load()
     api = f"http://{HOST}:{prefect_port}/api"
-    env = {**os.environ, "PREFECT_HOME": str(settings.var_dir / "prefect"), "PREFECT_API_URL": api,
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api}
+    env = prefect_env(settings.var_dir, api)
     Path(env["PREFECT_HOME"]).mkdir(parents=True, exist_ok=True)
     children: list[subprocess.Popen] = []
     signal.signal(signal.SIGTERM, _interrupt)  # a service manager stops with SIGTERM: stop the children too
@@ -109,6 +108,15 @@ def default_prefect_port() -> int:
     from prefect.settings import Settings
 
     return Settings().server.api.port
+
+
+def prefect_env(var_dir: Path, api: str) -> dict[str, str]:
+    """The environment of the Prefect server, the served deployments and the task worker `gongkai up` starts (an
+    operator's own PREFECT_SERVER_CONCURRENCY_LEASE_STORAGE wins)."""
+    from workflows.prefect_server import LEASES_ON_DISK
+
+    return {**LEASES_ON_DISK, **os.environ, "PREFECT_HOME": str(var_dir / "prefect"), "PREFECT_API_URL": api,
+            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_UI_API_URL": api}
 
 
 def _start(args: list[str], env: dict) -> subprocess.Popen:

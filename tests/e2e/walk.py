@@ -28,7 +28,7 @@ from workflows.engine import label_of
 
 # The longest a step's automatic products may take to appear: a task-worker run on 2 cores busy with the rest of
 # the suite, or, when the trigger's delivery failed (the server did not answer within the request's two attempts),
-# the next reconcile (every 2 minutes, itself a scheduled run that may start late) and the run it delivers. Only a
+# the next reconcile (every minute, itself a scheduled run that may start late) and the run it delivers. Only a
 # failed delivery waits this long; the others pass as soon as the products appear.
 WAIT_SECONDS = 240
 REGISTRATION = {"channel": "in_person", "kind": "natural_person", "name": "张三", "id_type": "resident_id",

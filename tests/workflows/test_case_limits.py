@@ -78,6 +78,32 @@ def test_a_second_run_of_a_case_waits_until_the_first_gives_its_slot_back(prefec
     assert order == ["first in", "first out", "second in"]
 
 
+def test_a_run_gives_up_waiting_for_a_slot_that_is_not_freed(prefect_harness):
+    """Behind a slot that stays taken (its holder hung), a run fails after its bound instead of holding a task
+    worker's thread for good; its trigger stays open for a later reconcile."""
+    import pytest
+
+    case = CaseRef(7, "2026-000302")
+    held, release = threading.Event(), threading.Event()
+
+    def holder():
+        with flows.one_run_per_case(case):
+            held.set()
+            release.wait(60)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert held.wait(30)
+        started = time.monotonic()
+        with get_client(sync_client=True) as client, pytest.raises(TimeoutError, match="2026-000302"):
+            flows._take_slot(client, flows.case_limit(case), wait_seconds=2)
+        assert time.monotonic() - started < 10  # the server's Retry-After (up to 30 s) is cut to the bound
+    finally:
+        release.set()
+        thread.join(60)
+
+
 def test_runs_of_many_cases_leave_no_thread_behind_in_the_process(prefect_harness):
     """Prefect's `concurrency()` kept a service thread per limit name, i.e. per case, for the life of the task worker
     (and could deadlock starting one); one_run_per_case leaves nothing once a run is over."""

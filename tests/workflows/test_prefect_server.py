@@ -1,9 +1,17 @@
 """`gongkai up`'s Prefect server (workflows.prefect_server) begins its SQLite write transactions IMMEDIATE, so a
-transaction that reads and then writes waits for the lock instead of failing at once with 503."""
+transaction that reads and then writes waits for the lock instead of failing at once with 503; and it keeps the
+leases on concurrency slots on disk, so a killed server does not leave a case's slot taken for good."""
 
 import asyncio
+import os
+import subprocess
+import sys
+import time
 from contextlib import asynccontextmanager
+from unittest.mock import patch
 
+import httpx
+import pytest
 from prefect.server.database import configurations
 
 from workflows.prefect_server import begin_writes_immediate
@@ -39,3 +47,53 @@ def test_every_write_transaction_of_prefects_sqlite_begins_immediate(monkeypatch
     asyncio.run(transactions(config))
     assert session.modes == ["IMMEDIATE", "IMMEDIATE"]
     assert configurations.SQLITE_BEGIN_MODE.get() is None  # set only for the transaction
+
+
+def _serve(env: dict, port: int) -> subprocess.Popen:
+    """`gongkai up`'s Prefect server, as up starts it; returns once it answers."""
+    server = subprocess.Popen([sys.executable, "-m", "workflows.prefect_server", "--host", "127.0.0.1", "--port",
+                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
+                return server
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    server.kill()
+    raise AssertionError("Prefect's server did not answer within 120 s")
+
+
+@pytest.mark.slow
+def test_a_cases_slot_lease_outlives_a_kill_of_gongkai_ups_prefect_server(tmp_path):
+    """A run holds its case's slot through a lease. Kept in the server's memory (Prefect's default), a kill -9 of the
+    server loses the lease while the slot stays taken in its database, and the case's later runs wait for good."""
+    from prefect.client.orchestration import SyncPrefectClient
+    from prefect.client.schemas.actions import GlobalConcurrencyLimitCreate
+
+    from interfaces.cli.up_cmd import prefect_env
+    from tests.e2e.stack import free_port, user_env
+
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    with patch.dict(os.environ, user_env(tmp_path), clear=True):
+        env = prefect_env(tmp_path / "var", api)
+    os.makedirs(env["PREFECT_HOME"])
+    server = _serve(env, port)
+    try:
+        with SyncPrefectClient(api) as client:
+            client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name="case:1-2026-000001", limit=1))
+            taken = client.increment_concurrency_slots_with_lease(names=["case:1-2026-000001"], slots=1,
+                                                                  mode="concurrency", lease_duration=60)
+            lease_id = taken.json()["lease_id"]
+        server.kill()
+        server.wait()
+        server = _serve(env, port)
+        with SyncPrefectClient(api) as client:
+            client.renew_concurrency_lease(lease_id, lease_duration=60)  # 410 Gone when the lease was forgotten
+            client.release_concurrency_slots_with_lease(lease_id)
+            assert client.read_global_concurrency_limit_by_name("case:1-2026-000001").active_slots == 0
+    finally:
+        server.kill()
+        server.wait()

@@ -148,6 +148,32 @@ def test_a_claimed_trigger_whose_process_died_is_delivered_again_once_stranded(e
         assert [t.id for t, _app in triggers.to_deliver(s, now=claimed_at + triggers.STRANDED * 2)] == [row.id]
 
 
+@pytest.mark.parametrize("rounds, seconds_since_delivered, delivered_again", [
+    (0, 30, False), (0, 50, True),
+    (1, 80, False), (1, 100, True),
+    (3, 300, False), (3, 400, True),
+    (5, 1400, False), (9, 1400, False), (9, 1500, True),
+], ids=lambda v: str(v))
+def test_a_trigger_delivered_again_and_again_waits_twice_as_long_each_round(engine, calendar, monkeypatch, tmp_path,
+                                                                            rounds, seconds_since_delivered,
+                                                                            delivered_again):
+    """45 s after its run was delivered, then 90 s, 180 s … up to 24 minutes: a case whose runs cannot finish is not
+    given one more waiting run every minute."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from models import triggers
+
+    _behind_a_recorded_server(engine, calendar, monkeypatch, tmp_path)
+    now = triggers.wall_clock()
+    with Session(engine) as s:
+        s.execute(update(triggers.CaseTrigger).values(round=rounds,
+                                                      delivered_at=now - timedelta(seconds=seconds_since_delivered)))
+        s.commit()
+        assert bool(triggers.to_deliver(s, now=now)) is delivered_again
+
+
 async def _work(worker, task, run):
     """What `python -m workflows.task_worker` does with a run Prefect pushes to it."""
     await worker(task).execute_task_run(run)
