@@ -5,12 +5,9 @@ leases on concurrency slots on disk, so a killed server does not leave a case's 
 import asyncio
 import os
 import subprocess
-import sys
-import time
 from contextlib import asynccontextmanager
 from unittest.mock import patch
 
-import httpx
 import pytest
 from prefect.server.database import configurations
 
@@ -50,19 +47,12 @@ def test_every_write_transaction_of_prefects_sqlite_begins_immediate(monkeypatch
 
 
 def _serve(env: dict, port: int) -> subprocess.Popen:
-    """`gongkai up`'s Prefect server, as up starts it; returns once it answers."""
-    server = subprocess.Popen([sys.executable, "-m", "workflows.prefect_server", "--host", "127.0.0.1", "--port",
-                               str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/health", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise AssertionError("Prefect's server did not answer within 120 s")
+    """`gongkai up`'s Prefect server, started and awaited as up does."""
+    from interfaces.cli import up_cmd
+
+    server = up_cmd._start(["-m", "workflows.prefect_server", "--host", "127.0.0.1", "--port", str(port)], env)
+    assert up_cmd._wait_for(f"http://127.0.0.1:{port}/api/health", 120, server), "Prefect's server did not answer"
+    return server
 
 
 @pytest.mark.slow
