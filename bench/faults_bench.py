@@ -31,6 +31,7 @@ import os
 import random
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -43,6 +44,8 @@ from pathlib import Path
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
+
+from bench.timing import p95
 
 ROOT = Path(__file__).resolve().parents[1]
 AUTH = "gongkai:faults-bench"
@@ -249,11 +252,10 @@ class Load:
 
     @property
     def percentiles(self) -> str:
-        finite = sorted(w for w in self.waits if w != float("inf"))
+        finite = [w for w in self.waits if w != float("inf")]
         if not finite:
             return "never"
-        return (f"p50 {finite[len(finite) // 2]:.2f} s, p95 {finite[int(len(finite) * 0.95)]:.2f} s "
-                f"({len(finite)} actions)")
+        return f"p50 {statistics.median(finite):.2f} s, p95 {p95(finite):.2f} s ({len(finite)} actions)"
 
 
 def _load(args, *, run, prefix, env, first: int, faults: bool) -> Load:

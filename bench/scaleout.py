@@ -115,15 +115,12 @@ def settled(number: str) -> bool:
     then no automatic step due (what the next person would find)."""
     from models.identity import CaseRef
     from models.queries import application_by_number
-    from models.triggers import CaseTrigger
+    from models.triggers import open_for
     from workflows.engine import has_work
 
     with Session(engine()) as s:
         app = application_by_number(s, number)
-        if s.exec(select(CaseTrigger.id).where(CaseTrigger.application_id == app.id,
-                                               CaseTrigger.done_at.is_(None)).limit(1)).first() is not None:
-            return False
-        return not has_work(s, CaseRef.of(app))
+        return not open_for(s, app.id) and not has_work(s, CaseRef.of(app))
 
 
 def wait_settled(number: str, seconds: float = STEP_SECONDS) -> float:

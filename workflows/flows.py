@@ -188,9 +188,9 @@ def _take_slot(client, name: str, *, wait_seconds: float = SLOT_WAIT_SECONDS):
             response = client.increment_concurrency_slots_with_lease(
                 names=[name], slots=1, mode="concurrency", lease_duration=CASE_LEASE_SECONDS)
         except PrefectHTTPStatusError as exc:
-            left = deadline - time.monotonic()
             if exc.response.status_code != 423:
                 raise
+            left = deadline - time.monotonic()
             if left <= 0:  # the run fails; its trigger stays open and a later reconcile delivers it again
                 raise TimeoutError(f"{name}: another run of the case held its slot for over {wait_seconds:.0f} s")
             time.sleep(min(float(exc.response.headers.get("Retry-After", 1)), left))
